@@ -1,0 +1,105 @@
+// Package config reads and validates ronda-exporter's configuration file.
+//
+// The file names every device ronda talks to, once. A target's name becomes its Prometheus
+// `instance` label (through /sd) and is how ronda-restore finds a router again, so names are
+// unique across every kind of target.
+package config
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	// MikroTik lists the RouterOS routers scraped on /mikrotik.
+	MikroTik []MikroTikTarget `yaml:"mikrotik,omitempty"`
+
+	// filename is the file the config was read from; relative paths resolve against its folder.
+	filename string
+}
+
+// Kinds of target, each served on its own endpoint (/mikrotik, …) and used as metric prefix.
+const (
+	KindMikroTik = "mikrotik"
+)
+
+// Target is what every kind of target has in common: enough for /sd, the landing page and
+// the scrape deadline.
+type Target struct {
+	Kind    string
+	Name    string
+	Labels  map[string]string
+	Timeout time.Duration
+}
+
+// HotspotUsers chooses which hotspot users get per-user series.
+type HotspotUsers string
+
+const (
+	// HotspotUsersAll exports every user.
+	HotspotUsersAll HotspotUsers = "all"
+	// HotspotUsersLimited exports only users with a limit-uptime (the ones ronda-restore can help).
+	HotspotUsersLimited HotspotUsers = "limited"
+	// HotspotUsersNone exports totals only, for hotspots with very many users.
+	HotspotUsersNone HotspotUsers = "none"
+)
+
+// MikroTikTarget is one RouterOS router reached over the API (8728) or api-ssl (8729).
+type MikroTikTarget struct {
+	Name string `yaml:"name"`
+	// Address is host:port; the port defaults to 8728, or 8729 when tls is set.
+	Address  string `yaml:"address"`
+	Username string `yaml:"username"`
+	// PasswordFile names a file holding the password (trailing newline ignored), relative
+	// to the config file's folder.
+	PasswordFile string `yaml:"password_file,omitempty"`
+	// PasswordEnv names an environment variable holding the password.
+	PasswordEnv string `yaml:"password_env,omitempty"`
+	// TLS, when present, switches to api-ssl.
+	TLS *TLSConfig `yaml:"tls,omitempty"`
+	// HotspotUsers is all (default), limited or none.
+	HotspotUsers HotspotUsers `yaml:"hotspot_users,omitempty"`
+	// Timeout caps one scrape; Prometheus's scrape timeout lowers it further. Default 10s.
+	Timeout Duration `yaml:"timeout,omitempty"`
+	// Labels travel through /sd onto every series and alert of this target.
+	Labels map[string]string `yaml:"labels,omitempty"`
+
+	// Password is resolved from PasswordFile or PasswordEnv when the config is loaded.
+	Password Secret `yaml:"-"`
+}
+
+// TLSConfig configures api-ssl. The router needs a certificate: without one RouterOS offers
+// only anonymous Diffie-Hellman, which Go's TLS does not speak.
+type TLSConfig struct {
+	CAFile             string `yaml:"ca_file,omitempty"`
+	ServerName         string `yaml:"server_name,omitempty"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify,omitempty"`
+}
+
+// Secret holds a password or token. It prints, logs and marshals as "<secret>" so a config
+// dump or a log line can never reveal it; use Reveal where the real value is needed.
+type Secret string
+
+const redacted = "<secret>"
+
+// Reveal returns the secret's real value.
+func (s Secret) Reveal() string { return string(s) }
+
+// String hides the value.
+func (s Secret) String() string { return redacted }
+
+// GoString hides the value from %#v too.
+func (s Secret) GoString() string { return redacted }
+
+// LogValue hides the value from log/slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
+
+// MarshalYAML hides the value from config dumps.
+func (s Secret) MarshalYAML() (any, error) { return redacted, nil }
+
+// MarshalText hides the value from JSON and other text encodings.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+// Duration is a time.Duration written like Prometheus durations: 500ms, 10s, 1m30s.
+type Duration time.Duration
