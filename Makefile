@@ -1,0 +1,52 @@
+# The targets are the commands README tells people to run.
+GO        ?= go
+BIN       := bin
+BINARIES  := ronda-exporter ronda-sim
+PKGS      := ./...
+# staticcheck is run from the module proxy at a pinned version, so nothing needs installing.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build test test-tools unit bench lint fmt demo clean
+
+all: build
+
+## build: compile every binary into bin/
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ $(addprefix ./cmd/,$(BINARIES))
+
+## test: install missing test tools (as root) and run every test, integration tests included
+test: test-tools
+	@echo ">> checking formatting and vet"
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: the files above need formatting (make fmt)"; exit 1; }
+	$(GO) vet $(PKGS)
+	@echo ">> running tests"
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+## test-tools: make sure the integration-test tools (promtool, prometheus) are installed
+test-tools:
+	@scripts/test-tools.sh
+
+## unit: the tests that need no external tool (quick feedback while coding)
+unit:
+	$(GO) test -count=1 -short $(PKGS)
+
+## bench: the benchmarks recorded in BENCHMARKS.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 -timeout 30m ./collector/mikrotik/
+
+## lint: gofmt, go vet and staticcheck
+lint:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## demo: the simulated lab scraped by ronda-exporter and a real Prometheus; Ctrl-C stops it
+demo: test-tools build
+	@scripts/demo.sh
+
+clean:
+	rm -rf $(BIN) .demo

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Makes sure the tools the integration tests and the demo run are installed.
+# As root it installs what is missing with apt-get; otherwise it names exactly what to install.
+# In CI (CI=true) a tool that is still missing afterwards fails the run: tests never skip.
+set -euo pipefail
+
+# command → Debian package
+declare -A package_of=(
+  [promtool]=prometheus
+  [prometheus]=prometheus
+)
+
+missing_pkgs=()
+missing_cmds=()
+for cmd in "${!package_of[@]}"; do
+  if ! command -v "$cmd" >/dev/null 2>&1; then
+    missing_cmds+=("$cmd")
+    pkg=${package_of[$cmd]}
+    [[ " ${missing_pkgs[*]-} " == *" $pkg "* ]] || missing_pkgs+=("$pkg")
+  fi
+done
+
+if [ ${#missing_pkgs[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo ">> installing test tools: ${missing_pkgs[*]} (for ${missing_cmds[*]})"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >/dev/null
+  # Debian's packages start their services where systemd runs; the tests start their own.
+  exit 0
+fi
+
+echo "missing test tools: ${missing_cmds[*]}" >&2
+echo "install them with:  sudo apt-get install ${missing_pkgs[*]}" >&2
+exit 1
