@@ -17,6 +17,9 @@ type Config struct {
 
 	// filename is the file the config was read from; relative paths resolve against its folder.
 	filename string
+	// lines maps every key path found in the file (`mikrotik[1].address`) to its line, so
+	// checks made after decoding can still point the operator at the right line.
+	lines map[string]int
 }
 
 // Kinds of target, each served on its own endpoint (/mikrotik, …) and used as metric prefix.
@@ -52,7 +55,7 @@ type MikroTikTarget struct {
 	Address  string `yaml:"address"`
 	Username string `yaml:"username"`
 	// PasswordFile names a file holding the password (trailing newline ignored), relative
-	// to the config file's folder.
+	// to the config file's folder. After loading it holds the path that was read.
 	PasswordFile string `yaml:"password_file,omitempty"`
 	// PasswordEnv names an environment variable holding the password.
 	PasswordEnv string `yaml:"password_env,omitempty"`
@@ -72,6 +75,9 @@ type MikroTikTarget struct {
 // TLSConfig configures api-ssl. The router needs a certificate: without one RouterOS offers
 // only anonymous Diffie-Hellman, which Go's TLS does not speak.
 type TLSConfig struct {
+	// CAFile is a PEM bundle of the CAs that sign the router's certificate, relative to the
+	// config file's folder; empty means the system roots. After loading it holds the path
+	// that was read.
 	CAFile             string `yaml:"ca_file,omitempty"`
 	ServerName         string `yaml:"server_name,omitempty"`
 	InsecureSkipVerify bool   `yaml:"insecure_skip_verify,omitempty"`

@@ -1,0 +1,64 @@
+package config
+
+import (
+	"os"
+	"strings"
+)
+
+// inlinePassword is refused with its own message: a config file is shared, committed and
+// shown on /config, so secrets must come from a file or the environment.
+const inlinePassword = "inline passwords are not accepted: put it in a file (password_file) or the environment (password_env)"
+
+// password resolves a target's password from exactly one of password_file and password_env
+// under path. file is rewritten to the path actually read.
+func (c *checker) password(path string, file *string, env string) Secret {
+	filePath, envPath := path+".password_file", path+".password_env"
+	hasFile := *file != "" || c.present(filePath)
+	hasEnv := env != "" || c.present(envPath)
+	switch {
+	case hasFile && hasEnv:
+		c.report(envPath, "set only one of password_file and password_env")
+		return ""
+	case hasFile:
+		return c.passwordFromFile(filePath, file)
+	case hasEnv:
+		return c.passwordFromEnv(envPath, env)
+	}
+	if c.intended[envPath] {
+		return "" // a typo of password_env is already reported
+	}
+	c.missing(filePath, "required: set password_file (a file holding the password) or password_env (an environment variable holding it)")
+	return ""
+}
+
+func (c *checker) passwordFromFile(path string, file *string) Secret {
+	if *file == "" {
+		c.report(path, "must name a file")
+		return ""
+	}
+	*file = c.resolve(*file)
+	data, err := readSmallFile(*file, maxPasswordFileSize)
+	if err != nil {
+		c.report(path, "cannot read password file %s: %s", *file, fileErrorReason(err))
+		return ""
+	}
+	// Editors and `echo pw > file` end the file with a newline that is not part of it.
+	password := strings.TrimSuffix(string(data), "\n")
+	password = strings.TrimSuffix(password, "\r")
+	return Secret(password)
+}
+
+func (c *checker) passwordFromEnv(path, name string) Secret {
+	if name == "" {
+		c.report(path, "must name an environment variable")
+		return ""
+	}
+	// An empty password is allowed, but only when the variable is set on purpose: an unset
+	// one is far more often a missing export than a router without a password.
+	value, ok := os.LookupEnv(name)
+	if !ok {
+		c.report(path, "environment variable %s is not set", name)
+		return ""
+	}
+	return Secret(value)
+}
