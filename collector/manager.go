@@ -1,0 +1,125 @@
+package collector
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rondanet/ronda/config"
+)
+
+// Options configures a Manager.
+type Options struct {
+	Logger *slog.Logger
+	// Registerer receives the exporter's own metrics (scrapes, errors, durations, targets).
+	Registerer prometheus.Registerer
+	// TimeoutOffset is taken off Prometheus's scrape timeout so the answer arrives in time.
+	TimeoutOffset time.Duration
+	// DefaultTimeout bounds a scrape whose target sets no timeout and whose request carries
+	// no X-Prometheus-Scrape-Timeout-Seconds header (a person with curl).
+	DefaultTimeout time.Duration
+	// HistoryLimit is how many recent scrapes the landing page shows.
+	HistoryLimit int
+}
+
+// Manager owns the collectors of every kind, the current configuration and the exporter's
+// own metrics, and serves the per-kind scrape endpoints and /sd.
+type Manager struct {
+	opts       Options
+	logger     *slog.Logger
+	collectors map[string]Collector
+	kinds      []string
+	config     atomic.Pointer[config.Config]
+	metrics    *selfMetrics
+	history    *history
+
+	// reloadMu serialises ApplyConfig so collectors see configurations in order.
+	reloadMu sync.Mutex
+}
+
+// NewManager builds a Manager over one collector per kind. ApplyConfig must be called
+// before the first scrape.
+func NewManager(opts Options, collectors ...Collector) *Manager {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Registerer == nil {
+		opts.Registerer = prometheus.NewRegistry()
+	}
+	if opts.DefaultTimeout <= 0 {
+		opts.DefaultTimeout = 10 * time.Second
+	}
+	if opts.HistoryLimit <= 0 {
+		opts.HistoryLimit = 100
+	}
+	m := &Manager{
+		opts:       opts,
+		logger:     opts.Logger,
+		collectors: make(map[string]Collector, len(collectors)),
+		history:    newHistory(opts.HistoryLimit),
+	}
+	for _, c := range collectors {
+		if _, dup := m.collectors[c.Kind()]; dup {
+			panic(fmt.Sprintf("collector: two collectors for kind %q", c.Kind()))
+		}
+		m.collectors[c.Kind()] = c
+		m.kinds = append(m.kinds, c.Kind())
+	}
+	sort.Strings(m.kinds)
+	m.metrics = newSelfMetrics(opts.Registerer, m.kinds)
+	m.config.Store(&config.Config{})
+	return m
+}
+
+// Kinds lists the kinds served, sorted.
+func (m *Manager) Kinds() []string { return m.kinds }
+
+// Config returns the configuration in force.
+func (m *Manager) Config() *config.Config { return m.config.Load() }
+
+// ApplyConfig puts a validated configuration in force: collectors drop state of targets that
+// changed or went away, and scrapes started afterwards see the new targets.
+func (m *Manager) ApplyConfig(cfg *config.Config) {
+	m.reloadMu.Lock()
+	defer m.reloadMu.Unlock()
+	for _, kind := range m.kinds {
+		m.collectors[kind].Reload(cfg)
+	}
+	m.config.Store(cfg)
+	counts := make(map[string]int, len(m.kinds))
+	for _, t := range cfg.Targets() {
+		counts[t.Kind]++
+	}
+	for _, kind := range m.kinds {
+		m.metrics.targets.WithLabelValues(kind).Set(float64(counts[kind]))
+	}
+	m.history.retain(cfg)
+}
+
+// Handler serves /KIND?target=NAME for one kind.
+func (m *Manager) Handler(kind string) http.Handler {
+	c, ok := m.collectors[kind]
+	if !ok {
+		panic(fmt.Sprintf("collector: no collector for kind %q", kind))
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.serveScrape(w, r, c)
+	})
+}
+
+// Close closes every collector.
+func (m *Manager) Close() error {
+	var first error
+	for _, kind := range m.kinds {
+		if err := m.collectors[kind].Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

@@ -1,0 +1,262 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/rondanet/ronda/config"
+)
+
+// abandonGrace is how long past its deadline a scrape may take to return before the answer
+// goes out without it. A collector that keeps to its contract never needs it; it only keeps
+// one misbehaving collector from holding a Prometheus connection open.
+const abandonGrace = time.Second
+
+func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collector) {
+	kind := c.Kind()
+	cfg := m.config.Load()
+	name := r.URL.Query().Get("target")
+	target, status, msg := lookupTarget(cfg, kind, name)
+	if status != http.StatusOK {
+		m.metrics.badRequests.WithLabelValues(kind).Inc()
+		http.Error(w, msg, status)
+		return
+	}
+
+	timeout, err := scrapeTimeout(r, target.Timeout, m.opts.DefaultTimeout, m.opts.TimeoutOffset)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+
+	debug := r.URL.Query().Get("debug") == "true"
+	var debugLog bytes.Buffer
+	logger := m.logger
+	if debug {
+		logger = slog.New(newTeeHandler(logger.Handler(), slog.NewTextHandler(&debugLog, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	}
+	logger = logger.With("kind", kind, "target", name)
+
+	start := time.Now()
+	metrics, err := runScrape(ctx, c, name, logger)
+	duration := time.Since(start)
+	reason := Classify(ctx, err)
+	if err != nil {
+		logger.Error("scrape failed", "reason", string(reason), "duration", duration, "err", err)
+	} else {
+		logger.Debug("scrape succeeded", "duration", duration, "metrics", len(metrics))
+	}
+	m.metrics.observe(kind, duration, reason)
+	m.history.add(Result{
+		Kind: kind, Target: name, Start: start, Duration: duration,
+		Success: err == nil, Reason: reason, Error: errorText(err),
+	})
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(&replay{metrics: append(metrics, scrapeMetrics(kind, duration, reason)...)})
+	if debug {
+		writeDebug(w, &debugLog, reg)
+		return
+	}
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, r)
+}
+
+// lookupTarget finds the target a request names, or says clearly why it cannot.
+func lookupTarget(cfg *config.Config, kind, name string) (config.Target, int, string) {
+	if name == "" {
+		return config.Target{}, http.StatusBadRequest,
+			fmt.Sprintf("missing ?target= parameter; %s", knownTargets(cfg, kind))
+	}
+	t, ok := cfg.Target(name)
+	if !ok {
+		return config.Target{}, http.StatusNotFound,
+			fmt.Sprintf("unknown %s target %q; %s", kind, name, knownTargets(cfg, kind))
+	}
+	if t.Kind != kind {
+		return config.Target{}, http.StatusNotFound,
+			fmt.Sprintf("%q is a %s target, not a %s target: scrape it on /%s?target=%s", name, t.Kind, kind, t.Kind, name)
+	}
+	return t, http.StatusOK, ""
+}
+
+func knownTargets(cfg *config.Config, kind string) string {
+	var names []string
+	for _, t := range cfg.Targets() {
+		if t.Kind == kind {
+			names = append(names, t.Name)
+		}
+	}
+	if len(names) == 0 {
+		return fmt.Sprintf("no %s targets are configured", kind)
+	}
+	const most = 20
+	more := ""
+	if len(names) > most {
+		more = fmt.Sprintf(" and %d more", len(names)-most)
+		names = names[:most]
+	}
+	return fmt.Sprintf("configured %s targets: %s%s", kind, strings.Join(names, ", "), more)
+}
+
+// scrapeTimeout is Prometheus's scrape timeout minus the offset, lowered further by the
+// target's own timeout; without the header (a person with curl) the target's timeout, or the
+// default, applies.
+func scrapeTimeout(r *http.Request, targetTimeout, defaultTimeout, offset time.Duration) (time.Duration, error) {
+	timeout := targetTimeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	header := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds")
+	if header == "" {
+		return timeout, nil
+	}
+	seconds, err := strconv.ParseFloat(header, 64)
+	if err != nil || seconds <= 0 {
+		return 0, fmt.Errorf("invalid X-Prometheus-Scrape-Timeout-Seconds header %q: want a positive number of seconds", header)
+	}
+	prom := time.Duration(seconds * float64(time.Second))
+	if prom > offset {
+		// Leave room to encode and send the answer before Prometheus gives up.
+		prom -= offset
+	}
+	return min(prom, timeout), nil
+}
+
+// runScrape runs one Scrape and collects what it sends.
+func runScrape(ctx context.Context, c Collector, name string, logger *slog.Logger) ([]prometheus.Metric, error) {
+	ch := make(chan prometheus.Metric, 1024)
+	collected := make(chan []prometheus.Metric, 1)
+	go func() {
+		var metrics []prometheus.Metric
+		for m := range ch {
+			metrics = append(metrics, m)
+		}
+		collected <- metrics
+	}()
+
+	done := make(chan error, 1)
+	go func() {
+		defer close(ch)
+		done <- c.Scrape(ctx, name, logger, ch)
+	}()
+
+	select {
+	case err := <-done:
+		return <-collected, err
+	case <-ctx.Done():
+	}
+	grace := time.NewTimer(abandonGrace)
+	defer grace.Stop()
+	select {
+	case err := <-done:
+		return <-collected, err
+	case <-grace.C:
+		logger.Error("collector did not return within its deadline; answering without it (this is a bug in the collector)")
+		return nil, Fail(ReasonTimeout, fmt.Errorf("scrape did not return within its deadline: %w", ctx.Err()))
+	}
+}
+
+// scrapeMetrics are the per-scrape series every kind shares.
+func scrapeMetrics(kind string, duration time.Duration, reason Reason) []prometheus.Metric {
+	up := 1.0
+	if reason != "" {
+		up = 0
+	}
+	out := []prometheus.Metric{
+		prometheus.MustNewConstMetric(prometheus.NewDesc(kind+"_up",
+			"1 if the target was scraped successfully, 0 if not; "+kind+"_scrape_failure_reason says why.", nil, nil),
+			prometheus.GaugeValue, up),
+		prometheus.MustNewConstMetric(prometheus.NewDesc(kind+"_scrape_duration_seconds",
+			"How long the scrape of the target took.", nil, nil),
+			prometheus.GaugeValue, duration.Seconds()),
+	}
+	reasonDesc := prometheus.NewDesc(kind+"_scrape_failure_reason",
+		"1 for the reason the scrape failed, 0 for the others; all 0 when it succeeded.", []string{"reason"}, nil)
+	for _, r := range Reasons {
+		v := 0.0
+		if r == reason {
+			v = 1
+		}
+		out = append(out, prometheus.MustNewConstMetric(reasonDesc, prometheus.GaugeValue, v, string(r)))
+	}
+	return out
+}
+
+func writeDebug(w http.ResponseWriter, log *bytes.Buffer, reg *prometheus.Registry) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "Logs for the scrape:\n%s\n\nMetrics that would have been returned:\n", log.String())
+	families, err := reg.Gather()
+	if err != nil {
+		fmt.Fprintf(w, "# error gathering metrics: %v\n", err)
+	}
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range families {
+		if err := enc.Encode(mf); err != nil {
+			fmt.Fprintf(w, "# error encoding %s: %v\n", mf.GetName(), err)
+		}
+	}
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// replay is a prometheus.Collector that sends metrics gathered earlier. It is unchecked
+// (Describe sends nothing): each scrape's series are only known once it ran.
+type replay struct{ metrics []prometheus.Metric }
+
+func (r *replay) Describe(chan<- *prometheus.Desc) {}
+
+func (r *replay) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range r.metrics {
+		ch <- m
+	}
+}
+
+// teeHandler sends each record to two handlers: the process log and a scrape's debug log.
+type teeHandler struct{ a, b slog.Handler }
+
+func newTeeHandler(a, b slog.Handler) slog.Handler { return &teeHandler{a, b} }
+
+func (t *teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return t.a.Enabled(ctx, l) || t.b.Enabled(ctx, l)
+}
+
+func (t *teeHandler) Handle(ctx context.Context, rec slog.Record) error {
+	var errs []error
+	for _, h := range []slog.Handler{t.a, t.b} {
+		if h.Enabled(ctx, rec.Level) {
+			if err := h.Handle(ctx, rec.Clone()); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+func (t *teeHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &teeHandler{t.a.WithAttrs(slices.Clone(attrs)), t.b.WithAttrs(slices.Clone(attrs))}
+}
+
+func (t *teeHandler) WithGroup(name string) slog.Handler {
+	return &teeHandler{t.a.WithGroup(name), t.b.WithGroup(name)}
+}
