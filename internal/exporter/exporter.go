@@ -1,0 +1,167 @@
+// Package exporter is the ronda-exporter application: it loads the configuration, builds the
+// collectors, and serves the scrape endpoints, /sd, /metrics and the landing page until its
+// context ends. cmd/ronda-exporter only turns flags and signals into Options and a context,
+// so the whole application runs inside tests too.
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/rondanet/ronda/collector"
+)
+
+// Options configures the exporter.
+type Options struct {
+	ConfigFile string
+	// Web holds the listen addresses and the exporter-toolkit web config file (TLS, basic auth).
+	Web *web.FlagConfig
+	// TimeoutOffset is taken off Prometheus's scrape timeout.
+	TimeoutOffset time.Duration
+	Logger        *slog.Logger
+	// Reload receives a channel per reload request (SIGHUP); the outcome is sent back on it.
+	Reload <-chan chan error
+	// Collectors builds the collectors; nil means every kind ronda supports.
+	Collectors func(logger *slog.Logger) []collector.Collector
+	// Ready, when set, is told the addresses the exporter listens on once it serves.
+	Ready func(addrs []string)
+}
+
+// Run serves until ctx ends. It fails at once when the configuration is invalid.
+func Run(ctx context.Context, opts Options) error {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	build := opts.Collectors
+	if build == nil {
+		build = DefaultCollectors
+	}
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(
+		versioncollector.NewCollector("ronda_exporter"),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	manager := collector.NewManager(collector.Options{
+		Logger:        logger,
+		Registerer:    registry,
+		TimeoutOffset: opts.TimeoutOffset,
+	}, build(logger)...)
+	defer func() {
+		if err := manager.Close(); err != nil {
+			logger.Warn("closing collectors", "err", err)
+		}
+	}()
+
+	reloader := newReloader(opts.ConfigFile, manager, logger, registry)
+	if err := reloader.reload(); err != nil {
+		return err
+	}
+
+	server := &http.Server{
+		Handler:           newMux(manager, reloader, registry, logger),
+		ReadHeaderTimeout: 10 * time.Second,
+		// Scrapes may legitimately take as long as Prometheus's scrape timeout (minutes, at most).
+		WriteTimeout: 5 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+	}
+	listeners, err := listen(opts.Web)
+	if err != nil {
+		return err
+	}
+	if opts.Ready != nil {
+		addrs := make([]string, len(listeners))
+		for i, l := range listeners {
+			addrs[i] = l.Addr().String()
+		}
+		opts.Ready(addrs)
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- web.ServeMultiple(listeners, server, opts.Web, logger) }()
+
+	for {
+		select {
+		case err := <-serveErr:
+			return fmt.Errorf("web server: %w", err)
+		case done := <-opts.Reload:
+			done <- reloader.reload()
+		case <-ctx.Done():
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := server.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				logger.Warn("web server shutdown", "err", err)
+			}
+			return nil
+		}
+	}
+}
+
+// listen opens the listeners itself (rather than leaving it to exporter-toolkit) so tests
+// can listen on port 0 and learn the address.
+func listen(flags *web.FlagConfig) ([]net.Listener, error) {
+	if flags == nil || flags.WebListenAddresses == nil || len(*flags.WebListenAddresses) == 0 {
+		return nil, errors.New("no --web.listen-address given")
+	}
+	var listeners []net.Listener
+	for _, addr := range *flags.WebListenAddresses {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, open := range listeners {
+				_ = open.Close()
+			}
+			return nil, fmt.Errorf("listening on %s: %w", addr, err)
+		}
+		listeners = append(listeners, l)
+	}
+	return listeners, nil
+}
+
+func newMux(manager *collector.Manager, reloader *reloader, registry *prometheus.Registry, logger *slog.Logger) *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, kind := range manager.Kinds() {
+		mux.Handle("/"+kind, manager.Handler(kind))
+	}
+	mux.Handle("/sd", manager.SDHandler())
+	mux.Handle("/metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
+		EnableOpenMetrics: true,
+	}))
+	mux.HandleFunc("POST /-/reload", func(w http.ResponseWriter, _ *http.Request) {
+		if err := reloader.reload(); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "configuration reloaded")
+	})
+	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "reload with POST /-/reload (or send SIGHUP)", http.StatusMethodNotAllowed)
+	})
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
+	mux.HandleFunc("/config", func(w http.ResponseWriter, _ *http.Request) {
+		out, err := manager.Config().Redacted()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write(out)
+	})
+	mux.Handle("/{$}", landingPage(manager))
+	return mux
+}

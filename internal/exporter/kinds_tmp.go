@@ -1,0 +1,9 @@
+package exporter
+
+import (
+	"log/slog"
+
+	"github.com/rondanet/ronda/collector"
+)
+
+func DefaultCollectors(logger *slog.Logger) []collector.Collector { return nil }
