@@ -10,11 +10,16 @@ import (
 // 4 GiB; no real reply word (even a script's source) comes near this.
 const maxWordLength = 16 << 20
 
+// maxReplyWordLength bounds the first word of a reply sentence (!re, !done, !trap, !fatal,
+// !empty, and room for reply types newer RouterOS may add).
+const maxReplyWordLength = 16
+
 // maxFatalReason bounds how much of a !fatal reason is kept for the error message.
 const maxFatalReason = 256
 
-// FramingError is a length prefix no router sends: a reserved control byte or a word too
-// long to be real. The stream cannot be trusted after it.
+// FramingError is something no router sends: a reserved control byte or a word too long to
+// be real where a length belongs, or a sentence that does not start with a reply word (!re,
+// !done, ...) or has a word that is not an attribute. The stream cannot be trusted after it.
 type FramingError struct {
 	Offset int64 // byte offset of the prefix in the stream
 	Detail string
@@ -26,7 +31,10 @@ func (e *FramingError) Error() string {
 
 // frameGuard sits between the connection and go-routeros's reader and follows the word
 // framing of everything the router sends, skipping over word contents. It stops the stream
-// at the first impossible length prefix, before the library acts on it, and it remembers the
+// at the first impossible length prefix, before the library acts on it (and allocates what
+// the prefix says), and at the first byte of a word that cannot start it, so garbage is
+// called garbage even when the router closes before a whole word arrives (the library would
+// only see the connection end). It also remembers the
 // reason the router gives after !fatal: go-routeros reports that sentence only as a parse
 // error ("invalid RouterOS sentence word") without saying the router ended the session.
 type frameGuard struct {
@@ -73,6 +81,11 @@ func (g *frameGuard) Read(p []byte) (int, error) {
 func (g *frameGuard) follow(b []byte) error {
 	for i := 0; i < len(b); {
 		if g.wordLeft > 0 {
+			if g.wordLeft == g.length {
+				if err := g.checkWordStart(b[i]); err != nil {
+					return err
+				}
+			}
 			n := uint64(len(b) - i)
 			if n > g.wordLeft {
 				n = g.wordLeft
@@ -120,7 +133,23 @@ func (g *frameGuard) follow(b []byte) error {
 			g.endSentence()
 			continue
 		}
+		if g.wordIndex == 0 && g.length > maxReplyWordLength {
+			return &FramingError{Offset: g.prefixAt, Detail: fmt.Sprintf("a sentence starting with a word of %d bytes, not a reply word like !re or !done", g.length)}
+		}
 		g.wordLeft = g.length
+	}
+	return nil
+}
+
+// checkWordStart checks the first byte of a word: a sentence starts with a reply word (!re),
+// and the words after it are attributes (=name=value) or API attributes (.tag=x), except
+// the bare reason that follows !fatal.
+func (g *frameGuard) checkWordStart(c byte) error {
+	switch {
+	case g.wordIndex == 0 && c != '!':
+		return &FramingError{Offset: g.received, Detail: fmt.Sprintf("a sentence starting with byte 0x%02X, not a reply word like !re or !done", c)}
+	case g.wordIndex > 0 && !g.inFatal && c != '=' && c != '.':
+		return &FramingError{Offset: g.received, Detail: fmt.Sprintf("a word starting with byte 0x%02X, not an attribute (=name=value)", c)}
 	}
 	return nil
 }

@@ -108,11 +108,31 @@ func TestFrameGuardRemembersFatalReason(t *testing.T) {
 	}
 
 	// A word that merely starts with !fatal is not one.
-	g = newFrameGuard(bytes.NewReader(sentence("!fatalistic", "x")))
+	g = newFrameGuard(bytes.NewReader(sentence("!fatalistic", "=x=1")))
 	if _, err := io.ReadAll(g); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := g.Fatal(); ok {
 		t.Errorf("!fatalistic taken for !fatal")
+	}
+}
+
+func TestFrameGuardStopsGarbageEarly(t *testing.T) {
+	tests := map[string][]byte{
+		// the library would wait for 0x6c bytes, or see the connection close mid-word
+		"text where a reply belongs":    []byte("language: en\r\n"),
+		"reply word too long":           append(encodeWord("!"+strings.Repeat("r", 40)), 'x'),
+		"sentence not starting with !":  sentence("done"),
+		"word that is not an attribute": sentence("!re", "name=x"),
+	}
+	for name, stream := range tests {
+		t.Run(name, func(t *testing.T) {
+			g := newFrameGuard(bytes.NewReader(stream))
+			_, err := io.ReadAll(g)
+			var ferr *FramingError
+			if !errors.As(err, &ferr) {
+				t.Fatalf("ReadAll error = %v, want a *FramingError", err)
+			}
+		})
 	}
 }
