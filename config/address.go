@@ -34,7 +34,10 @@ func splitAddress(address string) (host, port string, err error) {
 		host = address
 	}
 	if !validHost(host) {
-		return "", "", fmt.Errorf("%q is not a host name or IP address", host)
+		if host != address {
+			return "", "", fmt.Errorf("%q is not a host name or IP address", host)
+		}
+		return "", "", errors.New("not a host name or IP address")
 	}
 	return host, port, nil
 }

@@ -71,11 +71,18 @@ func (c *checker) isSettled(path string) bool {
 	}
 }
 
-// resolve makes a path from the file relative to the config file's folder, so the
-// exporter finds the same files whatever directory it is started from.
+// resolve makes a path from the file absolute, relative to the config file's folder: the
+// exporter then finds the same files whatever directory it is started from, messages name
+// the file unambiguously, and a dump of the config (Redacted) still points at them.
 func (c *checker) resolve(path string) string {
-	if path == "" || filepath.IsAbs(path) {
-		return path
+	if path == "" {
+		return ""
 	}
-	return filepath.Join(c.dir, path)
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(c.dir, path)
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return filepath.Clean(path)
 }

@@ -1,15 +1,9 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"reflect"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -63,24 +57,20 @@ func parseYAML(data []byte) (root *yaml.Node, problems []Problem) {
 			root, problems = nil, []Problem{{Message: fmt.Sprintf("cannot parse the file as YAML: %v", r)}}
 		}
 	}()
-	decoder := yaml.NewDecoder(bytes.NewReader(data))
-	var document yaml.Node
-	if err := decoder.Decode(&document); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
-		return nil, []Problem{syntaxProblem(err)}
+	documents, err := readDocuments(data)
+	if err != nil {
+		return nil, []Problem{syntaxProblem(data, err)}
 	}
-	var next yaml.Node
-	switch err := decoder.Decode(&next); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		return nil, []Problem{syntaxProblem(err)}
-	case documentRoot(&next) != nil:
+	for _, extra := range documents[min(1, len(documents)):] {
 		// yaml.v3 would read the first document and silently ignore the rest.
-		return nil, []Problem{{Line: next.Line, Message: "a second YAML document (after ---) is not allowed: put every setting in one"}}
+		if documentRoot(extra) != nil {
+			return nil, []Problem{{Line: extra.Line, Message: "a second YAML document (after ---) is not allowed: put every setting in one"}}
+		}
 	}
-	return documentRoot(&document), nil
+	if len(documents) == 0 {
+		return nil, nil
+	}
+	return documentRoot(documents[0]), nil
 }
 
 // documentRoot is the top node of a document, or nil when the document is empty.
@@ -96,16 +86,4 @@ func documentRoot(document *yaml.Node) *yaml.Node {
 		return nil
 	}
 	return root
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// syntaxProblem turns yaml.v3's "yaml: line 7: message" into a Problem with that line.
-func syntaxProblem(err error) Problem {
-	message := err.Error()
-	if m := yamlLine.FindStringSubmatch(message); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return Problem{Line: line, Message: "invalid YAML: " + m[2]}
-	}
-	return Problem{Message: "invalid YAML: " + strings.TrimPrefix(message, "yaml: ")}
 }

@@ -1,0 +1,195 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rondanet/ronda/config"
+)
+
+// Every testdata/invalid-*.yml file, with the exact error it must produce. A file missing
+// from this table fails TestInvalidFilesAreAllListed, so no case goes unchecked.
+var invalidFiles = map[string]struct {
+	env  map[string]string // set for the case; names listed with "" are unset
+	want string
+}{
+	"invalid-unknown-key.yml": {want: `
+testdata/invalid-unknown-key.yml:4: mikrotik[0].adress: unknown key (did you mean "address"?)`},
+	"invalid-unknown-key-no-suggestion.yml": {want: `
+testdata/invalid-unknown-key-no-suggestion.yml:7: mikrotik[0].colour: unknown key (known keys here: name, address, username, password_file, password_env, tls, hotspot_users, timeout, labels)`},
+	"invalid-unknown-section.yml": {want: `
+testdata/invalid-unknown-section.yml:1: olt: unknown key (known keys here: mikrotik)`},
+	"invalid-tls-unknown-key.yml": {want: `
+testdata/invalid-tls-unknown-key.yml:7: mikrotik[0].tls.ca_fil: unknown key (did you mean "ca_file"?)`},
+	"invalid-labels-type.yml": {want: `
+testdata/invalid-labels-type.yml:7: mikrotik[0].labels: expected a mapping of names to values (name: value), got a list`},
+	"invalid-label-value-type.yml": {want: `
+testdata/invalid-label-value-type.yml:7: mikrotik[0].labels.unit: expected text, got a list`},
+	"invalid-section-type.yml": {want: `
+testdata/invalid-section-type.yml:2: mikrotik: expected a list (lines starting with -), got a mapping`},
+	"invalid-root-list.yml": {want: `
+testdata/invalid-root-list.yml:1: expected a mapping of settings (key: value), got a list`},
+	"invalid-bool.yml": {want: `
+testdata/invalid-bool.yml:7: mikrotik[0].tls.insecure_skip_verify: expected true or false, got "maybe"`},
+	"invalid-duplicate-key.yml": {want: `
+testdata/invalid-duplicate-key.yml:6: mikrotik[0].address: duplicate key: already set on line 3`},
+	"invalid-duplicate-name.yml": {want: `
+testdata/invalid-duplicate-name.yml:7: mikrotik[1].name: "hotspot-pasar" is already the name of mikrotik[0] (line 2): names must be unique across all targets`},
+	"invalid-name.yml": {want: `
+testdata/invalid-name.yml:2: mikrotik[0].name: "Pasar Baru/1" is not a valid name: use only letters, digits and . _ - : (the name becomes the instance label value and a URL parameter)`},
+	"invalid-missing-required.yml": {want: `
+testdata/invalid-missing-required.yml:2: mikrotik[0].name: required: every target needs a name (it becomes the instance label)
+testdata/invalid-missing-required.yml:2: mikrotik[0].address: required: the router's API address, host or host:port
+testdata/invalid-missing-required.yml:2: mikrotik[0].username: required: the RouterOS user ronda logs in as (a read-only group is enough)`},
+	"invalid-address.yml": {want: `
+testdata/invalid-address.yml:3: mikrotik[0].address: "https://192.0.2.1" is not a valid address: write only host or host:port, with no scheme (like http://) and no path
+testdata/invalid-address.yml:7: mikrotik[1].address: "router.lan:99999" is not a valid address: the port must be a number from 1 to 65535, got "99999"
+testdata/invalid-address.yml:11: mikrotik[2].address: "2001:db8::1:8728:x" is not a valid address: not host or host:port (an IPv6 address with a port goes in brackets: [2001:db8::1]:8729)
+testdata/invalid-address.yml:15: mikrotik[3].address: "router lan" is not a valid address: not a host name or IP address`},
+	"invalid-password-both.yml": {
+		env: map[string]string{"RONDA_TEST_PASSWORD": "from-env"},
+		want: `
+testdata/invalid-password-both.yml:6: mikrotik[0].password_env: set only one of password_file and password_env`},
+	"invalid-password-neither.yml": {want: `
+testdata/invalid-password-neither.yml:2: mikrotik[0].password_file: required: set password_file (a file holding the password) or password_env (an environment variable holding it)`},
+	"invalid-password-inline.yml": {want: `
+testdata/invalid-password-inline.yml:5: mikrotik[0].password: inline passwords are not accepted: put it in a file (password_file) or the environment (password_env)`},
+	"invalid-password-file-missing.yml": {want: `
+testdata/invalid-password-file-missing.yml:5: mikrotik[0].password_file: cannot read password file $TESTDATA/secrets/no-such.password: no such file or directory`},
+	"invalid-password-env-unset.yml": {
+		env: map[string]string{"RONDA_TEST_UNSET_PASSWORD": ""},
+		want: `
+testdata/invalid-password-env-unset.yml:5: mikrotik[0].password_env: environment variable RONDA_TEST_UNSET_PASSWORD is not set`},
+	"invalid-hotspot-users.yml": {want: `
+testdata/invalid-hotspot-users.yml:6: mikrotik[0].hotspot_users: must be all, limited or none, got "some"`},
+	"invalid-timeout-type.yml": {want: `
+testdata/invalid-timeout-type.yml:6: mikrotik[0].timeout: expected a duration like 10s or 1m30s, got "ten"
+testdata/invalid-timeout-type.yml:11: mikrotik[1].timeout: expected a duration like 10s or 1m30s, got "10" (a unit is needed: 10s)`},
+	"invalid-timeout-range.yml": {want: `
+testdata/invalid-timeout-range.yml:6: mikrotik[0].timeout: must be more than 0, got -5s (leave it out for the default)
+testdata/invalid-timeout-range.yml:11: mikrotik[1].timeout: must be more than 0, got 0s (leave it out for the default)
+testdata/invalid-timeout-range.yml:16: mikrotik[2].timeout: must be at most 5m, got 10m`},
+	"invalid-label-name.yml": {want: `
+testdata/invalid-label-name.yml:7: mikrotik[0].labels.unit-name: "unit-name" is not a valid label name: use letters, digits and _, not starting with a digit
+testdata/invalid-label-name.yml:8: mikrotik[0].labels["1st"]: "1st" is not a valid label name: use letters, digits and _, not starting with a digit
+testdata/invalid-label-name.yml:9: mikrotik[0].labels["map location"]: "map location" is not a valid label name: use letters, digits and _, not starting with a digit`},
+	"invalid-label-reserved.yml": {want: `
+testdata/invalid-label-reserved.yml:7: mikrotik[0].labels.instance: instance is reserved: /sd sets it to the target name
+testdata/invalid-label-reserved.yml:8: mikrotik[0].labels.job: job is reserved: Prometheus sets it to the scrape job's name
+testdata/invalid-label-reserved.yml:9: mikrotik[0].labels.__address__: label names starting with __ are reserved for Prometheus`},
+	"invalid-ca-file-missing.yml": {want: `
+testdata/invalid-ca-file-missing.yml:7: mikrotik[0].tls.ca_file: cannot read CA file $TESTDATA/no-such-ca.pem: no such file or directory`},
+	"invalid-ca-file-not-pem.yml": {want: `
+testdata/invalid-ca-file-not-pem.yml:7: mikrotik[0].tls.ca_file: $TESTDATA/not-pem.pem is not a valid CA bundle: no PEM certificate found (expected -----BEGIN CERTIFICATE-----)`},
+	"invalid-ca-file-key.yml": {want: `
+testdata/invalid-ca-file-key.yml:7: mikrotik[0].tls.ca_file: $TESTDATA/key-not-ca.pem is not a valid CA bundle: block 1 is a PRIVATE KEY, not a CERTIFICATE`},
+	"invalid-yaml-syntax.yml": {want: `
+testdata/invalid-yaml-syntax.yml:5: invalid YAML: did not find expected '-' indicator`},
+	"invalid-yaml-unclosed-quote.yml": {want: `
+testdata/invalid-yaml-unclosed-quote.yml:3: invalid YAML: found unexpected end of stream`},
+	"invalid-two-documents.yml": {want: `
+testdata/invalid-two-documents.yml:2: a second YAML document (after ---) is not allowed: put every setting in one`},
+	"invalid-several.yml": {
+		env: map[string]string{"RONDA_TEST_UNSET_PASSWORD": ""},
+		want: `
+testdata/invalid-several.yml:7: mikrotik[0].timeout: must be at most 5m, got 1h
+testdata/invalid-several.yml:9: mikrotik[0].labels.job: job is reserved: Prometheus sets it to the scrape job's name
+testdata/invalid-several.yml:11: mikrotik[1].name: "hotspot-pasar" is already the name of mikrotik[0] (line 3): names must be unique across all targets
+testdata/invalid-several.yml:12: mikrotik[1].adress: unknown key (did you mean "address"?)
+testdata/invalid-several.yml:14: mikrotik[1].password_env: environment variable RONDA_TEST_UNSET_PASSWORD is not set
+testdata/invalid-several.yml:15: mikrotik[1].hotspot_users: must be all, limited or none, got "everyone"
+testdata/invalid-several.yml:16: mikrotik[1].timeout: expected a duration like 10s or 1m30s, got "ten"`},
+}
+
+func TestInvalidFiles(t *testing.T) {
+	for name, tc := range invalidFiles {
+		t.Run(name, func(t *testing.T) {
+			setEnv(t, tc.env)
+			cfg, err := config.Load(filepath.Join("testdata", name))
+			if err == nil {
+				t.Fatalf("Load succeeded (%d targets), want an error", len(cfg.Targets()))
+			}
+			want := strings.ReplaceAll(strings.TrimPrefix(tc.want, "\n"), "$TESTDATA", testdataDir(t))
+			if got := err.Error(); got != want {
+				t.Errorf("wrong error\n got: %s\nwant: %s", got, want)
+			}
+			var configErr *config.Error
+			if !errors.As(err, &configErr) {
+				t.Fatalf("error is a %T, want *config.Error", err)
+			}
+			if n := strings.Count(want, "\n") + 1; len(configErr.Problems) != n {
+				t.Errorf("%d problems, want %d", len(configErr.Problems), n)
+			}
+			for i := 1; i < len(configErr.Problems); i++ {
+				if configErr.Problems[i].Line < configErr.Problems[i-1].Line {
+					t.Errorf("problems not sorted by line: %+v", configErr.Problems)
+				}
+			}
+		})
+	}
+}
+
+func TestInvalidFilesAreAllListed(t *testing.T) {
+	files, err := filepath.Glob("testdata/invalid-*.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if _, ok := invalidFiles[filepath.Base(f)]; !ok {
+			t.Errorf("%s has no expected error in invalidFiles", f)
+		}
+	}
+	if len(files) != len(invalidFiles) {
+		t.Errorf("%d invalid files in testdata, %d in the table", len(files), len(invalidFiles))
+	}
+}
+
+// testdataDir is the absolute path of testdata, as messages name files.
+func testdataDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// setEnv sets each variable for the test; an empty value means "make sure it is unset".
+func setEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	for name, value := range env {
+		t.Setenv(name, value) // also restores the variable after the test
+		if value == "" {
+			if err := os.Unsetenv(name); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestLoadUnreadableFile(t *testing.T) {
+	_, err := config.Load("testdata/no-such-config.yml")
+	want := "testdata/no-such-config.yml: cannot read the config file: no such file or directory"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %s", err, want)
+	}
+	var configErr *config.Error
+	if !errors.As(err, &configErr) {
+		t.Fatalf("error is a %T, want *config.Error", err)
+	}
+}
+
+func TestErrorFormat(t *testing.T) {
+	err := &config.Error{File: "ronda.yml", Problems: []config.Problem{
+		{Line: 0, Key: "", Message: "whole file"},
+		{Line: 3, Key: "", Message: "no key"},
+		{Line: 7, Key: "mikrotik[0].adress", Message: "unknown key"},
+	}}
+	want := "ronda.yml: whole file\nronda.yml:3: no key\nronda.yml:7: mikrotik[0].adress: unknown key"
+	if got := err.Error(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
