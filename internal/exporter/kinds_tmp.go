@@ -1,9 +1,0 @@
-package exporter
-
-import (
-	"log/slog"
-
-	"github.com/rondanet/ronda/collector"
-)
-
-func DefaultCollectors(logger *slog.Logger) []collector.Collector { return nil }
