@@ -43,7 +43,7 @@ func splitAddress(address string) (host, port string, err error) {
 }
 
 // validHost accepts IP addresses and DNS names (letters, digits, - and _ in dot-separated
-// labels of at most 63 characters; a trailing dot is allowed).
+// labels of at most 63 characters, - not first or last; a trailing dot is allowed).
 func validHost(host string) bool {
 	if _, err := netip.ParseAddr(host); err == nil {
 		return true
@@ -53,7 +53,7 @@ func validHost(host string) bool {
 		return false
 	}
 	for label := range strings.SplitSeq(host, ".") {
-		if label == "" || len(label) > 63 {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
 		}
 		for _, r := range label {

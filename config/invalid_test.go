@@ -90,6 +90,8 @@ testdata/invalid-ca-file-key.yml:7: mikrotik[0].tls.ca_file: $TESTDATA/key-not-c
 testdata/invalid-yaml-syntax.yml:5: invalid YAML: did not find expected '-' indicator`},
 	"invalid-yaml-unclosed-quote.yml": {want: `
 testdata/invalid-yaml-unclosed-quote.yml:3: invalid YAML: found unexpected end of stream`},
+	"invalid-yaml-tab.yml": {want: `
+testdata/invalid-yaml-tab.yml:2: invalid YAML: found character that cannot start any token (indent with spaces: YAML does not allow tabs there)`},
 	"invalid-two-documents.yml": {want: `
 testdata/invalid-two-documents.yml:2: a second YAML document (after ---) is not allowed: put every setting in one`},
 	"invalid-several.yml": {

@@ -55,7 +55,7 @@ func (d *decoder) mergeSource(value *yaml.Node, path string, depth int) []pair {
 		return nil
 	}
 	if depth >= maxMergeDepth {
-		d.report(value.Line, path, "merge keys (<<) nested too deeply")
+		d.unreadable(value.Line, path, "merge keys (<<) nested too deeply")
 		return nil
 	}
 	switch value.Kind {
@@ -71,11 +71,11 @@ func (d *decoder) mergeSource(value *yaml.Node, path string, depth int) []pair {
 				all = append(all, d.pairs(item, path, depth+1)...)
 				continue
 			}
-			d.report(item.Line, path, "a merge (<<) takes a mapping or a list of mappings, got %s", describeNode(item))
+			d.unreadable(item.Line, path, "a merge (<<) takes a mapping or a list of mappings, got %s", describeNode(item))
 		}
 		return all
 	}
-	d.report(value.Line, path, "a merge (<<) takes a mapping or a list of mappings, got %s", describeNode(value))
+	d.unreadable(value.Line, path, "a merge (<<) takes a mapping or a list of mappings, got %s", describeNode(value))
 	return nil
 }
 

@@ -48,7 +48,22 @@ func syntaxProblem(data []byte, err error) Problem {
 	if first := firstFailingLine(data, message); first > 0 {
 		line = first
 	}
+	if indentedWithTab(data, line) && !strings.Contains(message, "tab") {
+		message += " (indent with spaces: YAML does not allow tabs there)"
+	}
 	return Problem{Line: line, Message: "invalid YAML: " + message}
+}
+
+// indentedWithTab says whether line (1-based) of data starts with a tab among its leading
+// blanks: the commonest cause of a syntax error in a hand-edited file, and invisible.
+func indentedWithTab(data []byte, line int) bool {
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return false
+	}
+	text := lines[line-1]
+	indent := text[:len(text)-len(bytes.TrimLeft(text, " \t"))]
+	return bytes.IndexByte(indent, '\t') >= 0
 }
 
 // firstFailingLine is the smallest n such that the first n lines of data fail to parse with
