@@ -131,10 +131,11 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 		d.unreadable(n.Line, path, "expected %s, got %s", expectation(v.Type()), describeNode(n))
 		return
 	}
-	if v.IsNil() {
-		v.Set(reflect.MakeMap(v.Type()))
-	}
 	for _, p := range d.pairs(n, path, 0) {
+		// Made on the first entry: `labels: {}` stays nil, like no labels at all.
+		if v.IsNil() {
+			v.Set(reflect.MakeMap(v.Type()))
+		}
 		child := keyPath(path, p.key.Value)
 		d.lines[child] = p.key.Line
 		elem := reflect.New(v.Type().Elem()).Elem()
@@ -146,6 +147,10 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 func (d *decoder) decodeList(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.SequenceNode {
 		d.unreadable(n.Line, path, "expected %s, got %s", expectation(v.Type()), describeNode(n))
+		return
+	}
+	if len(n.Content) == 0 {
+		v.SetZero() // `mikrotik: []` is the same as no mikrotik section
 		return
 	}
 	list := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
