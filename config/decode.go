@@ -11,9 +11,10 @@ import (
 
 // decoder fills a Go value from a yaml.Node tree, led by the value's type (reflection over
 // the yaml struct tags), and keeps going after a mistake so that every problem in the file
-// is reported at once. yaml.v3 cannot do this for us: Node.Decode ignores KnownFields,
-// stops at the first unknown type, accepts duplicate keys in structs decoded from nodes,
-// and its messages ("cannot unmarshal !!seq into string") are written for programmers.
+// is reported at once. yaml.v3 cannot do this for us: Node.Decode ignores KnownFields, so
+// unknown keys would pass silently, and its messages ("cannot unmarshal !!seq into string")
+// name no key path and are written for programmers. Walking the tree ourselves also gives
+// the line of every key path, which the checks after decoding need.
 type decoder struct {
 	// lines maps the path of every key (and list item) met to its line.
 	lines    map[string]int
