@@ -46,7 +46,7 @@ func dial(ctx, life context.Context, cfg Config, address string) (*session, erro
 		if err := tc.HandshakeContext(ctx); err != nil {
 			_ = raw.Close()
 			if ctx.Err() != nil || isTimeout(err) {
-				return nil, collector.Fail(collector.ReasonTimeout, fmt.Errorf("TLS handshake with %s: %w", address, err))
+				return nil, collector.Fail(collector.ReasonTimeout, fmt.Errorf("TLS handshake with %s got no answer in time (is it the api-ssl port?): %w", address, err))
 			}
 			return nil, collector.Fail(collector.ReasonTLS, fmt.Errorf("TLS handshake with %s (api-ssl needs a certificate on the router): %w", address, err))
 		}
