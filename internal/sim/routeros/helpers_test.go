@@ -35,7 +35,7 @@ func startRouter(t *testing.T, opts Options) *Router {
 
 // dialConn opens a TCP connection with a deadline: go-routeros ignores contexts in sync
 // mode, so the deadline on the conn is what bounds every test.
-func dialConn(t *testing.T, r *Router, timeout time.Duration) net.Conn {
+func dialConn(t testing.TB, r *Router, timeout time.Duration) net.Conn {
 	t.Helper()
 	nc, err := net.DialTimeout("tcp", r.Addr(), ioTimeout)
 	if err != nil {
@@ -47,7 +47,7 @@ func dialConn(t *testing.T, r *Router, timeout time.Duration) net.Conn {
 }
 
 // newClient returns a go-routeros client, not logged in.
-func newClient(t *testing.T, r *Router) *routeros.Client {
+func newClient(t testing.TB, r *Router) *routeros.Client {
 	t.Helper()
 	c, err := routeros.NewClient(dialConn(t, r, ioTimeout))
 	if err != nil {
@@ -58,7 +58,7 @@ func newClient(t *testing.T, r *Router) *routeros.Client {
 }
 
 // login returns a go-routeros client logged in with the router's credentials.
-func login(t *testing.T, r *Router) *routeros.Client {
+func login(t testing.TB, r *Router) *routeros.Client {
 	t.Helper()
 	c := newClient(t, r)
 	if err := c.Login(r.opts.Username, r.opts.Password); err != nil {

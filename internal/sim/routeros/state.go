@@ -289,15 +289,14 @@ func (r *Router) Login(user, address, mac string) (Session, error) {
 			}
 		}
 	}
-	r.nextAddress++
 	if address == "" {
-		address = fmt.Sprintf("10.5.50.%d", 2+(r.nextAddress-1)%250)
+		address = r.freeAddressLocked()
 	}
 	if mac == "" {
 		mac = st.MACAddress
 	}
 	if mac == "" {
-		mac = fakeMAC(user, r.nextAddress)
+		mac = fakeMAC(user, r.nextSessionID)
 	}
 	h := hashName(user)
 	s := &sessionState{
@@ -312,6 +311,25 @@ func (r *Router) Login(user, address, mac string) (Session, error) {
 	r.sessions = append(r.sessions, s)
 	r.logLocked(now, "hotspot,info,debug", fmt.Sprintf("%s (%s): logged in", user, address))
 	return r.sessionLocked(s, now), nil
+}
+
+// freeAddressLocked hands out the next address of the hotspot pool (10.5.50.2-254, the
+// RouterOS hotspot setup default) that no session holds; with the pool exhausted, addresses
+// are reused.
+func (r *Router) freeAddressLocked() string {
+	used := make(map[string]bool, len(r.sessions))
+	for _, s := range r.sessions {
+		used[s.address] = true
+	}
+	var addr string
+	for range 253 {
+		addr = fmt.Sprintf("10.5.50.%d", 2+r.nextAddress%253)
+		r.nextAddress++
+		if !used[addr] {
+			break
+		}
+	}
+	return addr
 }
 
 func hashName(name string) uint32 {
