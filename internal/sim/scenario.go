@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"regexp"
 	"strings"
 	"time"
 
@@ -142,13 +144,49 @@ func ParseScenario(r io.Reader) (*Scenario, error) {
 }
 
 // cleanYAMLError drops yaml.v3's "yaml: unmarshal errors:" preamble so the message starts
-// with the line number.
+// with the line number, and says which keys an unknown key could have been.
 func cleanYAMLError(err error) error {
 	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		return errors.New(strings.Join(te.Errors, "; "))
+	if !errors.As(err, &te) {
+		return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	msgs := make([]string, len(te.Errors))
+	for i, m := range te.Errors {
+		msgs[i] = m
+		if sub := unknownField.FindStringSubmatch(m); sub != nil {
+			if k, ok := sectionKeys[sub[3]]; ok {
+				msgs[i] = fmt.Sprintf("%s: unknown key %q in %s (known keys: %s)", sub[1], sub[2], k.what, strings.Join(k.keys, ", "))
+			}
+		}
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+var unknownField = regexp.MustCompile(`^(line \d+): field (.+) not found in type sim\.(\w+)$`)
+
+type section struct {
+	what string
+	keys []string
+}
+
+// sectionKeys names each scenario type for error messages, with its YAML keys.
+var sectionKeys = map[string]section{
+	"Scenario":     {"the scenario", yamlKeys(Scenario{})},
+	"RouterSpec":   {"a router", yamlKeys(RouterSpec{})},
+	"APISpec":      {"api", yamlKeys(APISpec{})},
+	"UserSpec":     {"a user", yamlKeys(UserSpec{})},
+	"GenerateSpec": {"generate", yamlKeys(GenerateSpec{})},
+}
+
+func yamlKeys(v any) []string {
+	t := reflect.TypeOf(v)
+	keys := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		if k, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 func (s *Scenario) validate(root *yaml.Node) error {
