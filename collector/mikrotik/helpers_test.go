@@ -218,3 +218,5 @@ func (p *recordingProxy) recorded() [][]string {
 	defer p.mu.Unlock()
 	return append([][]string(nil), p.commands...)
 }
+
+func newCollector() *mikrotik.Collector { return mikrotik.New(nil, mikrotik.Options{}) }

@@ -104,17 +104,18 @@ func (h *hotspotSnapshot) emitUsers(ch chan<- prometheus.Metric, bad *parseProbl
 		if !h.perUser(limited) {
 			continue
 		}
+		labels := userLabels(name)
 		if uptime, ok := seconds(f, "uptime", bad); ok {
-			ch <- prometheus.MustNewConstMetric(userUptime, prometheus.GaugeValue, uptime, name)
+			ch <- gaugeFor(userUptime, uptime, labels)
 		}
 		if limited {
-			ch <- prometheus.MustNewConstMetric(userLimitUptime, prometheus.GaugeValue, limit.Seconds(), name)
+			ch <- gaugeFor(userLimitUptime, limit.Seconds(), labels)
 		}
 		if in, ok := number(f, "bytes-in", bad); ok {
-			ch <- prometheus.MustNewConstMetric(userBytesIn, prometheus.CounterValue, in, name)
+			ch <- counterFor(userBytesIn, in, labels)
 		}
 		if out, ok := number(f, "bytes-out", bad); ok {
-			ch <- prometheus.MustNewConstMetric(userBytesOut, prometheus.CounterValue, out, name)
+			ch <- counterFor(userBytesOut, out, labels)
 		}
 		ch <- prometheus.MustNewConstMetric(userInfo, prometheus.GaugeValue, 1,
 			name, profile, routeros.ToUTF8(f["server"]), disabled(f["disabled"]))
@@ -189,21 +190,21 @@ func (h *hotspotSnapshot) emitActive(ch chan<- prometheus.Metric, users map[stri
 		ch <- prometheus.MustNewConstMetric(activeInfo, prometheus.GaugeValue, 1, labels[:]...)
 	}
 	for _, name := range order {
-		s := sums[name]
+		s, labels := sums[name], userLabels(name)
 		if s.uptimeOK {
-			ch <- prometheus.MustNewConstMetric(activeUptime, prometheus.GaugeValue, s.uptime, name)
+			ch <- gaugeFor(activeUptime, s.uptime, labels)
 		}
 		if s.hasTimeLeft {
-			ch <- prometheus.MustNewConstMetric(activeTimeLeft, prometheus.GaugeValue, s.timeLeft, name)
+			ch <- gaugeFor(activeTimeLeft, s.timeLeft, labels)
 		}
 		if s.hasIdle {
-			ch <- prometheus.MustNewConstMetric(activeIdle, prometheus.GaugeValue, s.idle, name)
+			ch <- gaugeFor(activeIdle, s.idle, labels)
 		}
 		if s.bytesInOK {
-			ch <- prometheus.MustNewConstMetric(activeBytesIn, prometheus.CounterValue, s.bytesIn, name)
+			ch <- counterFor(activeBytesIn, s.bytesIn, labels)
 		}
 		if s.bytesOutOK {
-			ch <- prometheus.MustNewConstMetric(activeBytesOut, prometheus.CounterValue, s.bytesOut, name)
+			ch <- counterFor(activeBytesOut, s.bytesOut, labels)
 		}
 	}
 	for g, n := range totals {
