@@ -1,7 +1,9 @@
 package routeros
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 )
@@ -48,5 +50,23 @@ func BenchmarkPrint(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkEncodeUsers measures the simulator's own cost of a 10,000-user print, without
+// the client: it must not allocate per word.
+func BenchmarkEncodeUsers(b *testing.B) {
+	r := NewRouter(Options{Clock: NewManualClock(testTime)})
+	for i := range 10_000 {
+		if err := r.AddUser(User{Name: fmt.Sprintf("vc%05d", i), LimitUptime: time.Hour, Uptime: time.Duration(i) * time.Second, Comment: "vc-123-11.24.26-"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c := &conn{r: r, bw: bufio.NewWriterSize(io.Discard, 64<<10), loggedIn: true}
+	words := []string{"/ip/hotspot/user/print"}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.execute(words)
+		c.bw.Flush()
 	}
 }

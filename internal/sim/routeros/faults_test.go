@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/go-routeros/routeros/v3"
 )
 
 func isTimeout(err error) bool {
@@ -18,9 +20,24 @@ func TestFaultStall(t *testing.T) {
 	r := startRouter(t, Options{})
 	seedUsers(t, r)
 	c := login(t, r)
+	// A go-routeros client with its own short deadline gives up: the router read the
+	// command and never answered.
+	nc := dialConn(t, r, ioTimeout)
+	impatient, err := routeros.NewClient(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer impatient.Close()
+	if err := impatient.Login("admin", ""); err != nil {
+		t.Fatal(err)
+	}
 	r.SetFault(FaultStall)
+	nc.SetDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := impatient.Run("/system/identity/print"); !isTimeout(err) {
+		t.Fatalf("stalled command: %v, want a timeout", err)
+	}
 
-	// A client with its own short deadline gives up.
+	// Logging in is a command too: it stalls as well.
 	stalled := newRawConn(t, r)
 	stalled.nc.SetDeadline(time.Now().Add(300 * time.Millisecond))
 	stalled.send("/login", "=name=admin", "=password=")
