@@ -1,9 +1,12 @@
 package mikrotik_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/collector/mikrotik"
 	"github.com/rondanet/ronda/config"
 	sim "github.com/rondanet/ronda/internal/sim/routeros"
 )
@@ -543,3 +547,64 @@ var familiesExported = func() map[string]bool {
 	}
 	return m
 }()
+
+func TestPasswordNeverInLogsOrErrors(t *testing.T) {
+	l := hotspotLab(t)
+	var logs syncBuffer
+	coll := mikrotik.New(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		mikrotik.Options{Now: l.clock.Now, BackoffMin: time.Millisecond, BackoffMax: time.Millisecond})
+	t.Cleanup(func() { _ = coll.Close() })
+	l.coll = coll
+
+	var errs []string
+	scrape := func() {
+		if _, err := l.scrape(t); err != nil {
+			errs = append(errs, err.Error())
+		}
+		time.Sleep(3 * time.Millisecond) // past the backoff
+	}
+	l.configure(config.HotspotUsersAll)
+	scrape()
+	for _, f := range []sim.Fault{sim.FaultGarbage, sim.FaultFatal, sim.FaultMalformedLength, sim.FaultNone} {
+		l.router.SetFault(f)
+		scrape()
+	}
+	wrong := l.target(config.HotspotUsersAll)
+	wrong.Password = "wrong-" + testPassword
+	coll.Reload(&config.Config{MikroTik: []config.MikroTikTarget{wrong}})
+	scrape()
+	scrape()
+
+	if len(errs) < 4 {
+		t.Fatalf("only %d scrapes failed; the test needs the faults and the wrong password to fail", len(errs))
+	}
+	for _, e := range errs {
+		if strings.Contains(e, testPassword) {
+			t.Errorf("error reveals the password: %s", e)
+		}
+	}
+	if strings.Contains(logs.String(), testPassword) {
+		t.Errorf("log reveals the password:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "invalid user name or password") {
+		t.Errorf("the log does not say the login was refused:\n%s", logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the collector's concurrent log writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -110,6 +110,10 @@ func (c *Conn) Run(ctx context.Context, words ...string) (*routeros.Reply, error
 	if len(words) == 0 {
 		return nil, errors.New("routeros: Run needs a command")
 	}
+	if err := ctx.Err(); err != nil {
+		// Nothing was tried: the session and the backoff stay as they are.
+		return nil, collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s %s: %w", c.address, words[0], err))
+	}
 	if err := c.acquire(ctx); err != nil {
 		return nil, err
 	}

@@ -136,3 +136,62 @@ func TestFrameGuardStopsGarbageEarly(t *testing.T) {
 		})
 	}
 }
+
+// chunked hands out the stream in reads of the given sizes (cycling), so the same bytes
+// cross Read boundaries at different places.
+type chunked struct {
+	data  []byte
+	sizes []byte
+	i     int
+}
+
+func (c *chunked) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := 1
+	if len(c.sizes) > 0 {
+		n = int(c.sizes[c.i%len(c.sizes)])%17 + 1
+		c.i++
+	}
+	n = min(n, len(p), len(c.data))
+	copy(p, c.data[:n])
+	c.data = c.data[n:]
+	return n, nil
+}
+
+func FuzzFrameGuard(f *testing.F) {
+	f.Add(sentence("!re", "=name=a"), []byte{3})
+	f.Add(append(sentence("!done", "=ret=5"), sentence("!fatal", "not logged in")...), []byte{1, 7})
+	f.Add([]byte{0xF8, 0, 0}, []byte{})
+	f.Add([]byte("HTTP/1.1 400 Bad Request\r\n"), []byte{5})
+	f.Fuzz(func(t *testing.T, stream, sizes []byte) {
+		whole := newFrameGuard(bytes.NewReader(stream))
+		gotWhole, errWhole := io.ReadAll(whole)
+		pieces := newFrameGuard(&chunked{data: stream, sizes: sizes})
+		gotPieces, errPieces := io.ReadAll(pieces)
+
+		// The verdict does not depend on where reads split the stream.
+		var fw, fp *FramingError
+		if errors.As(errWhole, &fw) != errors.As(errPieces, &fp) {
+			t.Fatalf("whole: %v; in pieces: %v", errWhole, errPieces)
+		}
+		if fw != nil && fw.Offset != fp.Offset {
+			t.Fatalf("framing error at %d read whole, at %d in pieces", fw.Offset, fp.Offset)
+		}
+		if errWhole != nil && fw == nil || errPieces != nil && fp == nil {
+			t.Fatalf("errors other than FramingError: %v, %v", errWhole, errPieces)
+		}
+		if fw == nil && !bytes.Equal(gotWhole, stream) {
+			t.Fatal("a stream without framing errors was changed")
+		}
+		if fp == nil && !bytes.Equal(gotPieces, stream) {
+			t.Fatal("a stream read in pieces was changed")
+		}
+		rw, okw := whole.Fatal()
+		rp, okp := pieces.Fatal()
+		if okw != okp || rw != rp {
+			t.Fatalf("!fatal seen whole: %q %v, in pieces: %q %v", rw, okw, rp, okp)
+		}
+	})
+}
