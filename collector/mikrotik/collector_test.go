@@ -456,9 +456,11 @@ func TestReloadKeepsSessionsOfUnchangedRouters(t *testing.T) {
 	if got := l.router.Logins(); got != 2 {
 		t.Errorf("logins after the address changed: %d, want 2", got)
 	}
+	waitForLogouts(t, l.router, 1) // the session to the old address was closed
 
-	// A removed router is no longer scraped.
+	// A removed router is no longer scraped, and its session is closed.
 	l.coll.Reload(&config.Config{})
+	waitForLogouts(t, l.router, 2)
 	_, err = l.scrape(t)
 	if reason := collector.Classify(context.Background(), err); reason != collector.ReasonConfig {
 		t.Errorf("scrape of a removed router: reason %q (%v), want config", reason, err)
@@ -607,4 +609,26 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// waitForLogouts waits until the router has logged want API logouts: the collector closed
+// that many sessions.
+func waitForLogouts(t *testing.T, r *sim.Router, want int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		got := 0
+		for _, e := range r.Log() {
+			if strings.Contains(e.Message, "logged out from") && strings.HasSuffix(e.Message, "via api") {
+				got++
+			}
+		}
+		if got == want {
+			return
+		}
+		if got > want || time.Now().After(deadline) {
+			t.Fatalf("router logged %d API logouts, want %d", got, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

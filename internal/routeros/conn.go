@@ -106,6 +106,11 @@ func (c *Conn) Address() string { return c.address }
 // A !trap reply returns a *TrapError (reason device) and keeps the session. Any other
 // failure closes the session, since the stream may be out of step, and the next call dials
 // again once the backoff has passed. Errors carry a collector.Reason.
+//
+// When a kept session turns out to have been closed by the router while idle (a reboot, a
+// power cut) before any byte of the reply arrived, the command is sent once more on a fresh
+// session. Commands that change the router must therefore be idempotent: set a value
+// (limit-uptime=50m), never add to one.
 func (c *Conn) Run(ctx context.Context, words ...string) (*routeros.Reply, error) {
 	if len(words) == 0 {
 		return nil, errors.New("routeros: Run needs a command")
