@@ -632,3 +632,17 @@ func waitForLogouts(t *testing.T, r *sim.Router, want int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestScrapeUnusableCAFileIsConfig(t *testing.T) {
+	l := hotspotLab(t)
+	target := l.target(config.HotspotUsersAll)
+	target.TLS = &config.TLSConfig{CAFile: t.TempDir() + "/missing-ca.pem"}
+	l.coll.Reload(&config.Config{MikroTik: []config.MikroTikTarget{target}})
+	_, err := l.scrape(t)
+	if reason := collector.Classify(context.Background(), err); reason != collector.ReasonConfig {
+		t.Errorf("reason %q (%v), want config", reason, err)
+	}
+	if got := l.router.Logins(); got != 0 {
+		t.Errorf("the collector logged in %d times without its TLS settings", got)
+	}
+}
