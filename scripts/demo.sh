@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-state=.demo
+# Overridable so the end-to-end test can run this very script on freshly built binaries.
+bin=${RONDA_BIN:-bin}
+state=${RONDA_DEMO_STATE:-.demo}
 mkdir -p "$state/prometheus"
 pids=()
 stop() {
@@ -33,12 +35,12 @@ wait_for() { # name url
 }
 
 echo ">> starting ronda-sim (two simulated MikroTik hotspots)"
-bin/ronda-sim --control.listen-address=127.0.0.1:18080 >"$state/ronda-sim.log" 2>&1 &
+"$bin/ronda-sim" --control.listen-address=127.0.0.1:18080 >"$state/ronda-sim.log" 2>&1 &
 pids+=($!)
 wait_for ronda-sim http://127.0.0.1:18080/routers
 
 echo ">> starting ronda-exporter with examples/ronda.yml"
-bin/ronda-exporter --config.file=examples/ronda.yml --web.listen-address=127.0.0.1:9850 >"$state/ronda-exporter.log" 2>&1 &
+"$bin/ronda-exporter" --config.file=examples/ronda.yml --web.listen-address=127.0.0.1:9850 >"$state/ronda-exporter.log" 2>&1 &
 pids+=($!)
 wait_for ronda-exporter http://127.0.0.1:9850/-/ready
 

@@ -8,6 +8,7 @@ set -euo pipefail
 declare -A package_of=(
   [promtool]=prometheus
   [prometheus]=prometheus
+  [curl]=curl
 )
 
 missing_pkgs=()

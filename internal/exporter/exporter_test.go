@@ -37,9 +37,9 @@ type stubCollector struct{}
 
 var stubDesc = prometheus.NewDesc("mikrotik_stub_scraped", "Set by the stub collector.", []string{"name"}, nil)
 
-func (stubCollector) Kind() string           { return config.KindMikroTik }
+func (stubCollector) Kind() string          { return config.KindMikroTik }
 func (stubCollector) Reload(*config.Config) {}
-func (stubCollector) Close() error           { return nil }
+func (stubCollector) Close() error          { return nil }
 func (stubCollector) Scrape(_ context.Context, target string, _ *slog.Logger, ch chan<- prometheus.Metric) error {
 	ch <- prometheus.MustNewConstMetric(stubDesc, prometheus.GaugeValue, 1, target)
 	return nil

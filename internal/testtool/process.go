@@ -5,7 +5,9 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -25,8 +27,16 @@ type Process struct {
 // Start runs a program until the test ends (SIGTERM, then SIGKILL after 5s).
 func Start(t testing.TB, name string, args ...string) *Process {
 	t.Helper()
-	p := &Process{Name: name, out: &syncBuffer{}, done: make(chan struct{})}
+	return StartIn(t, "", nil, name, args...)
+}
+
+// StartIn is Start in folder dir with extra environment variables (KEY=value).
+func StartIn(t testing.TB, dir string, env []string, name string, args ...string) *Process {
+	t.Helper()
+	p := &Process{Name: filepath.Base(name), out: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(name, args...)
+	p.cmd.Dir = dir
+	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout = p.out
 	p.cmd.Stderr = p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -61,6 +71,9 @@ func (p *Process) Stop() {
 		<-p.done
 	}
 }
+
+// Pid is the process id; the process leads its own process group.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
 // Signal sends sig to the process.
 func (p *Process) Signal(sig syscall.Signal) error { return p.cmd.Process.Signal(sig) }

@@ -18,6 +18,7 @@ import (
 var packageOf = map[string]string{
 	"promtool":   "prometheus",
 	"prometheus": "prometheus",
+	"curl":       "curl",
 }
 
 // Need returns the path of an external tool, or fails the test saying how to install it.

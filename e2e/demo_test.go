@@ -1,0 +1,111 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rondanet/ronda/internal/testtool"
+)
+
+// TestMakeDemo runs the script behind `make demo` on freshly built binaries and checks that
+// the real Prometheus discovers both simulated routers through /sd and scrapes them, with
+// the labels from examples/ronda.yml, and that Ctrl-C stops everything.
+func TestMakeDemo(t *testing.T) {
+	testtool.Need(t, "prometheus")
+	testtool.Need(t, "curl")
+	bin := testtool.Binaries(t)
+	for _, port := range []int{18080, 18728, 18729, 9850, 9090} {
+		if c, err := net.DialTimeout("tcp", testtool.Addr(port), time.Second); err == nil {
+			c.Close()
+			t.Fatalf("port %d is taken: the demo needs it (is a demo running?)", port)
+		}
+	}
+
+	script := filepath.Join(testtool.Root(), "scripts", "demo.sh")
+	demo := testtool.StartIn(t, testtool.Root(), []string{"RONDA_BIN=" + bin, "RONDA_DEMO_STATE=" + t.TempDir()}, script)
+
+	testtool.Eventually(t, 60*time.Second, "demo reports it is running", func(context.Context) error {
+		if !strings.Contains(demo.Output(), "ronda demo is running") {
+			return fmt.Errorf("output so far:\n%s", demo.Output())
+		}
+		return nil
+	})
+
+	const prom = "http://127.0.0.1:9090"
+	testtool.Eventually(t, 90*time.Second, "Prometheus scrapes both routers through /sd", func(ctx context.Context) error {
+		up, err := promQuery(ctx, prom, `mikrotik_up{job="ronda"}`)
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, s := range up {
+			if s.Value != 1 {
+				return fmt.Errorf("%v is down", s.Labels)
+			}
+			got = append(got, s.Labels["instance"]+"/"+s.Labels["unit"])
+		}
+		slices.Sort(got)
+		want := []string{"hotspot-masjid/Masjid Al-Ikhlas", "hotspot-pasar/Pasar Baru"}
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("mikrotik_up instances/units: got %v, want %v", got, want)
+		}
+		return nil
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sessions, err := promQuery(ctx, prom, `sum(mikrotik_hotspot_active_sessions)`)
+	if err != nil || len(sessions) != 1 || sessions[0].Value < 1 {
+		t.Errorf("active sessions in the demo lab: %v %v, want some online", sessions, err)
+	}
+
+	// A power cut in the lab: Prometheus sees the boot time jump and the sessions vanish.
+	before, err := promQuery(ctx, prom, `mikrotik_system_boot_time_seconds{instance="hotspot-pasar"}`)
+	if err != nil || len(before) != 1 {
+		t.Fatalf("boot time before the power cut: %v %v", before, err)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1:18080/routers/hotspot-pasar/power-loss", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("power-loss: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	testtool.Eventually(t, 60*time.Second, "Prometheus sees the reboot", func(ctx context.Context) error {
+		after, err := promQuery(ctx, prom, `mikrotik_system_boot_time_seconds{instance="hotspot-pasar"}`)
+		if err != nil || len(after) != 1 {
+			return fmt.Errorf("boot time: %v %v", after, err)
+		}
+		if after[0].Value < before[0].Value+60 {
+			return fmt.Errorf("boot time %v, was %v before the power cut", after[0].Value, before[0].Value)
+		}
+		active, err := promQuery(ctx, prom, `count(mikrotik_hotspot_active_uptime_seconds{instance="hotspot-pasar"})`)
+		if err != nil || len(active) != 0 {
+			return fmt.Errorf("sessions still online after the power cut: %v %v", active, err)
+		}
+		return nil
+	})
+
+	// Ctrl-C reaches the script's process group, as in a terminal.
+	if err := syscall.Kill(-demo.Pid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-demo.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the demo did not stop within 20s of Ctrl-C:\n%s", demo.Output())
+	}
+	for _, port := range []int{18080, 18728, 9850, 9090} {
+		if c, err := net.DialTimeout("tcp", testtool.Addr(port), time.Second); err == nil {
+			c.Close()
+			t.Errorf("port %d still answers after the demo stopped", port)
+		}
+	}
+}
