@@ -34,6 +34,7 @@ type Manager struct {
 	opts       Options
 	logger     *slog.Logger
 	collectors map[string]Collector
+	shared     map[string]sharedFamilies
 	kinds      []string
 	config     atomic.Pointer[config.Config]
 	metrics    *selfMetrics
@@ -62,6 +63,7 @@ func NewManager(opts Options, collectors ...Collector) *Manager {
 		opts:       opts,
 		logger:     opts.Logger,
 		collectors: make(map[string]Collector, len(collectors)),
+		shared:     make(map[string]sharedFamilies, len(collectors)),
 		history:    newHistory(opts.HistoryLimit),
 	}
 	for _, c := range collectors {
@@ -69,6 +71,7 @@ func NewManager(opts Options, collectors ...Collector) *Manager {
 			panic(fmt.Sprintf("collector: two collectors for kind %q", c.Kind()))
 		}
 		m.collectors[c.Kind()] = c
+		m.shared[c.Kind()] = newSharedFamilies(c.Kind())
 		m.kinds = append(m.kinds, c.Kind())
 	}
 	sort.Strings(m.kinds)

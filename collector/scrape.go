@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/rondanet/ronda/config"
@@ -65,13 +64,16 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 		Success: err == nil, Reason: reason, Error: errorText(err),
 	})
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(&replay{metrics: append(metrics, scrapeMetrics(kind, duration, reason)...)})
+	metrics = append(metrics, m.shared[kind].metrics(duration, reason)...)
 	if debug {
+		// The debug answer goes through a registry, whose consistency checks (duplicate
+		// series, label validity) then show up in it.
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(&replay{metrics: metrics})
 		writeDebug(w, &debugLog, reg)
 		return
 	}
-	promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, r)
+	writeScrape(w, r, metrics)
 }
 
 // lookupTarget finds the target a request names, or says clearly why it cannot.
@@ -169,28 +171,34 @@ func runScrape(ctx context.Context, c Collector, name string, logger *slog.Logge
 	}
 }
 
-// scrapeMetrics are the per-scrape series every kind shares.
-func scrapeMetrics(kind string, duration time.Duration, reason Reason) []prometheus.Metric {
+// sharedFamilies are the per-scrape series every kind has.
+type sharedFamilies struct {
+	up, duration, reason *Family
+}
+
+func newSharedFamilies(kind string) sharedFamilies {
+	return sharedFamilies{
+		up: NewFamily(kind+"_up",
+			"1 if the target was scraped successfully, 0 if not; "+kind+"_scrape_failure_reason says why.", prometheus.GaugeValue),
+		duration: NewFamily(kind+"_scrape_duration_seconds",
+			"How long the scrape of the target took.", prometheus.GaugeValue),
+		reason: NewFamily(kind+"_scrape_failure_reason",
+			"1 for the reason the scrape failed, 0 for the others; all 0 when it succeeded.", prometheus.GaugeValue, "reason"),
+	}
+}
+
+func (f sharedFamilies) metrics(duration time.Duration, reason Reason) []prometheus.Metric {
 	up := 1.0
 	if reason != "" {
 		up = 0
 	}
-	out := []prometheus.Metric{
-		prometheus.MustNewConstMetric(prometheus.NewDesc(kind+"_up",
-			"1 if the target was scraped successfully, 0 if not; "+kind+"_scrape_failure_reason says why.", nil, nil),
-			prometheus.GaugeValue, up),
-		prometheus.MustNewConstMetric(prometheus.NewDesc(kind+"_scrape_duration_seconds",
-			"How long the scrape of the target took.", nil, nil),
-			prometheus.GaugeValue, duration.Seconds()),
-	}
-	reasonDesc := prometheus.NewDesc(kind+"_scrape_failure_reason",
-		"1 for the reason the scrape failed, 0 for the others; all 0 when it succeeded.", []string{"reason"}, nil)
+	out := []prometheus.Metric{f.up.Sample(up), f.duration.Sample(duration.Seconds())}
 	for _, r := range Reasons {
 		v := 0.0
 		if r == reason {
 			v = 1
 		}
-		out = append(out, prometheus.MustNewConstMetric(reasonDesc, prometheus.GaugeValue, v, string(r)))
+		out = append(out, f.reason.Sample(v, string(r)))
 	}
 	return out
 }

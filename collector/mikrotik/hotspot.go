@@ -1,8 +1,12 @@
 package mikrotik
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/go-routeros/routeros/v3/proto"
 	"github.com/prometheus/client_golang/prometheus"
@@ -72,7 +76,7 @@ func (h *hotspotSnapshot) emit(ch chan<- prometheus.Metric, logger *slog.Logger,
 		logger.Warn("hotspot users share a name (on different servers, or once made valid UTF-8); only the first has per-user series", "count", duplicates)
 	}
 	h.emitActive(ch, users, bad)
-	ch <- prometheus.MustNewConstMetric(hotspotHosts, prometheus.GaugeValue, float64(h.hosts))
+	ch <- hotspotHosts.Sample(float64(h.hosts))
 }
 
 func (h *hotspotSnapshot) perUser(limited bool) bool {
@@ -104,24 +108,24 @@ func (h *hotspotSnapshot) emitUsers(ch chan<- prometheus.Metric, bad *parseProbl
 		if !h.perUser(limited) {
 			continue
 		}
-		labels := userLabels(name)
+		labels := []string{name}
 		if uptime, ok := seconds(f, "uptime", bad); ok {
-			ch <- gaugeFor(userUptime, uptime, labels)
+			ch <- userUptime.Sample(uptime, labels...)
 		}
 		if limited {
-			ch <- gaugeFor(userLimitUptime, limit.Seconds(), labels)
+			ch <- userLimitUptime.Sample(limit.Seconds(), labels...)
 		}
 		if in, ok := number(f, "bytes-in", bad); ok {
-			ch <- counterFor(userBytesIn, in, labels)
+			ch <- userBytesIn.Sample(in, labels...)
 		}
 		if out, ok := number(f, "bytes-out", bad); ok {
-			ch <- counterFor(userBytesOut, out, labels)
+			ch <- userBytesOut.Sample(out, labels...)
 		}
-		ch <- prometheus.MustNewConstMetric(userInfo, prometheus.GaugeValue, 1,
+		ch <- userInfo.Sample(1,
 			name, profile, routeros.ToUTF8(f["server"]), disabled(f["disabled"]))
 	}
-	for g, n := range totals {
-		ch <- prometheus.MustNewConstMetric(hotspotUsers, prometheus.GaugeValue, float64(n), g.server, g.profile)
+	for _, g := range sortedGroups(totals) {
+		ch <- hotspotUsers.Sample(float64(totals[g]), g.server, g.profile)
 	}
 	return users, duplicates
 }
@@ -187,27 +191,37 @@ func (h *hotspotSnapshot) emitActive(ch chan<- prometheus.Metric, users map[stri
 			continue // two sessions the labels cannot tell apart: one info series says enough
 		}
 		sessions[labels] = struct{}{}
-		ch <- prometheus.MustNewConstMetric(activeInfo, prometheus.GaugeValue, 1, labels[:]...)
+		ch <- activeInfo.Sample(1, labels[:]...)
 	}
 	for _, name := range order {
-		s, labels := sums[name], userLabels(name)
+		s, labels := sums[name], []string{name}
 		if s.uptimeOK {
-			ch <- gaugeFor(activeUptime, s.uptime, labels)
+			ch <- activeUptime.Sample(s.uptime, labels...)
 		}
 		if s.hasTimeLeft {
-			ch <- gaugeFor(activeTimeLeft, s.timeLeft, labels)
+			ch <- activeTimeLeft.Sample(s.timeLeft, labels...)
 		}
 		if s.hasIdle {
-			ch <- gaugeFor(activeIdle, s.idle, labels)
+			ch <- activeIdle.Sample(s.idle, labels...)
 		}
 		if s.bytesInOK {
-			ch <- counterFor(activeBytesIn, s.bytesIn, labels)
+			ch <- activeBytesIn.Sample(s.bytesIn, labels...)
 		}
 		if s.bytesOutOK {
-			ch <- counterFor(activeBytesOut, s.bytesOut, labels)
+			ch <- activeBytesOut.Sample(s.bytesOut, labels...)
 		}
 	}
-	for g, n := range totals {
-		ch <- prometheus.MustNewConstMetric(hotspotActiveSessions, prometheus.GaugeValue, float64(n), g.server, g.profile)
+	for _, g := range sortedGroups(totals) {
+		ch <- hotspotActiveSessions.Sample(float64(totals[g]), g.server, g.profile)
 	}
+}
+
+// sortedGroups orders the totals' groups, so every scrape lists them the same way (the
+// framework writes series in the order collectors send them).
+func sortedGroups(totals map[group]int) []group {
+	groups := slices.Collect(maps.Keys(totals))
+	slices.SortFunc(groups, func(a, b group) int {
+		return cmp.Or(strings.Compare(a.server, b.server), strings.Compare(a.profile, b.profile))
+	})
+	return groups
 }

@@ -45,19 +45,19 @@ func fetchSystem(ctx context.Context, conn *routeros.Conn, now func() time.Time)
 func (s *systemSnapshot) emit(ch chan<- prometheus.Metric, boot *bootClock, bad *parseProblems) {
 	res := s.resource
 	if uptime, ok := duration(res, "uptime", bad); ok {
-		ch <- prometheus.MustNewConstMetric(systemUptime, prometheus.GaugeValue, uptime.Seconds())
+		ch <- systemUptime.Sample(uptime.Seconds())
 		bootTime := boot.estimate(s.scrapedAt, uptime)
-		ch <- prometheus.MustNewConstMetric(systemBootTime, prometheus.GaugeValue, float64(bootTime.UnixNano())/1e9)
+		ch <- systemBootTime.Sample(float64(bootTime.UnixNano()) / 1e9)
 	}
 	if load, ok := number(res, "cpu-load", bad); ok {
-		ch <- prometheus.MustNewConstMetric(systemCPULoad, prometheus.GaugeValue, load/100)
+		ch <- systemCPULoad.Sample(load / 100)
 	}
 	if free, ok := number(res, "free-memory", bad); ok {
-		ch <- prometheus.MustNewConstMetric(systemMemoryFree, prometheus.GaugeValue, free)
+		ch <- systemMemoryFree.Sample(free)
 	}
 	if total, ok := number(res, "total-memory", bad); ok {
-		ch <- prometheus.MustNewConstMetric(systemMemoryTotal, prometheus.GaugeValue, total)
+		ch <- systemMemoryTotal.Sample(total)
 	}
-	ch <- prometheus.MustNewConstMetric(systemInfo, prometheus.GaugeValue, 1,
+	ch <- systemInfo.Sample(1,
 		routeros.ToUTF8(s.identity), routeros.ToUTF8(res["version"]), routeros.ToUTF8(res["board-name"]))
 }

@@ -10,6 +10,6 @@ import (
 // DefaultCollectors builds one collector for every kind of target ronda supports.
 func DefaultCollectors(logger *slog.Logger) []collector.Collector {
 	return []collector.Collector{
-		mikrotik.New(logger.With("kind", "mikrotik"), mikrotik.Options{}),
+		mikrotik.New(logger, mikrotik.Options{}),
 	}
 }

@@ -1,0 +1,222 @@
+package collector
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+var (
+	testGauge   = NewFamily("test_value_bytes", "A value with \\ and a\nnewline in its help.", prometheus.GaugeValue, "user", "server")
+	testCounter = NewFamily("test_events_total", "Events.", prometheus.CounterValue, "kind")
+	testPlain   = NewFamily("test_up", "Up.", prometheus.GaugeValue)
+)
+
+// registryText is what client_golang's own registry and encoder make of the same metrics.
+func registryText(t *testing.T, metrics []prometheus.Metric) string {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(&replay{metrics: metrics})
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("registry refuses the metrics: %v", err)
+	}
+	var b bytes.Buffer
+	for _, mf := range families {
+		if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
+func directText(t *testing.T, samples []*Sample) string {
+	t.Helper()
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	if err := writeText(w, samples); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// parsed reads exposition text back into families, normalised so that series order and
+// label order (which the format leaves free) do not matter.
+func parsed(t *testing.T, text string) map[string]*dto.MetricFamily {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("invalid exposition text: %v\n%s", err, text)
+	}
+	return families
+}
+
+func sameFamilies(t *testing.T, got, want string) {
+	t.Helper()
+	g, w := canonical(t, got), canonical(t, want)
+	if !slices.Equal(g, w) {
+		t.Errorf("direct text and client_golang differ\ngot:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(w, "\n"))
+	}
+}
+
+// canonical lists every family's help and type and every series with sorted labels, sorted:
+// the text format leaves series order and label order free.
+func canonical(t *testing.T, text string) []string {
+	t.Helper()
+	var out []string
+	for name, mf := range parsed(t, text) {
+		out = append(out, fmt.Sprintf("%s HELP %q TYPE %s", name, mf.GetHelp(), mf.GetType()))
+		for _, m := range mf.GetMetric() {
+			var labels []string
+			for _, lp := range m.GetLabel() {
+				labels = append(labels, fmt.Sprintf("%s=%q", lp.GetName(), lp.GetValue()))
+			}
+			slices.Sort(labels)
+			v := m.GetGauge().GetValue() + m.GetCounter().GetValue() + m.GetUntyped().GetValue()
+			out = append(out, fmt.Sprintf("%s{%s} %v", name, strings.Join(labels, ","), v))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestWriteTextMatchesClientGolang(t *testing.T) {
+	values := []float64{0, 1, -1, 0.5, 1e-9, 123456789, 2.232e+06, math.MaxFloat64, math.SmallestNonzeroFloat64,
+		math.Inf(1), math.Inf(-1), -0.25}
+	labelValues := []string{"", "budi", `quote " inside`, `back\slash`, "new\nline", "Café", "ünïcödé ✓", "a,b=c}"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var samples []*Sample
+	var metrics []prometheus.Metric
+	add := func(s *Sample) {
+		samples = append(samples, s)
+		metrics = append(metrics, s)
+	}
+	seen := map[string]bool{}
+	for i := range 200 {
+		user, server := labelValues[rng.IntN(len(labelValues))], labelValues[rng.IntN(len(labelValues))]
+		if key := user + "\x00" + server; !seen[key] {
+			seen[key] = true
+			add(testGauge.Sample(values[i%len(values)], user, server))
+		}
+	}
+	for i, v := range labelValues {
+		add(testCounter.Sample(float64(i*1000), v))
+	}
+	add(testPlain.Sample(1))
+	sameFamilies(t, directText(t, samples), registryText(t, metrics))
+}
+
+func TestWriteTextNaN(t *testing.T) {
+	// NaN never equals itself, so it gets its own check.
+	got := directText(t, []*Sample{testPlain.Sample(math.NaN())})
+	if !strings.HasSuffix(got, "test_up NaN\n") {
+		t.Errorf("NaN written as:\n%s", got)
+	}
+}
+
+func TestWriteTextGroupsFamiliesInNameOrder(t *testing.T) {
+	got := directText(t, []*Sample{
+		testPlain.Sample(1),
+		testCounter.Sample(1, "a"),
+		testPlain.Sample(0), // a second series of an earlier family joins it
+		testCounter.Sample(2, "b"),
+	})
+	want := "# HELP test_events_total Events.\n# TYPE test_events_total counter\n" +
+		"test_events_total{kind=\"a\"} 1\ntest_events_total{kind=\"b\"} 2\n" +
+		"# HELP test_up Up.\n# TYPE test_up gauge\ntest_up 1\ntest_up 0\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestSampleRepairsInvalidUTF8WithoutTouchingTheCallersSlice(t *testing.T) {
+	shared := []string{"Caf\xe9", "ok"}
+	s := testGauge.Sample(1, shared...)
+	if shared[0] != "Caf\xe9" {
+		t.Errorf("caller's slice changed to %q", shared[0])
+	}
+	text := directText(t, []*Sample{s})
+	if !strings.Contains(text, `user="Caf`+"\uFFFD"+`"`) {
+		t.Errorf("repaired value not in output:\n%s", text)
+	}
+	parsed(t, text) // valid exposition
+}
+
+func TestSamplePanicsOnWrongLabelCount(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for a missing label value")
+		}
+	}()
+	testGauge.Sample(1, "only-one")
+}
+
+func TestWriteScrapeNegotiates(t *testing.T) {
+	metrics := []prometheus.Metric{testPlain.Sample(1), testCounter.Sample(3, "x")}
+	serve := func(header http.Header, metrics []prometheus.Metric) *http.Response {
+		req := httptest.NewRequest(http.MethodGet, "/mikrotik", nil)
+		req.Header = header
+		rec := httptest.NewRecorder()
+		writeScrape(rec, req, metrics)
+		return rec.Result()
+	}
+
+	// Prometheus's usual request: text format, gzip.
+	resp := serve(http.Header{
+		"Accept":          {"application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"},
+		"Accept-Encoding": {"gzip"},
+	}, metrics)
+	if resp.Header.Get("Content-Encoding") != "gzip" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
+		t.Fatalf("headers: %v", resp.Header)
+	}
+	gz, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(gz)
+	sameFamilies(t, string(body), registryText(t, metrics))
+
+	// Protobuf asked for: the registry path answers in protobuf.
+	resp = serve(http.Header{"Accept": {"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"}}, metrics)
+	if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, "application/vnd.google.protobuf") {
+		t.Errorf("protobuf request answered with %q", ct)
+	}
+
+	// A metric that is not a Sample (a collector using client_golang directly) still works.
+	other := prometheus.MustNewConstMetric(prometheus.NewDesc("test_other", "Other.", nil, nil), prometheus.GaugeValue, 5)
+	resp = serve(http.Header{}, append(metrics, other))
+	body, _ = io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "test_other 5") || !strings.Contains(string(body), "test_up 1") {
+		t.Errorf("mixed metrics answer:\n%s", body)
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"": false, "gzip": true, "identity": false, "deflate, gzip;q=0.5": true, "gzipped": false, " gzip ": true,
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("Accept-Encoding", header)
+		if got := acceptsGzip(req); got != want {
+			t.Errorf("Accept-Encoding %q: got %v, want %v", header, got, want)
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package collector
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// Family is one metric family a collector exports: name, help, type and label names,
+// declared once. Its samples are prometheus.Metrics, so collectors stay testable with
+// client_golang's testutil, but the framework can also write them as exposition text
+// straight away, without the registry's per-series conversion, checking and sorting: a
+// hotspot with 10,000 users is 60,000 series a scrape, and that conversion would cost more
+// than reading them from the router (see BENCHMARKS.md).
+type Family struct {
+	name       string
+	help       string
+	valueType  prometheus.ValueType
+	labelNames []string
+	desc       *prometheus.Desc
+	// header is the family's "# HELP" and "# TYPE" lines, escaped once.
+	header string
+}
+
+// NewFamily declares a family. Like prometheus.NewDesc it panics on an invalid name or
+// label name: families are package-level declarations, so that is a programming error.
+func NewFamily(name, help string, valueType prometheus.ValueType, labelNames ...string) *Family {
+	desc := prometheus.NewDesc(name, help, labelNames, nil)
+	if err := desc.Err(); err != nil {
+		panic(fmt.Sprintf("collector: family %s: %v", name, err))
+	}
+	typ := "gauge"
+	switch valueType {
+	case prometheus.CounterValue:
+		typ = "counter"
+	case prometheus.UntypedValue:
+		typ = "untyped"
+	}
+	return &Family{
+		name: name, help: help, valueType: valueType, labelNames: labelNames, desc: desc,
+		header: "# HELP " + name + " " + helpEscaper.Replace(help) + "\n# TYPE " + name + " " + typ + "\n",
+	}
+}
+
+// Name is the family's metric name.
+func (f *Family) Name() string { return f.name }
+
+// Desc is the family's client_golang description.
+func (f *Family) Desc() *prometheus.Desc { return f.desc }
+
+// Sample is one series of the family. labelValues must match the family's label names in
+// number (it panics otherwise, like prometheus.MustNewConstMetric); invalid UTF-8 is
+// repaired so the exposition stays valid. The slice is kept, not copied: several samples
+// of one user may share it.
+func (f *Family) Sample(value float64, labelValues ...string) *Sample {
+	if len(labelValues) != len(f.labelNames) {
+		panic(fmt.Sprintf("collector: %s has labels %v, got %d values", f.name, f.labelNames, len(labelValues)))
+	}
+	copied := false
+	for i, v := range labelValues {
+		if utf8.ValidString(v) {
+			continue
+		}
+		if !copied { // the caller's slice may be shared: repair a copy
+			labelValues = append([]string(nil), labelValues...)
+			copied = true
+		}
+		labelValues[i] = strings.ToValidUTF8(v, "\uFFFD")
+	}
+	return &Sample{family: f, value: value, labelValues: labelValues}
+}
+
+// Sample is one series of a Family. It implements prometheus.Metric.
+type Sample struct {
+	family      *Family
+	value       float64
+	labelValues []string
+}
+
+// Desc implements prometheus.Metric.
+func (s *Sample) Desc() *prometheus.Desc { return s.family.desc }
+
+// Write implements prometheus.Metric; the framework's text path does not need it.
+func (s *Sample) Write(out *dto.Metric) error {
+	out.Label = make([]*dto.LabelPair, len(s.labelValues))
+	for i := range s.labelValues {
+		out.Label[i] = &dto.LabelPair{Name: &s.family.labelNames[i], Value: &s.labelValues[i]}
+	}
+	v := s.value
+	switch s.family.valueType {
+	case prometheus.CounterValue:
+		out.Counter = &dto.Counter{Value: &v}
+	case prometheus.UntypedValue:
+		out.Untyped = &dto.Untyped{Value: &v}
+	default:
+		out.Gauge = &dto.Gauge{Value: &v}
+	}
+	return nil
+}
+
+// helpEscaper escapes HELP text as the text format requires.
+var helpEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
