@@ -15,8 +15,12 @@ import (
 	"github.com/prometheus/common/expfmt"
 )
 
-// textContentType is the Prometheus text format, version 0.0.4.
-var textContentType = string(expfmt.NewFormat(expfmt.TypeTextPlain))
+var (
+	// textContentType is the Prometheus text format, version 0.0.4.
+	textContentType = string(expfmt.NewFormat(expfmt.TypeTextPlain))
+	// acceptedFormats are the formats promhttp offers by default (no OpenMetrics).
+	acceptedFormats = expfmt.DefaultAcceptedFormats()
+)
 
 // writeScrape answers a scrape. When every series is a Sample and the client takes the text
 // format (Prometheus does, unless told to prefer protobuf), it writes the text itself;
@@ -27,7 +31,7 @@ var textContentType = string(expfmt.NewFormat(expfmt.TypeTextPlain))
 // duplicates with testutil, and ?debug=true answers through the checking registry.
 func writeScrape(w http.ResponseWriter, r *http.Request, metrics []prometheus.Metric) {
 	samples, ok := asSamples(metrics)
-	if !ok || expfmt.Negotiate(r.Header).FormatType() != expfmt.TypeTextPlain {
+	if !ok || expfmt.NegotiateAccept(r.Header, acceptedFormats...).FormatType() != expfmt.TypeTextPlain {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(&replay{metrics: metrics})
 		promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, r)
