@@ -1,12 +1,10 @@
 package mikrotik_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/rondanet/ronda/collector/mikrotik"
 	"github.com/rondanet/ronda/config"
 	sim "github.com/rondanet/ronda/internal/sim/routeros"
+	"github.com/rondanet/ronda/internal/testtool"
 )
 
 const latin1Name = "Caf\xe9" // typed on a Windows box: Windows-1252, not UTF-8
@@ -552,7 +551,7 @@ var familiesExported = func() map[string]bool {
 
 func TestPasswordNeverInLogsOrErrors(t *testing.T) {
 	l := hotspotLab(t)
-	var logs syncBuffer
+	var logs testtool.LogBuffer
 	coll := mikrotik.New(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		mikrotik.Options{Now: l.clock.Now, BackoffMin: time.Millisecond, BackoffMax: time.Millisecond})
 	t.Cleanup(func() { _ = coll.Close() })
@@ -591,24 +590,6 @@ func TestPasswordNeverInLogsOrErrors(t *testing.T) {
 	if !strings.Contains(logs.String(), "invalid user name or password") {
 		t.Errorf("the log does not say the login was refused:\n%s", logs.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the collector's concurrent log writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // waitForLogouts waits until the router has logged want API logouts: the collector closed

@@ -1,13 +1,11 @@
 package routeros_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/rondanet/ronda/collector"
 	"github.com/rondanet/ronda/internal/routeros"
 	sim "github.com/rondanet/ronda/internal/sim/routeros"
+	"github.com/rondanet/ronda/internal/testtool"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -42,29 +41,11 @@ func startRouter(t *testing.T, opts sim.Options) *sim.Router {
 	return r
 }
 
-// logBuffer collects everything a Conn logs, at every level.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // newConn returns a Conn to addr with a tiny backoff, closed when the test ends, and the
 // buffer its log goes to.
-func newConn(t *testing.T, addr, password string) (*routeros.Conn, *logBuffer) {
+func newConn(t *testing.T, addr, password string) (*routeros.Conn, *testtool.LogBuffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testtool.LogBuffer{}
 	c := routeros.New(routeros.Config{
 		Address:    addr,
 		Username:   testUser,

@@ -1,7 +1,6 @@
 package testtool
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,7 +17,7 @@ import (
 type Process struct {
 	Name string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *LogBuffer
 	done chan struct{}
 	err  error
 }
@@ -33,7 +31,7 @@ func Start(t testing.TB, name string, args ...string) *Process {
 // StartIn is Start in folder dir with extra environment variables (KEY=value).
 func StartIn(t testing.TB, dir string, env []string, name string, args ...string) *Process {
 	t.Helper()
-	p := &Process{Name: filepath.Base(name), out: &syncBuffer{}, done: make(chan struct{})}
+	p := &Process{Name: filepath.Base(name), out: &LogBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(name, args...)
 	p.cmd.Dir = dir
 	p.cmd.Env = append(os.Environ(), env...)
@@ -139,21 +137,4 @@ func Eventually(t testing.TB, timeout time.Duration, what string, check func(ctx
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
