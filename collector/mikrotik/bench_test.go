@@ -95,9 +95,9 @@ func BenchmarkFullScrape10kUsers(b *testing.B) {
 	}
 }
 
-// BenchmarkScrape10kUsers is one scrape of bigHotspot in each mode; compare with
+// BenchmarkCollect10kUsers is one scrape of bigHotspot in each mode; compare with
 // BenchmarkBarePrints10kUsers (the same prints with go-routeros alone): the budget is 1.3×.
-func BenchmarkScrape10kUsers(b *testing.B) {
+func BenchmarkCollect10kUsers(b *testing.B) {
 	for _, mode := range []config.HotspotUsers{config.HotspotUsersAll, config.HotspotUsersLimited, config.HotspotUsersNone} {
 		b.Run(string(mode), func(b *testing.B) {
 			l := bigHotspot(b)
