@@ -21,7 +21,7 @@ testdata/invalid-unknown-key.yml:4: mikrotik[0].adress: unknown key (did you mea
 	"invalid-unknown-key-no-suggestion.yml": {want: `
 testdata/invalid-unknown-key-no-suggestion.yml:7: mikrotik[0].colour: unknown key (known keys here: name, address, username, password_file, password_env, tls, hotspot_users, timeout, labels)`},
 	"invalid-unknown-section.yml": {want: `
-testdata/invalid-unknown-section.yml:1: olt: unknown key (known keys here: mikrotik)`},
+testdata/invalid-unknown-section.yml:1: onu: unknown key (did you mean "olt"?)`},
 	"invalid-tls-unknown-key.yml": {want: `
 testdata/invalid-tls-unknown-key.yml:7: mikrotik[0].tls.ca_fil: unknown key (did you mean "ca_file"?)`},
 	"invalid-labels-type.yml": {want: `

@@ -14,6 +14,12 @@ import (
 type Config struct {
 	// MikroTik lists the RouterOS routers scraped on /mikrotik.
 	MikroTik []MikroTikTarget `yaml:"mikrotik,omitempty"`
+	// OLT lists the EPON/GPON OLTs scraped on /olt (olt.go).
+	OLT []OLTTarget `yaml:"olt,omitempty"`
+	// SSH lists the Linux hosts scraped over SSH on /ssh (ssh.go).
+	SSH []SSHTarget `yaml:"ssh,omitempty"`
+	// Probe lists the reachability probes served on /probe (probe.go).
+	Probe []ProbeTarget `yaml:"probe,omitempty"`
 
 	// filename is the file the config was read from; relative paths resolve against its folder.
 	filename string
@@ -25,6 +31,9 @@ type Config struct {
 // Kinds of target, each served on its own endpoint (/mikrotik, …) and used as metric prefix.
 const (
 	KindMikroTik = "mikrotik"
+	KindOLT      = "olt"
+	KindSSH      = "ssh"
+	KindProbe    = "probe"
 )
 
 // Target is what every kind of target has in common: enough for /sd, the landing page and

@@ -9,7 +9,15 @@ declare -A package_of=(
   [promtool]=prometheus
   [prometheus]=prometheus
   [curl]=curl
+  [prometheus-alertmanager]=prometheus-alertmanager
+  [amtool]=prometheus-alertmanager
+  [prometheus-node-exporter]=prometheus-node-exporter
+  [prometheus-blackbox-exporter]=prometheus-blackbox-exporter
+  [sshd]=openssh-server
+  [ssh-keygen]=openssh-client
 )
+# sshd lives in /usr/sbin, which a non-root PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 missing_pkgs=()
 missing_cmds=()

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -292,4 +293,15 @@ func grep(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+func TestDefaultCollectorsServeEveryKind(t *testing.T) {
+	var got []string
+	for _, c := range DefaultCollectors(slog.New(slog.DiscardHandler)) {
+		got = append(got, c.Kind())
+		_ = c.Close()
+	}
+	if !slices.Contains(got, config.KindMikroTik) {
+		t.Errorf("default collectors %v lack %s", got, config.KindMikroTik)
+	}
 }

@@ -19,12 +19,22 @@ var packageOf = map[string]string{
 	"promtool":   "prometheus",
 	"prometheus": "prometheus",
 	"curl":       "curl",
+
+	"prometheus-alertmanager":      "prometheus-alertmanager",
+	"amtool":                       "prometheus-alertmanager",
+	"prometheus-node-exporter":     "prometheus-node-exporter",
+	"prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
+	"sshd":                         "openssh-server",
+	"ssh-keygen":                   "openssh-client",
 }
 
 // Need returns the path of an external tool, or fails the test saying how to install it.
 func Need(t testing.TB, tool string) string {
 	t.Helper()
 	path, err := exec.LookPath(tool)
+	if err != nil && tool == "sshd" {
+		path, err = exec.LookPath("/usr/sbin/sshd") // not on every PATH
+	}
 	if err != nil {
 		pkg := packageOf[tool]
 		if pkg == "" {
