@@ -71,11 +71,15 @@ func NewManager(opts Options, collectors ...Collector) *Manager {
 			panic(fmt.Sprintf("collector: two collectors for kind %q", c.Kind()))
 		}
 		m.collectors[c.Kind()] = c
-		m.shared[c.Kind()] = newSharedFamilies(c.Kind())
+		m.shared[c.Kind()] = newSharedFamilies(c.Kind(), reasonsOf(c))
 		m.kinds = append(m.kinds, c.Kind())
 	}
 	sort.Strings(m.kinds)
-	m.metrics = newSelfMetrics(opts.Registerer, m.kinds)
+	reasons := make(map[string][]Reason, len(m.kinds))
+	for kind, c := range m.collectors {
+		reasons[kind] = reasonsOf(c)
+	}
+	m.metrics = newSelfMetrics(opts.Registerer, reasons)
 	m.config.Store(&config.Config{})
 	return m
 }

@@ -442,3 +442,41 @@ func TestTeeHandlerKeepsEachHandlersLevel(t *testing.T) {
 		t.Errorf("debug handler got %q", debug.String())
 	}
 }
+
+// hostKeyCollector has a reason of its own, as the SSH kind does.
+type hostKeyCollector struct{ *fakeCollector }
+
+func (*hostKeyCollector) Reasons() []Reason { return append(slices.Clone(Reasons), ReasonHostKey) }
+
+func TestKindWithItsOwnReasons(t *testing.T) {
+	t.Setenv("RONDA_TEST_PASSWORD", "s3cret")
+	cfg, err := config.Parse([]byte(testConfig), "test.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hk := &hostKeyCollector{&fakeCollector{kind: "mikrotik", scrape: func(context.Context, string, *slog.Logger, chan<- prometheus.Metric) error {
+		return Fail(ReasonHostKey, errors.New("host key mismatch"))
+	}}}
+	reg := prometheus.NewRegistry()
+	m := NewManager(Options{Registerer: reg}, hk)
+	m.ApplyConfig(cfg)
+	fams := parseExposition(t, get(t, m.Handler("mikrotik"), "/mikrotik?target=router-a", nil).Body.String())
+	if got := fams["mikrotik_scrape_failure_reason"].values["reason=hostkey"]; got != 1 {
+		t.Errorf("reason hostkey = %v, want 1", got)
+	}
+	if n := len(fams["mikrotik_scrape_failure_reason"].values); n != len(Reasons)+1 {
+		t.Errorf("%d reason series, want the kind's %d", n, len(Reasons)+1)
+	}
+	if got := testutil.ToFloat64(m.metrics.errors.WithLabelValues("mikrotik", "hostkey")); got != 1 {
+		t.Errorf("error counter for hostkey = %v, want 1", got)
+	}
+
+	// A kind that does not list hostkey reports such a failure as other.
+	plain := &fakeCollector{kind: "mikrotik", scrape: hk.scrape}
+	m2 := NewManager(Options{}, plain)
+	m2.ApplyConfig(cfg)
+	fams = parseExposition(t, get(t, m2.Handler("mikrotik"), "/mikrotik?target=router-a", nil).Body.String())
+	if fams["mikrotik_scrape_failure_reason"].values["reason=other"] != 1 || len(fams["mikrotik_scrape_failure_reason"].values) != len(Reasons) {
+		t.Errorf("unlisted reason: %v", fams["mikrotik_scrape_failure_reason"].values)
+	}
+}

@@ -32,14 +32,32 @@ const (
 	ReasonDevice Reason = "device"
 	// ReasonConfig: the target's configuration cannot be used (a missing password file).
 	ReasonConfig Reason = "config"
+	// ReasonHostKey: the host's key does not match the one known for it (SSH).
+	ReasonHostKey Reason = "hostkey"
 	// ReasonOther: anything else.
 	ReasonOther Reason = "other"
 )
 
-// Reasons lists every Reason, in the order they are exported.
+// Reasons lists the reasons every kind exports, in order. A kind with reasons of its own
+// (SSH's hostkey) lists its set by implementing ReasonLister.
 var Reasons = []Reason{
 	ReasonTimeout, ReasonConnect, ReasonTLS, ReasonAuth,
 	ReasonProtocol, ReasonDevice, ReasonConfig, ReasonOther,
+}
+
+// ReasonLister is implemented by a Collector whose failures have reasons beyond Reasons.
+// Its `<kind>_scrape_failure_reason` and error counters cover exactly the listed reasons;
+// a failure with a reason not listed counts as other.
+type ReasonLister interface {
+	Reasons() []Reason
+}
+
+// reasonsOf is the reason set a collector exports.
+func reasonsOf(c Collector) []Reason {
+	if l, ok := c.(ReasonLister); ok {
+		return l.Reasons()
+	}
+	return Reasons
 }
 
 // Error is a scrape error whose reason the collector knows.

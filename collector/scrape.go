@@ -53,6 +53,9 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	metrics, err := runScrape(ctx, c, name, logger)
 	duration := time.Since(start)
 	reason := Classify(ctx, err)
+	if err != nil && !slices.Contains(m.shared[kind].reasons, reason) {
+		reason = ReasonOther
+	}
 	if err != nil {
 		logger.Error("scrape failed", "reason", string(reason), "duration", duration, "err", err)
 	} else {
@@ -174,10 +177,12 @@ func runScrape(ctx context.Context, c Collector, name string, logger *slog.Logge
 // sharedFamilies are the per-scrape series every kind has.
 type sharedFamilies struct {
 	up, duration, reason *Family
+	reasons              []Reason
 }
 
-func newSharedFamilies(kind string) sharedFamilies {
+func newSharedFamilies(kind string, reasons []Reason) sharedFamilies {
 	return sharedFamilies{
+		reasons: reasons,
 		up: NewFamily(kind+"_up",
 			"1 if the target was scraped successfully, 0 if not; "+kind+"_scrape_failure_reason says why.", prometheus.GaugeValue),
 		duration: NewFamily(kind+"_scrape_duration_seconds",
@@ -193,7 +198,7 @@ func (f sharedFamilies) metrics(duration time.Duration, reason Reason) []prometh
 		up = 0
 	}
 	out := []prometheus.Metric{f.up.Sample(up), f.duration.Sample(duration.Seconds())}
-	for _, r := range Reasons {
+	for _, r := range f.reasons {
 		v := 0.0
 		if r == reason {
 			v = 1

@@ -15,7 +15,7 @@ type selfMetrics struct {
 	badRequests *prometheus.CounterVec
 }
 
-func newSelfMetrics(reg prometheus.Registerer, kinds []string) *selfMetrics {
+func newSelfMetrics(reg prometheus.Registerer, reasons map[string][]Reason) *selfMetrics {
 	m := &selfMetrics{
 		scrapes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ronda_exporter_scrapes_total",
@@ -41,10 +41,10 @@ func newSelfMetrics(reg prometheus.Registerer, kinds []string) *selfMetrics {
 	}
 	reg.MustRegister(m.scrapes, m.errors, m.duration, m.targets, m.badRequests)
 	// Every series exists from the start, so rate() and absent() behave before the first failure.
-	for _, kind := range kinds {
+	for kind, kindReasons := range reasons {
 		m.scrapes.WithLabelValues(kind, "success")
 		m.scrapes.WithLabelValues(kind, "failure")
-		for _, r := range Reasons {
+		for _, r := range kindReasons {
 			m.errors.WithLabelValues(kind, string(r))
 		}
 		m.duration.WithLabelValues(kind)
