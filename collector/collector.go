@@ -9,6 +9,8 @@ package collector
 import (
 	"context"
 	"log/slog"
+	"net/url"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -33,4 +35,39 @@ type Collector interface {
 
 	// Close releases everything the collector holds (connections, goroutines).
 	Close() error
+}
+
+// SeriesNamer is implemented by a Collector whose per-scrape series need other names than
+// `<kind>_up`, `<kind>_scrape_duration_seconds` and `<kind>_scrape_failure_reason`: probes
+// keep blackbox_exporter's `probe_success` and `probe_duration_seconds`, so its dashboards
+// and alerts work unchanged. Empty fields keep the default name and help.
+type SeriesNamer interface {
+	SeriesNames() SeriesNames
+}
+
+// SeriesNames names a kind's per-scrape series.
+type SeriesNames struct {
+	Up, UpHelp             string
+	Duration, DurationHelp string
+	Reason, ReasonHelp     string
+}
+
+// AdHocScraper is implemented by a Collector that also scrapes targets described entirely
+// by the request, as blackbox_exporter does (/probe?target=ADDRESS&module=M). The framework
+// asks it only when ?target= names no configured target of the kind; the other kinds keep
+// answering 404 for unknown names.
+type AdHocScraper interface {
+	// AdHoc reads an ad-hoc target from the request's query. It returns nil and no error
+	// when the query does not describe one (the framework then answers 404 as for any
+	// unknown name), an error when it describes one that cannot be scraped (400, with the
+	// error's text), or the target.
+	AdHoc(query url.Values) (*AdHocTarget, error)
+}
+
+// AdHocTarget is a target described by a request rather than by the configuration.
+type AdHocTarget struct {
+	// Timeout caps the scrape like a configured target's timeout; 0 means the default.
+	Timeout time.Duration
+	// Scrape scrapes it, with the same contract as Collector.Scrape.
+	Scrape func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) error
 }

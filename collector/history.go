@@ -16,6 +16,9 @@ type Result struct {
 	Success  bool
 	Reason   Reason
 	Error    string
+	// AdHoc marks a target described by the request, not the configuration: it shows
+	// among the recent scrapes only, so arbitrary addresses cannot grow the history.
+	AdHoc bool
 }
 
 // history keeps the latest result of every target and the most recent scrapes overall.
@@ -34,7 +37,9 @@ func newHistory(limit int) *history {
 func (h *history) add(r Result) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.latest[r.Target] = r
+	if !r.AdHoc {
+		h.latest[r.Target] = r
+	}
 	if len(h.recent) < h.limit {
 		h.recent = append(h.recent, r)
 		return

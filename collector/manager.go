@@ -26,6 +26,9 @@ type Options struct {
 	DefaultTimeout time.Duration
 	// HistoryLimit is how many recent scrapes the landing page shows.
 	HistoryLimit int
+	// MaxConcurrent bounds the scrapes of each kind running at once (file descriptors,
+	// memory); a scrape waits for a free slot until its deadline. 0 means no bound.
+	MaxConcurrent int
 }
 
 // Manager owns the collectors of every kind, the current configuration and the exporter's
@@ -35,6 +38,7 @@ type Manager struct {
 	logger     *slog.Logger
 	collectors map[string]Collector
 	shared     map[string]sharedFamilies
+	slots      map[string]chan struct{} // per kind; nil without Options.MaxConcurrent
 	kinds      []string
 	config     atomic.Pointer[config.Config]
 	metrics    *selfMetrics
@@ -71,7 +75,13 @@ func NewManager(opts Options, collectors ...Collector) *Manager {
 			panic(fmt.Sprintf("collector: two collectors for kind %q", c.Kind()))
 		}
 		m.collectors[c.Kind()] = c
-		m.shared[c.Kind()] = newSharedFamilies(c.Kind(), reasonsOf(c))
+		m.shared[c.Kind()] = newSharedFamilies(c)
+		if opts.MaxConcurrent > 0 {
+			if m.slots == nil {
+				m.slots = make(map[string]chan struct{}, len(collectors))
+			}
+			m.slots[c.Kind()] = make(chan struct{}, opts.MaxConcurrent)
+		}
 		m.kinds = append(m.kinds, c.Kind())
 	}
 	sort.Strings(m.kinds)

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -25,8 +26,24 @@ const abandonGrace = time.Second
 func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collector) {
 	kind := c.Kind()
 	cfg := m.config.Load()
-	name := r.URL.Query().Get("target")
+	query := r.URL.Query()
+	name := query.Get("target")
 	target, status, msg := lookupTarget(cfg, kind, name)
+	scrape := func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) error {
+		return c.Scrape(ctx, name, logger, ch)
+	}
+	adHoc := false
+	if status == http.StatusNotFound {
+		if a, ok := c.(AdHocScraper); ok {
+			switch t, err := a.AdHoc(query); {
+			case err != nil:
+				status, msg = http.StatusBadRequest, err.Error()
+			case t != nil:
+				status, adHoc, scrape = http.StatusOK, true, t.Scrape
+				target = config.Target{Kind: kind, Name: name, Timeout: t.Timeout}
+			}
+		}
+	}
 	if status != http.StatusOK {
 		m.metrics.badRequests.WithLabelValues(kind).Inc()
 		http.Error(w, msg, status)
@@ -50,7 +67,11 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	logger = logger.With("kind", kind, "target", name)
 
 	start := time.Now()
-	metrics, err := runScrape(ctx, c, name, logger)
+	var metrics []prometheus.Metric
+	if err = m.acquireSlot(ctx, kind); err == nil {
+		metrics, err = runScrape(ctx, scrape, logger)
+		m.releaseSlot(kind)
+	}
 	duration := time.Since(start)
 	reason := Classify(ctx, err)
 	if err != nil && !slices.Contains(m.shared[kind].reasons, reason) {
@@ -64,7 +85,7 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	m.metrics.observe(kind, duration, reason)
 	m.history.add(Result{
 		Kind: kind, Target: name, Start: start, Duration: duration,
-		Success: err == nil, Reason: reason, Error: errorText(err),
+		Success: err == nil, Reason: reason, Error: errorText(err), AdHoc: adHoc,
 	})
 
 	metrics = append(metrics, m.shared[kind].metrics(duration, reason)...)
@@ -140,8 +161,35 @@ func scrapeTimeout(r *http.Request, targetTimeout, defaultTimeout, offset time.D
 	return min(prom, timeout), nil
 }
 
-// runScrape runs one Scrape and collects what it sends.
-func runScrape(ctx context.Context, c Collector, name string, logger *slog.Logger) ([]prometheus.Metric, error) {
+// acquireSlot waits for one of the kind's concurrent scrape slots, no longer than ctx allows:
+// a scrape that cannot start before its deadline fails as a timeout.
+func (m *Manager) acquireSlot(ctx context.Context, kind string) error {
+	slots := m.slots[kind]
+	if slots == nil {
+		return nil
+	}
+	select {
+	case slots <- struct{}{}:
+		return nil
+	default:
+	}
+	m.metrics.slotWaits.WithLabelValues(kind).Inc()
+	select {
+	case slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return Fail(ReasonTimeout, fmt.Errorf("all %d %s scrape slots stayed busy until the deadline (raise --scrape.max-concurrent?): %w", cap(slots), kind, ctx.Err()))
+	}
+}
+
+func (m *Manager) releaseSlot(kind string) {
+	if slots := m.slots[kind]; slots != nil {
+		<-slots
+	}
+}
+
+// runScrape runs one scrape and collects what it sends.
+func runScrape(ctx context.Context, scrape func(context.Context, *slog.Logger, chan<- prometheus.Metric) error, logger *slog.Logger) ([]prometheus.Metric, error) {
 	ch := make(chan prometheus.Metric, 1024)
 	collected := make(chan []prometheus.Metric, 1)
 	go func() {
@@ -155,7 +203,7 @@ func runScrape(ctx context.Context, c Collector, name string, logger *slog.Logge
 	done := make(chan error, 1)
 	go func() {
 		defer close(ch)
-		done <- c.Scrape(ctx, name, logger, ch)
+		done <- scrape(ctx, logger, ch)
 	}()
 
 	select {
@@ -180,15 +228,25 @@ type sharedFamilies struct {
 	reasons              []Reason
 }
 
-func newSharedFamilies(kind string, reasons []Reason) sharedFamilies {
+func newSharedFamilies(c Collector) sharedFamilies {
+	kind := c.Kind()
+	n := SeriesNames{
+		Up:       kind + "_up",
+		Duration: kind + "_scrape_duration_seconds", DurationHelp: "How long the scrape of the target took.",
+		Reason: kind + "_scrape_failure_reason", ReasonHelp: "1 for the reason the scrape failed, 0 for the others; all 0 when it succeeded.",
+	}
+	if namer, ok := c.(SeriesNamer); ok {
+		own := namer.SeriesNames()
+		n.Up, n.UpHelp = cmp.Or(own.Up, n.Up), own.UpHelp
+		n.Duration, n.DurationHelp = cmp.Or(own.Duration, n.Duration), cmp.Or(own.DurationHelp, n.DurationHelp)
+		n.Reason, n.ReasonHelp = cmp.Or(own.Reason, n.Reason), cmp.Or(own.ReasonHelp, n.ReasonHelp)
+	}
+	n.UpHelp = cmp.Or(n.UpHelp, "1 if the target was scraped successfully, 0 if not; "+n.Reason+" says why.")
 	return sharedFamilies{
-		reasons: reasons,
-		up: NewFamily(kind+"_up",
-			"1 if the target was scraped successfully, 0 if not; "+kind+"_scrape_failure_reason says why.", prometheus.GaugeValue),
-		duration: NewFamily(kind+"_scrape_duration_seconds",
-			"How long the scrape of the target took.", prometheus.GaugeValue),
-		reason: NewFamily(kind+"_scrape_failure_reason",
-			"1 for the reason the scrape failed, 0 for the others; all 0 when it succeeded.", prometheus.GaugeValue, "reason"),
+		reasons:  reasonsOf(c),
+		up:       NewFamily(n.Up, n.UpHelp, prometheus.GaugeValue),
+		duration: NewFamily(n.Duration, n.DurationHelp, prometheus.GaugeValue),
+		reason:   NewFamily(n.Reason, n.ReasonHelp, prometheus.GaugeValue, "reason"),
 	}
 }
 

@@ -13,6 +13,7 @@ type selfMetrics struct {
 	duration    *prometheus.HistogramVec
 	targets     *prometheus.GaugeVec
 	badRequests *prometheus.CounterVec
+	slotWaits   *prometheus.CounterVec
 }
 
 func newSelfMetrics(reg prometheus.Registerer, reasons map[string][]Reason) *selfMetrics {
@@ -38,8 +39,12 @@ func newSelfMetrics(reg prometheus.Registerer, reasons map[string][]Reason) *sel
 			Name: "ronda_exporter_bad_scrape_requests_total",
 			Help: "Scrape requests refused before scraping (missing or unknown target), by kind.",
 		}, []string{"kind"}),
+		slotWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ronda_exporter_scrape_slot_waits_total",
+			Help: "Scrapes that found every one of their kind's --scrape.max-concurrent slots busy and had to wait, by kind.",
+		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.scrapes, m.errors, m.duration, m.targets, m.badRequests)
+	reg.MustRegister(m.scrapes, m.errors, m.duration, m.targets, m.badRequests, m.slotWaits)
 	// Every series exists from the start, so rate() and absent() behave before the first failure.
 	for kind, kindReasons := range reasons {
 		m.scrapes.WithLabelValues(kind, "success")
@@ -50,6 +55,7 @@ func newSelfMetrics(reg prometheus.Registerer, reasons map[string][]Reason) *sel
 		m.duration.WithLabelValues(kind)
 		m.targets.WithLabelValues(kind)
 		m.badRequests.WithLabelValues(kind)
+		m.slotWaits.WithLabelValues(kind)
 	}
 	return m
 }

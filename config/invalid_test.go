@@ -76,6 +76,29 @@ testdata/invalid-timeout-range.yml:16: mikrotik[2].timeout: must be at most 5m, 
 testdata/invalid-label-name.yml:7: mikrotik[0].labels.unit-name: "unit-name" is not a valid label name: use letters, digits and _, not starting with a digit
 testdata/invalid-label-name.yml:8: mikrotik[0].labels["1st"]: "1st" is not a valid label name: use letters, digits and _, not starting with a digit
 testdata/invalid-label-name.yml:9: mikrotik[0].labels["map location"]: "map location" is not a valid label name: use letters, digits and _, not starting with a digit`},
+	"invalid-unknown-module.yml": {want: `
+testdata/invalid-unknown-module.yml:4: probe[0].module: unknown module "htp_2xx"; modules: http_2xx, icmp, tcp_connect`},
+	"invalid-probe-address.yml": {want: `
+testdata/invalid-probe-address.yml:3: probe[0].address: "192.0.2.1:80" is not a valid icmp target: an icmp target is a host without a port; use 192.0.2.1
+testdata/invalid-probe-address.yml:5: probe[1].address: "192.0.2.1" is not a valid tcp target: a tcp target needs a port: host:port
+testdata/invalid-probe-address.yml:8: probe[2].address: "portal.example.net/health" is not a valid http target: an http target is a URL starting with http:// or https://
+testdata/invalid-probe-address.yml:10: probe[3].address: required: what to probe (a host for icmp, host:port for tcp, a URL for http, the DNS server for dns)`},
+	"invalid-probe-module.yml": {want: `
+testdata/invalid-probe-module.yml:3: probe_modules.bad_prober.prober: must be icmp, tcp, http or dns, got "smtp"
+testdata/invalid-probe-module.yml:4: probe_modules.no_prober.prober: required: icmp, tcp, http or dns
+testdata/invalid-probe-module.yml:8: probe_modules.mixed.icmp: settings for the icmp prober in a module whose prober is http
+testdata/invalid-probe-module.yml:12: probe_modules.api.http.method: write the method in capitals, like GET or POST, got "get"
+testdata/invalid-probe-module.yml:13: probe_modules.api.http.valid_status_codes[1]: 99 is not an HTTP status code (100 to 599)
+testdata/invalid-probe-module.yml:14: probe_modules.api.http.fail_if_body_matches_regexp[0]: "(unclosed" is not a valid regular expression: missing closing ): ` + "`(unclosed`" + `
+testdata/invalid-probe-module.yml:16: probe_modules.api.http.json_values[0].path: "data..x" is not a valid path: a key is missing after the dot at "..x"
+testdata/invalid-probe-module.yml:17: probe_modules.api.http.json_values[1].name: "a" is already the name of another value
+testdata/invalid-probe-module.yml:18: probe_modules.api.http.json_values[2].name: required: the name label of the value's probe_json_value series
+testdata/invalid-probe-module.yml:19: probe_modules.dns_nothing.dns: required for the dns prober: at least dns.query_name
+testdata/invalid-probe-module.yml:25: probe_modules.dns_bad.dns.query_type: "AXFRX" is not a DNS query type this prober knows (A, AAAA, ANY, CAA, CNAME, MX, NS, PTR, SOA, SRV, TXT)
+testdata/invalid-probe-module.yml:26: probe_modules.dns_bad.dns.transport_protocol: must be udp or tcp, got "quic"
+testdata/invalid-probe-module.yml:27: probe_modules.dns_bad.dns.valid_rcodes[0]: "OKAY" is not a DNS response code (FORMERR, NOERROR, NOTIMP, NXDOMAIN, REFUSED, SERVFAIL)
+testdata/invalid-probe-module.yml:31: probe_modules.ping.icmp.packets: must be from 1 to 100, got 1000
+testdata/invalid-probe-module.yml:32: probe_modules.ping.icmp.preferred_ip_protocol: must be ip4 or ip6, got "ipv4"`},
 	"invalid-label-reserved.yml": {want: `
 testdata/invalid-label-reserved.yml:7: mikrotik[0].labels.instance: instance is reserved: /sd sets it to the target name
 testdata/invalid-label-reserved.yml:8: mikrotik[0].labels.job: job is reserved: Prometheus sets it to the scrape job's name
@@ -104,6 +127,18 @@ testdata/invalid-several.yml:12: mikrotik[1].adress: unknown key (did you mean "
 testdata/invalid-several.yml:14: mikrotik[1].password_env: environment variable RONDA_TEST_UNSET_PASSWORD is not set
 testdata/invalid-several.yml:15: mikrotik[1].hotspot_users: must be all, limited or none, got "everyone"
 testdata/invalid-several.yml:16: mikrotik[1].timeout: expected a duration like 10s or 1m30s, got "ten"`},
+	"invalid-olt.yml": {
+		env: map[string]string{"RONDA_TEST_PASSWORD": "from-env"},
+		want: `
+testdata/invalid-olt.yml:2: olt[0].username: required: the web interface user ronda logs in as
+testdata/invalid-olt.yml:3: olt[0].driver: unknown driver "zte": use one of hioso, vsol, hsgq
+testdata/invalid-olt.yml:4: olt[0].url: "192.168.1.100" is not a usable URL: it must start with http:// or https://
+testdata/invalid-olt.yml:6: olt[0].min_interval: must be between 1s and 1h, got 0s
+testdata/invalid-olt.yml:9: olt[1].url: "http://admin:admin@192.168.1.101" is not a usable URL: credentials do not go in the URL: use username and password_file
+testdata/invalid-olt.yml:11: olt[1].password: inline passwords are not accepted: put it in a file (password_file) or the environment (password_env)
+testdata/invalid-olt.yml:12: olt[2].driver: required: the OLT's driver, one of hioso, vsol, hsgq
+testdata/invalid-olt.yml:13: olt[2].url: "ftp://192.168.1.102/" is not a usable URL: it must start with http:// or https://
+testdata/invalid-olt.yml:16: olt[2].min_interval: must be between 1s and 1h, got 2h`},
 }
 
 func TestInvalidFiles(t *testing.T) {

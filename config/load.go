@@ -39,12 +39,14 @@ func Parse(data []byte, filename string) (*Config, error) {
 	for _, t := range targets {
 		t.cfg.check(c, t.path)
 	}
+	cfg.checkProbeModules(c)
 	if problems := append(d.problems, c.problems...); len(problems) > 0 {
 		return nil, newError(filename, problems)
 	}
 	for _, t := range targets {
 		t.cfg.applyDefaults()
 	}
+	cfg.applyProbeModuleDefaults()
 	return cfg, nil
 }
 

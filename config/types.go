@@ -20,6 +20,8 @@ type Config struct {
 	SSH []SSHTarget `yaml:"ssh,omitempty"`
 	// Probe lists the reachability probes served on /probe (probe.go).
 	Probe []ProbeTarget `yaml:"probe,omitempty"`
+	// ProbeModules says how probes probe, by module name (probe.go).
+	ProbeModules map[string]ProbeModule `yaml:"probe_modules,omitempty"`
 
 	// filename is the file the config was read from; relative paths resolve against its folder.
 	filename string

@@ -32,6 +32,9 @@ func main() {
 	timeoutOffset := app.Flag("scrape.timeout-offset",
 		"Time taken off Prometheus's scrape timeout (X-Prometheus-Scrape-Timeout-Seconds) so the answer arrives before Prometheus gives up.").
 		Default("500ms").Duration()
+	maxConcurrent := app.Flag("scrape.max-concurrent",
+		"Most scrapes of each kind (probes, routers, …) running at once; more wait for a free slot until their deadline. 0 means no limit.").
+		Default("512").Int()
 	webFlags := kingpinflag.AddFlags(app, defaultListenAddress)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
@@ -59,6 +62,7 @@ func main() {
 		ConfigFile:    *configFile,
 		Web:           webFlags,
 		TimeoutOffset: *timeoutOffset,
+		MaxConcurrent: *maxConcurrent,
 		Logger:        logger,
 		Reload:        reload,
 	})

@@ -29,6 +29,8 @@ type Options struct {
 	Web *web.FlagConfig
 	// TimeoutOffset is taken off Prometheus's scrape timeout.
 	TimeoutOffset time.Duration
+	// MaxConcurrent bounds the scrapes of each kind running at once; 0 means no bound.
+	MaxConcurrent int
 	Logger        *slog.Logger
 	// Reload receives a channel per reload request (SIGHUP); the outcome is sent back on it.
 	Reload <-chan chan error
@@ -59,6 +61,7 @@ func Run(ctx context.Context, opts Options) error {
 		Logger:        logger,
 		Registerer:    registry,
 		TimeoutOffset: opts.TimeoutOffset,
+		MaxConcurrent: opts.MaxConcurrent,
 	}, build(logger)...)
 	defer func() {
 		if err := manager.Close(); err != nil {
