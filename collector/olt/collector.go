@@ -1,0 +1,261 @@
+// Package olt is ronda-exporter's collector for EPON/GPON OLTs: per-ONU state, optics,
+// distance and history read from the OLT's web interface, one driver per vendor
+// (hioso.go, vsol.go, hsgq.go).
+//
+// OLT web servers are weak embedded things, so the collector is gentle with them: one
+// request at a time per OLT, at most one read per min_interval (scrapes in between are
+// answered from the last read, with olt_data_age_seconds saying how old it is), and every
+// request bound to the scrape's deadline. Each OLT has its own lock, so a slow OLT never
+// delays another.
+package olt
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/config"
+)
+
+// Options tunes the collector; the zero value is fine.
+type Options struct {
+	// Now is the clock min_interval and the data age are measured with; nil means time.Now.
+	Now func() time.Time
+}
+
+// Collector scrapes OLTs. It implements collector.Collector.
+type Collector struct {
+	logger *slog.Logger
+	opts   Options
+
+	mu     sync.Mutex
+	olts   map[string]*olt
+	closed bool
+}
+
+var _ collector.Collector = (*Collector)(nil)
+
+// olt is one configured OLT. It is replaced on reload; its session (driver, connection
+// and last read) carries over when only labels, timeout or min_interval changed.
+type olt struct {
+	cfg     config.OLTTarget
+	session *session
+}
+
+// session is what is kept between scrapes of one OLT.
+type session struct {
+	transport *http.Transport
+	// turn holds a token while a scrape uses the OLT: one request at a time.
+	turn chan struct{}
+
+	// Guarded by turn.
+	drv    driver
+	last   *Snapshot
+	lastAt time.Time
+}
+
+// New returns a collector with no OLTs; Reload hands it the configuration.
+func New(logger *slog.Logger, opts Options) *Collector {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Collector{logger: logger, opts: opts, olts: map[string]*olt{}}
+}
+
+// Kind is "olt".
+func (c *Collector) Kind() string { return config.KindOLT }
+
+// Reload takes a new configuration. OLTs whose driver, URL or credentials changed start
+// afresh; the others keep their session and last read.
+func (c *Collector) Reload(cfg *config.Config) {
+	var stale []*session
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	next := make(map[string]*olt, len(cfg.OLT))
+	for _, t := range cfg.OLT {
+		if old := c.olts[t.Name]; old != nil && sameSession(old.cfg, t) {
+			next[t.Name] = &olt{cfg: t, session: old.session}
+			continue
+		}
+		next[t.Name] = &olt{cfg: t, session: newSession(t)}
+	}
+	for name, old := range c.olts {
+		if n, kept := next[name]; !kept || n.session != old.session {
+			stale = append(stale, old.session)
+		}
+	}
+	c.olts = next
+	c.mu.Unlock()
+	for _, s := range stale {
+		s.transport.CloseIdleConnections()
+	}
+}
+
+func sameSession(a, b config.OLTTarget) bool {
+	return a.Driver == b.Driver && a.URL == b.URL && a.Username == b.Username &&
+		a.Password.Reveal() == b.Password.Reveal()
+}
+
+func newSession(t config.OLTTarget) *session {
+	transport := &http.Transport{
+		// OLTs sit on the management LAN: no proxy from the environment.
+		Proxy:       nil,
+		DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
+		// One connection per OLT, kept open between reads: embedded web servers cope
+		// badly with several at once and with a new TCP connection per page.
+		MaxConnsPerHost:     1,
+		MaxIdleConnsPerHost: 1,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+	}
+	client := &http.Client{
+		Transport: transport,
+		// A redirect is a login page or a different firmware; never follow it silently.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	build := drivers[t.Driver]
+	var drv driver
+	if build != nil {
+		drv = build(t, client)
+	}
+	return &session{transport: transport, turn: make(chan struct{}, 1), drv: drv}
+}
+
+// Close drops every OLT's connections.
+func (c *Collector) Close() error {
+	c.mu.Lock()
+	olts := c.olts
+	c.olts = map[string]*olt{}
+	c.closed = true
+	c.mu.Unlock()
+	for _, o := range olts {
+		o.session.transport.CloseIdleConnections()
+	}
+	return nil
+}
+
+// Scrape reads one OLT, or reuses its last read when that is younger than min_interval,
+// and sends its metrics. A failed read sends nothing.
+func (c *Collector) Scrape(ctx context.Context, target string, logger *slog.Logger, ch chan<- prometheus.Metric) error {
+	c.mu.Lock()
+	o := c.olts[target]
+	c.mu.Unlock()
+	if o == nil {
+		return collector.Failf(collector.ReasonConfig, "no OLT named %q is configured", target)
+	}
+	if logger == nil {
+		logger = c.logger
+	}
+	s := o.session
+	if s.drv == nil {
+		return collector.Failf(collector.ReasonConfig, "OLT %s: unknown driver %q", target, o.cfg.Driver)
+	}
+
+	select {
+	case s.turn <- struct{}{}:
+	case <-ctx.Done():
+		return collector.Fail(collector.ReasonTimeout, fmt.Errorf("waiting for another scrape of this OLT to finish: %w", ctx.Err()))
+	}
+	defer func() { <-s.turn }()
+
+	now := c.opts.Now()
+	if s.last == nil || now.Sub(s.lastAt) >= time.Duration(o.cfg.MinInterval) {
+		snap, err := s.drv.read(ctx)
+		if err != nil {
+			return err
+		}
+		s.last, s.lastAt = snap, now
+		logger.Debug("read the OLT", "driver", o.cfg.Driver, "pons", len(snap.PONs), "onus", len(snap.ONUs))
+	} else {
+		logger.Debug("serving the last read: younger than min_interval", "age", now.Sub(s.lastAt), "min_interval", o.cfg.MinInterval)
+	}
+	emit(ch, s.last, now.Sub(s.lastAt), logger)
+	return nil
+}
+
+// emit sends the series of one snapshot.
+func emit(ch chan<- prometheus.Metric, snap *Snapshot, age time.Duration, logger *slog.Logger) {
+	ch <- dataAge.Sample(age.Seconds())
+
+	type ponCount struct{ byState map[State]int }
+	pons := map[string]*ponCount{}
+	order := make([]string, 0, len(snap.PONs))
+	addPON := func(p string) *ponCount {
+		pc := pons[p]
+		if pc == nil {
+			pc = &ponCount{byState: map[State]int{}}
+			pons[p] = pc
+			order = append(order, p)
+		}
+		return pc
+	}
+	for _, p := range snap.PONs {
+		addPON(p)
+	}
+
+	seen := make(map[[2]string]bool, len(snap.ONUs))
+	duplicates := 0
+	for i := range snap.ONUs {
+		o := &snap.ONUs[i]
+		key := [2]string{o.PON, o.ID}
+		if seen[key] {
+			duplicates++ // the same series twice would make the whole exposition invalid
+			continue
+		}
+		seen[key] = true
+		addPON(o.PON).byState[o.State]++
+
+		id := []string{o.PON, o.ID} // shared by every series of this ONU
+		for _, st := range States {
+			ch <- onuState.Sample(oneHot(o.State == st), o.PON, o.ID, string(st))
+		}
+		for _, v := range []struct {
+			f *collector.Family
+			v float64
+		}{
+			{onuRxPower, o.RxPowerDBm}, {onuTxPower, o.TxPowerDBm},
+			{onuTemperature, o.TemperatureCelsius}, {onuVoltage, o.VoltageVolts},
+			{onuBias, o.BiasCurrentAmperes}, {onuDistance, o.DistanceMeters},
+			{onuOnline, o.OnlineSeconds}, {onuDeregistrations, o.Deregistrations},
+			{onuDyingGasp, o.DyingGasp},
+		} {
+			if present(v.v) {
+				ch <- v.f.Sample(v.v, id...)
+			}
+		}
+		if o.OfflineReason != "" {
+			for _, r := range OfflineReasons {
+				ch <- onuOfflineReason.Sample(oneHot(o.OfflineReason == r), o.PON, o.ID, string(r))
+			}
+		}
+		ch <- onuInfo.Sample(1, o.PON, o.ID, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus)
+	}
+	for _, p := range order {
+		for _, st := range States {
+			ch <- ponONUs.Sample(float64(pons[p].byState[st]), p, string(st))
+		}
+	}
+	if duplicates > 0 {
+		logger.Warn("the OLT listed ONUs more than once; only the first of each is exported", "duplicates", duplicates)
+	}
+}
+
+func oneHot(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

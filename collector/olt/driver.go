@@ -1,0 +1,83 @@
+package olt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/config"
+)
+
+// driver reads one OLT's ONUs through its web interface. A driver is made per OLT and
+// is never used by two scrapes at once (the collector holds the OLT's lock), so it may keep
+// a session between reads.
+type driver interface {
+	// read fetches every ONU. Its error carries a collector reason (auth, protocol,
+	// device, …) or is a network error collector.Classify understands.
+	read(ctx context.Context) (*Snapshot, error)
+}
+
+// drivers builds each configured driver by name.
+var drivers = map[string]func(t config.OLTTarget, client *http.Client) driver{
+	config.OLTDriverHiOSO: newHiOSO,
+	config.OLTDriverVSOL:  newVSOL,
+	config.OLTDriverHSGQ:  newHSGQ,
+}
+
+// maxPageBytes bounds one page: a 16-PON all-ONU page is about 1 MB; more is not an OLT.
+const maxPageBytes = 16 << 20
+
+// statusError is an HTTP answer other than 200.
+type statusError struct {
+	code int
+	url  string
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("GET %s: HTTP %d %s", e.url, e.code, http.StatusText(e.code))
+}
+
+// do sends req and returns the body of a 200 answer. Failures carry their reason: 401
+// and 403 are auth, other statuses device, a body cut short or too long protocol.
+func do(ctx context.Context, client *http.Client, req *http.Request) ([]byte, http.Header, error) {
+	resp, err := client.Do(req.WithContext(ctx))
+	if err != nil {
+		return nil, nil, err // network and deadline errors: collector.Classify knows them
+	}
+	defer resp.Body.Close()
+	where := req.URL.Redacted()
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return nil, nil, collector.Fail(collector.ReasonAuth, &statusError{resp.StatusCode, where})
+	case resp.StatusCode != http.StatusOK:
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return nil, nil, collector.Fail(collector.ReasonDevice, &statusError{resp.StatusCode, where})
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPageBytes+1))
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, nil, fmt.Errorf("reading %s: %w", where, ctx.Err())
+	case err != nil:
+		// The server promised more than it sent: a page cut short.
+		return nil, nil, collector.Fail(collector.ReasonProtocol, fmt.Errorf("reading %s: %w", where, err))
+	case len(body) > maxPageBytes:
+		return nil, nil, collector.Failf(collector.ReasonProtocol, "reading %s: page larger than %d bytes", where, maxPageBytes)
+	}
+	return body, resp.Header, nil
+}
+
+// isStatus reports whether err is an HTTP answer with the given code.
+func isStatus(err error, code int) bool {
+	var se *statusError
+	return errors.As(err, &se) && se.code == code
+}
+
+// joinURL appends path (with its query) to the configured base URL.
+func joinURL(base, path string) string {
+	return strings.TrimRight(base, "/") + path
+}

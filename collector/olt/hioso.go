@@ -1,0 +1,278 @@
+package olt
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/config"
+)
+
+// HiOSO EPON OLTs (HA7304, HA7302CST; the same firmware is sold as HisFocus and FIT) run a
+// GoAhead web server that asks for HTTP Basic credentials on every request and keeps no
+// session.
+const (
+	hiosoAllPONs  = "/onuAllPonOnuList.asp"      // every PON on one page (width 22)
+	hiosoOverview = "/onuOverview.asp?oltponno=" // one PON per page: 0/1, 0/2, … (width 16)
+	hiosoMaxPONs  = 16                           // the largest HiOSO chassis has 16 PON ports
+	hiosoArray    = "onutable"                   // the JavaScript array holding the rows
+)
+
+// hiosoClient fetches HiOSO pages. It can only GET: HiOSO's write operations (POST
+// /goform/setOnu: reboot, activate, clean loop) cannot be expressed through it, so the
+// exporter can never change an OLT.
+type hiosoClient struct {
+	http     *http.Client
+	base     string
+	username string
+	password config.Secret
+}
+
+func (c *hiosoClient) get(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, joinURL(c.base, path), nil)
+	if err != nil {
+		return nil, collector.Fail(collector.ReasonConfig, err)
+	}
+	req.SetBasicAuth(c.username, c.password.Reveal())
+	body, _, err := do(ctx, c.http, req)
+	return body, err
+}
+
+type hioso struct {
+	client *hiosoClient
+	// perPON is set once the OLT answered 404 for the all-PON page: older firmware
+	// (HA7302CST) has only the per-PON overview pages, and asking again every read is
+	// one request wasted on a weak server.
+	perPON bool
+}
+
+func newHiOSO(t config.OLTTarget, client *http.Client) driver {
+	return &hioso{client: &hiosoClient{http: client, base: t.URL, username: t.Username, password: t.Password}}
+}
+
+func (h *hioso) read(ctx context.Context) (*Snapshot, error) {
+	if !h.perPON {
+		body, err := h.client.get(ctx, hiosoAllPONs)
+		switch {
+		case err == nil:
+			return parseHiOSO(body, "")
+		case isStatus(err, http.StatusNotFound):
+			h.perPON = true
+		default:
+			return nil, err
+		}
+	}
+	return h.readPerPON(ctx)
+}
+
+// readPerPON reads the overview page of PON 0/1, 0/2, … until the OLT has no more: a
+// 404, or a page without the ONU array. The OLT's page for a PON without ONUs still has
+// the (empty) array, so empty PONs are not mistaken for the end.
+func (h *hioso) readPerPON(ctx context.Context) (*Snapshot, error) {
+	snap := &Snapshot{}
+	for n := 1; n <= hiosoMaxPONs; n++ {
+		pon := fmt.Sprintf("0/%d", n)
+		body, err := h.client.get(ctx, hiosoOverview+pon)
+		if err != nil {
+			if n > 1 && isStatus(err, http.StatusNotFound) {
+				break
+			}
+			return nil, err
+		}
+		page, err := parseHiOSO(body, pon)
+		if err != nil {
+			if n > 1 && errors.Is(err, errNoArray) {
+				break
+			}
+			return nil, err
+		}
+		snap.PONs = append(snap.PONs, pon)
+		snap.ONUs = append(snap.ONUs, page.ONUs...)
+	}
+	return snap, nil
+}
+
+// hiosoLayout says which element of a row holds what, for one row width; -1 means the
+// width has no such column.
+type hiosoLayout struct {
+	id, name, mac, status, firmware, ctc, auth, rtt          int
+	temperature, voltage, bias, tx, rx                       int
+	offlineReason, onlineSeconds, deregistrations, dyingGasp int
+	// codesAsText: the legacy widths write CTC status and auth as words, not codes.
+	codesAsText bool
+}
+
+// hiosoLayouts maps each known row width to its columns.
+//
+// Width 22 (HA7304's all-PON page) is certain: FIELD-NOTES gives every column. The others
+// are inferred from it and must be checked against a real page before they are trusted:
+//   - 16 (the per-PON overview page): the first 16 columns of the 22, i.e. everything up to
+//     RX power, without the offline history. Certain that it carries status and optics;
+//     the exact order is assumed to be the 22's.
+//   - 18 (HA7302CST): the 22 without chip id, ports, CTC version and the dying-gasp flag.
+//   - 13 and 11 (legacy firmware, CTC status and auth already as text): identity, status,
+//     CTC/auth words, RTT and optics; 11 lacks firmware and bias current.
+var hiosoLayouts = map[int]hiosoLayout{
+	22: {id: 0, name: 1, mac: 2, status: 3, firmware: 4, ctc: 7, auth: 9, rtt: 10,
+		temperature: 11, voltage: 12, bias: 13, tx: 14, rx: 15,
+		offlineReason: 18, onlineSeconds: 19, deregistrations: 20, dyingGasp: 21},
+	18: {id: 0, name: 1, mac: 2, status: 3, firmware: 4, ctc: 5, auth: 6, rtt: 7,
+		temperature: 8, voltage: 9, bias: 10, tx: 11, rx: 12,
+		offlineReason: 15, onlineSeconds: 16, deregistrations: 17, dyingGasp: -1},
+	16: {id: 0, name: 1, mac: 2, status: 3, firmware: 4, ctc: 7, auth: 9, rtt: 10,
+		temperature: 11, voltage: 12, bias: 13, tx: 14, rx: 15,
+		offlineReason: -1, onlineSeconds: -1, deregistrations: -1, dyingGasp: -1},
+	13: {id: 0, name: 1, mac: 2, status: 3, firmware: 4, ctc: 5, auth: 6, rtt: 7,
+		temperature: 8, voltage: 9, bias: 10, tx: 11, rx: 12,
+		offlineReason: -1, onlineSeconds: -1, deregistrations: -1, dyingGasp: -1, codesAsText: true},
+	11: {id: 0, name: 1, mac: 2, status: 3, firmware: -1, ctc: 4, auth: 5, rtt: 6,
+		temperature: 7, voltage: 8, bias: -1, tx: 9, rx: 10,
+		offlineReason: -1, onlineSeconds: -1, deregistrations: -1, dyingGasp: -1, codesAsText: true},
+}
+
+// hiosoCTC names HiOSO's CTC negotiation codes.
+var hiosoCTC = map[string]string{
+	"1": "MpcpDiscovery", "2": "MpcpSla", "3": "CtcInfo", "4": "RequestCfg", "5": "CtcNegDone",
+}
+
+// hiosoOffline maps HiOSO's offline reason codes.
+var hiosoOffline = map[string]OfflineReason{
+	"0": ReasonOther, "1": ReasonTimeout, "2": ReasonONUInit, "3": ReasonOLTInit,
+	"4": ReasonBlacklisted, "5": ReasonNotAllowed,
+}
+
+// parseHiOSO reads a HiOSO page: the <script> holding the ONU array, the row width it
+// states, and the rows. pon is the PON an overview page was asked for ("" for the all-PON
+// page), used when a row's id has no PON part.
+func parseHiOSO(page []byte, pon string) (*Snapshot, error) {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
+	if err != nil {
+		return nil, collector.Fail(collector.ReasonProtocol, fmt.Errorf("page is not HTML: %w", err))
+	}
+	var script string
+	doc.Find("script").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		if text := s.Text(); strings.Contains(text, hiosoArray) {
+			script = text
+			return false
+		}
+		return true
+	})
+	if script == "" {
+		return nil, collector.Fail(collector.ReasonProtocol, fmt.Errorf("no <script> with the ONU array %s: %w (not an ONU list page)", hiosoArray, errNoArray))
+	}
+	cells, err := jsArray(script, hiosoArray)
+	if err != nil {
+		return nil, collector.Fail(collector.ReasonProtocol, err)
+	}
+	width, ok := jsDivisor(script, hiosoArray)
+	if !ok {
+		return nil, collector.Failf(collector.ReasonProtocol, "the page does not state its row width (lineNum=(%s.length)/N)", hiosoArray)
+	}
+	layout, ok := hiosoLayouts[width]
+	if !ok {
+		return nil, collector.Failf(collector.ReasonProtocol, "unknown row width %d (known: 22, 18, 16, 13, 11)", width)
+	}
+	if len(cells)%width != 0 {
+		return nil, collector.Failf(collector.ReasonProtocol, "%d elements are not whole rows of %d: the page is cut short or the width is wrong", len(cells), width)
+	}
+	snap := &Snapshot{ONUs: make([]ONU, 0, len(cells)/width)}
+	if pon != "" {
+		snap.PONs = []string{pon}
+	}
+	seen := map[string]bool{}
+	for r := 0; r+width <= len(cells); r += width {
+		onu, err := layout.row(cells[r:r+width], pon)
+		if err != nil {
+			return nil, collector.Failf(collector.ReasonProtocol, "row %d: %v", r/width, err)
+		}
+		if pon == "" && !seen[onu.PON] {
+			seen[onu.PON] = true
+			snap.PONs = append(snap.PONs, onu.PON)
+		}
+		snap.ONUs = append(snap.ONUs, onu)
+	}
+	return snap, nil
+}
+
+func (l *hiosoLayout) row(cells []string, pagePON string) (ONU, error) {
+	cell := func(i int) string {
+		if i < 0 {
+			return ""
+		}
+		return strings.TrimSpace(cells[i])
+	}
+	pon, id, hasPON := strings.Cut(cell(l.id), ":")
+	if !hasPON {
+		pon, id = pagePON, cell(l.id)
+	}
+	if pon == "" || id == "" {
+		return ONU{}, fmt.Errorf("ONU id %q is not PON:ONU", cell(l.id))
+	}
+	o := newONU(pon, id)
+	o.Name, o.MAC, o.Firmware = cell(l.name), cell(l.mac), cell(l.firmware)
+	o.State = hiosoState(cell(l.status))
+	if l.codesAsText {
+		o.CTCStatus, o.Auth = cell(l.ctc), textAuth(cell(l.auth))
+		if invalidText(o.CTCStatus) {
+			o.CTCStatus = ""
+		}
+	} else {
+		o.CTCStatus = hiosoCTC[cell(l.ctc)]
+		switch a := cell(l.auth); {
+		case a == "2":
+			o.Auth = AuthDeactivated
+		case !invalidText(a):
+			o.Auth = AuthActivated
+		}
+	}
+	if l.offlineReason >= 0 {
+		o.OfflineReason = hiosoOffline[cell(l.offlineReason)]
+	}
+	o.DistanceMeters = distanceFromRTT(cell(l.rtt))
+	o.TemperatureCelsius = temperature(cell(l.temperature))
+	o.VoltageVolts = voltage(cell(l.voltage))
+	o.BiasCurrentAmperes = biasAmperes(cell(l.bias))
+	o.TxPowerDBm = power(cell(l.tx))
+	o.RxPowerDBm = power(cell(l.rx))
+	o.OnlineSeconds = count(cell(l.onlineSeconds))
+	o.Deregistrations = count(cell(l.deregistrations))
+	switch cell(l.dyingGasp) {
+	case "1":
+		o.DyingGasp = 1
+	case "0":
+		o.DyingGasp = 0
+	}
+	return o, nil
+}
+
+// hiosoState maps HiOSO's status words (Up, Down, PwrDown, LoopDetected).
+func hiosoState(s string) State {
+	switch strings.ToLower(strings.ReplaceAll(s, " ", "")) {
+	case "up", "online":
+		return StateUp
+	case "down", "offline":
+		return StateDown
+	case "pwrdown", "powerdown", "poweroff":
+		return StatePwrDown
+	case "loopdetected", "loop":
+		return StateLoopDetected
+	}
+	return StateUnknown
+}
+
+// textAuth maps the legacy pages' auth words.
+func textAuth(s string) string {
+	switch l := strings.ToLower(s); {
+	case strings.HasPrefix(l, "deactiv"), strings.HasPrefix(l, "inactiv"), l == "disable", l == "disabled":
+		return AuthDeactivated
+	case strings.HasPrefix(l, "activ"), l == "enable", l == "enabled":
+		return AuthActivated
+	}
+	return ""
+}

@@ -1,0 +1,199 @@
+package olt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rondanet/ronda/collector"
+)
+
+// describe writes an ONU as one line, readings rounded, absent readings left out, so a
+// table of expectations reads like the page.
+func describe(o ONU) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%s %s name=%q mac=%s fw=%q auth=%q ctc=%q", o.PON, o.ID, o.State, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus)
+	if o.OfflineReason != "" {
+		fmt.Fprintf(&b, " reason=%s", o.OfflineReason)
+	}
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{
+		{"rx", o.RxPowerDBm}, {"tx", o.TxPowerDBm}, {"temp", o.TemperatureCelsius}, {"volt", o.VoltageVolts},
+		{"bias", o.BiasCurrentAmperes}, {"dist", o.DistanceMeters}, {"online", o.OnlineSeconds},
+		{"dereg", o.Deregistrations}, {"gasp", o.DyingGasp},
+	} {
+		if !math.IsNaN(r.v) {
+			fmt.Fprintf(&b, " %s=%.6g", r.name, r.v)
+		}
+	}
+	return b.String()
+}
+
+func TestParseHiOSOFixtures(t *testing.T) {
+	tests := []struct {
+		file string
+		pon  string // the overview page's PON, "" for the all-PON page
+		pons []string
+		want []string
+	}{
+		{"hioso-22.html", "", []string{"0/1", "0/2"}, []string{
+			// 8190 TQ: 8190×1.6393 − 157 = 13268.87 > 157, so 13268.87 − 157 = 13111.87 m.
+			`0/1:1 up name="Warung Bu Tini" mac=E0:E8:E6:A0:69:09 fw="V2.1.05" auth="activated" ctc="CtcNegDone" reason=onu_init rx=-17.06 tx=2.1 temp=46 volt=3.3 bias=0.0105 dist=13111.9 online=3600 dereg=2 gasp=0`,
+			`0/1:2 down name="Jum'at Berkah, Blok C" mac=E0:E8:E6:A0:69:0A fw="V2.1.05" auth="activated" ctc="" reason=timeout online=0 dereg=7 gasp=0`,
+			`0/1:3 pwrdown name="Pak Dédé" mac=E0:E8:E6:A0:69:0B fw="V2.1.05" auth="activated" ctc="" reason=other online=0 dereg=4 gasp=1`,
+			// Every reading invalid: nan, all-ones DDM (6.55 V, 131.07 mA, 8.16 dBm), -inf. 100 TQ is under 157 m: 1 m.
+			`0/2:1 loopdetected name="王家 \\ Wang" mac=E0:E8:E6:A0:6A:01 fw="V2.1.05" auth="activated" ctc="CtcNegDone" reason=olt_init dist=1 online=120 dereg=0 gasp=0`,
+			// RX at the -40 dBm floor is no reading; auth 2 is Deactivate; 200 TQ: 327.86 − 157 = 170.86 > 157, so 13.86 m.
+			`0/2:2 up name="Kost Melati" mac=E0:E8:E6:A0:6A:02 fw="V2.0.11" auth="deactivated" ctc="CtcInfo" reason=not_whitelisted tx=2.5 temp=72.5 volt=3.28 bias=0.012 dist=13.86 online=86400 dereg=1 gasp=0`,
+			`0/2:3 up name="Toko (Maju)" mac=E0:E8:E6:A0:6A:03 fw="V2.0.11" auth="activated" ctc="RequestCfg" reason=blacklisted rx=-28.4 tx=2.4 volt=3.31 bias=0.009 dist=19357.6 online=86400 dereg=0 gasp=0`,
+		}},
+		{"hioso-16.html", "0/3", []string{"0/3"}, []string{
+			`0/3:1 up name="Masjid Al-Ikhlas" mac=E0:E8:E6:B0:00:01 fw="V1.9.2" auth="activated" ctc="CtcNegDone" rx=-21.5 tx=2.2 temp=40.25 volt=3.29 bias=0.011 dist=1325.3`,
+			`0/3:7 down name="Posyandu, Mawar" mac=E0:E8:E6:B0:00:07 fw="V1.9.2" auth="deactivated" ctc=""`,
+		}},
+		{"hioso-18.html", "", []string{"0/1", "0/2"}, []string{
+			`0/1:4 up name="Rumah Pak Ahmad" mac=E0:E8:E6:C0:01:04 fw="V1.2" auth="activated" ctc="CtcNegDone" reason=onu_init rx=-19.9 tx=2.3 temp=44.1 volt=3.3 bias=0.01 dist=7882.5 online=7200 dereg=1`,
+			`0/2:9 down name="Klinik Sehat" mac=E0:E8:E6:C0:02:09 fw="V1.2" auth="deactivated" ctc="" reason=timeout online=0 dereg=5`,
+		}},
+		{"hioso-13.html", "", []string{"0/1"}, []string{
+			`0/1:1 up name="Sekolah SDN 3" mac=E0:E8:E6:D0:01:01 fw="V1.0" auth="activated" ctc="CtcNegDone" rx=-23.1 tx=2 temp=39 volt=3.31 bias=0.0095 dist=4603.9`,
+			`0/1:2 down name="Kantor Desa" mac=E0:E8:E6:D0:01:02 fw="V1.0" auth="deactivated" ctc=""`,
+		}},
+		{"hioso-11.html", "", []string{"0/1"}, []string{
+			`0/1:5 up name="Pos Kamling" mac=E0:E8:E6:E0:01:05 fw="" auth="activated" ctc="CtcNegDone" rx=-25 tx=2.1 temp=37.5 volt=3.3 dist=2964.6`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			page, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap, err := parseHiOSO(page, tt.pon)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(snap.PONs, tt.pons) {
+				t.Errorf("PONs %q, want %q", snap.PONs, tt.pons)
+			}
+			var got []string
+			for _, o := range snap.ONUs {
+				got = append(got, describe(o))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestParseHiOSOErrors(t *testing.T) {
+	row := `'0/1:1','n','m','Up','f','c','p','5','v','1','10','40','3.3','10','2','-20','--','--','0','1','0','0'`
+	tests := []struct {
+		name, page, want string
+	}{
+		{"no script", `<html><body>Login</body></html>`, "no <script> with the ONU array"},
+		{"script without the array", `<html><script>var x=1;</script></html>`, "no <script> with the ONU array"},
+		{"no width", `<script>var onutable=new Array(` + row + `);</script>`, "does not state its row width"},
+		{"unknown width", `<script>var onutable=new Array(` + row + `); var lineNum=(onutable.length)/21;</script>`, "unknown row width 21"},
+		{"not whole rows", `<script>var onutable=new Array(` + row + `,'0/1:2'); var lineNum=(onutable.length)/22;</script>`, "23 elements are not whole rows of 22"},
+		{"page cut inside the array", `<script>var onutable=new Array(` + row[:40], "ends before its closing parenthesis"},
+		{"page cut inside a string", `<script>var onutable=new Array(` + row[:38], "string not closed"},
+		{"bad id", `<script>var onutable=new Array('x'` + row[7:] + `); var lineNum=(onutable.length)/22;</script>`, `ONU id "x" is not PON:ONU`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseHiOSO([]byte(tt.page), "")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			if r := collector.Classify(context.Background(), err); r != collector.ReasonProtocol {
+				t.Errorf("reason %s, want protocol", r)
+			}
+		})
+	}
+	// An overview page for a PON without ONUs is a valid, empty PON.
+	snap, err := parseHiOSO([]byte(`<script>var onutable=new Array(); var lineNum=(onutable.length)/16;</script>`), "0/4")
+	if err != nil || len(snap.ONUs) != 0 || !slices.Equal(snap.PONs, []string{"0/4"}) {
+		t.Errorf("empty PON: %+v, %v", snap, err)
+	}
+	_, err = parseHiOSO([]byte(`<html>login</html>`), "")
+	if !errors.Is(err, errNoArray) {
+		t.Errorf("a page without the array: %v does not say so", err)
+	}
+}
+
+func TestReadings(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		f    func(string) float64
+		in   string
+		want float64 // NaN: omitted
+	}{
+		{"power", power, "-17.06", -17.06},
+		{"power dashes", power, "--", math.NaN()},
+		{"power -inf", power, "-inf", math.NaN()},
+		{"power nan", power, "nan", math.NaN()},
+		{"power all ones", power, "8.16", math.NaN()},
+		{"power floor", power, "-40.00", math.NaN()},
+		{"power just above the floor", power, "-39.99", -39.99},
+		{"voltage", voltage, "3.30", 3.3},
+		{"voltage all ones", voltage, "6.55", math.NaN()},
+		{"bias mA to A", biasAmperes, "10.50", 0.0105},
+		{"bias all ones", biasAmperes, "131.07", math.NaN()},
+		{"temperature", temperature, "46.00", 46},
+		{"temperature nan", temperature, "NaN", math.NaN()},
+		{"temperature absurd", temperature, "-273", math.NaN()},
+		{"count", count, "3600", 3600},
+		{"count fraction", count, "1.5", math.NaN()},
+		{"count negative", count, "-1", math.NaN()},
+		{"distance", distanceFromRTT, "8190", 8190*1.6393 - 157 - 157},
+		{"distance short", distanceFromRTT, "150", 1},
+		{"distance at the edge", distanceFromRTT, "0", 1},
+		{"distance unknown", distanceFromRTT, "--", math.NaN()},
+	} {
+		got := tt.f(tt.in)
+		if !(got == tt.want || math.IsNaN(got) && math.IsNaN(tt.want)) && math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s(%q) = %v, want %v", tt.name, tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzParseHiOSO: no page crashes the parser; a page it accepts gives ONUs with a PON and
+// an id, states from the fixed set, and readings that are finite or absent.
+func FuzzParseHiOSO(f *testing.F) {
+	for _, name := range []string{"hioso-22.html", "hioso-16.html", "hioso-18.html", "hioso-13.html", "hioso-11.html"} {
+		page, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(page)
+	}
+	f.Fuzz(func(t *testing.T, page []byte) {
+		snap, err := parseHiOSO(page, "0/1")
+		if err != nil {
+			if collector.Classify(context.Background(), err) != collector.ReasonProtocol {
+				t.Fatalf("error without the protocol reason: %v", err)
+			}
+			return
+		}
+		for _, o := range snap.ONUs {
+			if o.PON == "" || o.ID == "" || !slices.Contains(States, o.State) {
+				t.Fatalf("bad ONU %+v", o)
+			}
+			for _, v := range []float64{o.RxPowerDBm, o.TxPowerDBm, o.TemperatureCelsius, o.VoltageVolts, o.BiasCurrentAmperes, o.DistanceMeters, o.OnlineSeconds, o.Deregistrations, o.DyingGasp} {
+				if math.IsInf(v, 0) {
+					t.Fatalf("infinite reading in %+v", o)
+				}
+			}
+		}
+	})
+}

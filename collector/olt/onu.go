@@ -1,0 +1,184 @@
+package olt
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Snapshot is everything one read of an OLT found.
+type Snapshot struct {
+	// PONs lists the PON ports the OLT showed, ONUs or not, in the OLT's order.
+	PONs []string
+	ONUs []ONU
+}
+
+// ONU is one ONU as a driver read it. Readings the OLT did not give, or gave as invalid
+// (`--`, `nan`, all-ones DDM values, the −40 dBm floor), are NaN and are not exported.
+type ONU struct {
+	PON string // PON port, as the OLT writes it: "0/1"
+	ID  string // the ONU's number on its PON: "1"
+
+	// Descriptive values, exported only on olt_onu_info.
+	Name, MAC, Firmware string
+	Auth                string // activated, deactivated or "" (not shown by the OLT)
+	CTCStatus           string // the OLT's own word (CtcNegDone, …) or "" when unknown
+
+	State         State
+	OfflineReason OfflineReason // "" when the OLT does not say
+
+	RxPowerDBm, TxPowerDBm float64
+	TemperatureCelsius     float64
+	VoltageVolts           float64
+	BiasCurrentAmperes     float64
+	DistanceMeters         float64
+	OnlineSeconds          float64
+	Deregistrations        float64
+	DyingGasp              float64 // 1 when the last offline was a power loss, 0 when not
+}
+
+// newONU returns an ONU with every reading unknown.
+func newONU(pon, id string) ONU {
+	nan := math.NaN()
+	return ONU{
+		PON: pon, ID: id, State: StateUnknown,
+		RxPowerDBm: nan, TxPowerDBm: nan, TemperatureCelsius: nan, VoltageVolts: nan,
+		BiasCurrentAmperes: nan, DistanceMeters: nan, OnlineSeconds: nan,
+		Deregistrations: nan, DyingGasp: nan,
+	}
+}
+
+// State is an ONU's state, from a small fixed set (the values of olt_onu_state's label).
+type State string
+
+// The ONU states. HiOSO shows the first four; V-SOL and HSGQ map theirs onto the same set.
+const (
+	StateUp           State = "up"
+	StateDown         State = "down"
+	StatePwrDown      State = "pwrdown"      // went down with a dying gasp: lost power
+	StateLoopDetected State = "loopdetected" // a loop behind the ONU; the OLT shut its port
+	StateLOS          State = "los"          // loss of signal: the fibre is cut or dirty (GPON OLTs)
+	StateUnknown      State = "unknown"      // a state the driver does not know
+)
+
+// States lists every state olt_onu_state is one-hot over, in export order.
+var States = []State{StateUp, StateDown, StatePwrDown, StateLoopDetected, StateLOS, StateUnknown}
+
+// OfflineReason says why an ONU last went offline, from a small fixed set.
+type OfflineReason string
+
+// The offline reasons, after HiOSO's codes 0–5.
+const (
+	ReasonOther       OfflineReason = "other"
+	ReasonTimeout     OfflineReason = "timeout"     // MPCP timeout: fibre, optics or power
+	ReasonONUInit     OfflineReason = "onu_init"    // the ONU deregistered itself (reboot)
+	ReasonOLTInit     OfflineReason = "olt_init"    // the OLT deregistered it
+	ReasonBlacklisted OfflineReason = "blacklisted" // rejected by the OLT's blacklist
+	ReasonNotAllowed  OfflineReason = "not_whitelisted"
+)
+
+// OfflineReasons lists every reason olt_onu_offline_reason is one-hot over.
+var OfflineReasons = []OfflineReason{ReasonOther, ReasonTimeout, ReasonONUInit, ReasonOLTInit, ReasonBlacklisted, ReasonNotAllowed}
+
+// Auth values on olt_onu_info.
+const (
+	AuthActivated   = "activated"
+	AuthDeactivated = "deactivated"
+)
+
+// invalidText lists what OLTs write where they have no reading.
+func invalidText(s string) bool {
+	switch strings.ToLower(s) {
+	case "", "--", "-", "na", "n/a", "null", "nan", "-nan", "inf", "+inf", "-inf", "infinity", "-infinity":
+		return true
+	}
+	return false
+}
+
+// number reads a bare decimal; ok is false for the OLTs' ways of saying "no reading" and
+// for anything that is not a finite number.
+func number(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if invalidText(s) {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
+	}
+	return v, true
+}
+
+// DDM (SFF-8472 digital diagnostics) values read all ones when the transceiver does not
+// answer: 0xFFFF as 100 µV is 6.5535 V, as 2 µA is 131.07 mA, and 0xFFFF as 0.1 µW is
+// 6.5535 mW = 8.16 dBm. A receiver with no light reads its floor, −40 dBm (0.1 µW).
+const (
+	ddmVoltageAllOnes = 6.55   // V
+	ddmBiasAllOnes    = 131.07 // mA
+	ddmPowerAllOnes   = 8.16   // dBm
+	opticalFloorDBm   = -40
+)
+
+// power reads an optical power in dBm, or NaN.
+func power(s string) float64 {
+	v, ok := number(s)
+	if !ok || v >= ddmPowerAllOnes || v <= opticalFloorDBm {
+		return math.NaN()
+	}
+	return v
+}
+
+// voltage reads a supply voltage in volts, or NaN.
+func voltage(s string) float64 {
+	v, ok := number(s)
+	if !ok || v >= ddmVoltageAllOnes || v <= 0 {
+		return math.NaN()
+	}
+	return v
+}
+
+// biasAmperes reads a laser bias current given in mA and returns amperes, or NaN.
+func biasAmperes(s string) float64 {
+	v, ok := number(s)
+	if !ok || v >= ddmBiasAllOnes || v < 0 {
+		return math.NaN()
+	}
+	return v / 1000
+}
+
+// temperature reads a temperature in °C, or NaN. Values outside what an ONU can survive
+// are read errors, not weather.
+func temperature(s string) float64 {
+	v, ok := number(s)
+	if !ok || v < -60 || v > 150 {
+		return math.NaN()
+	}
+	return v
+}
+
+// count reads a non-negative whole number (seconds, deregistrations), or NaN.
+func count(s string) float64 {
+	v, ok := number(s)
+	if !ok || v < 0 || v != math.Trunc(v) {
+		return math.NaN()
+	}
+	return v
+}
+
+// distanceFromRTT turns HiOSO's round-trip time, in time quanta (16 ns), into metres, the
+// way HiOSO's own pages do: d = rtt×1.6393 − 157, then d − 157 when d > 157, else 1 m.
+// Both subtractions are kept as the firmware's page script does them (FIELD-NOTES), so the
+// exported distance matches what the operator sees in the OLT's own web interface.
+func distanceFromRTT(s string) float64 {
+	rtt, ok := number(s)
+	if !ok || rtt < 0 {
+		return math.NaN()
+	}
+	d := rtt*1.6393 - 157
+	if d > 157 {
+		return d - 157
+	}
+	return 1
+}
+
+func present(v float64) bool { return !math.IsNaN(v) }
