@@ -75,6 +75,21 @@ func setup(t *testing.T, cert testtool.Cert, targets string) http.Handler {
 	if targets != "" {
 		text += "probe:\n" + targets
 	}
+	return setupIn(t, dir, text)
+}
+
+// setupText is setup with a whole config file's text.
+func setupText(t *testing.T, text string) http.Handler {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), testtool.SelfSigned(t).CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return setupIn(t, dir, text)
+}
+
+func setupIn(t *testing.T, dir, text string) http.Handler {
+	t.Helper()
 	cfg, err := config.Parse([]byte(text), filepath.Join(dir, "ronda.yml"))
 	if err != nil {
 		t.Fatal(err)
