@@ -143,6 +143,13 @@ func biasAmperes(s string) float64 {
 	if !ok || v >= ddmBiasAllOnes || v < 0 {
 		return math.NaN()
 	}
+	// Shift the decimal point in the text, so 14.20 mA is exactly the float nearest
+	// 0.0142 A rather than 14.2/1000 (0.014199999999999999) in the exposition.
+	if !strings.ContainsAny(s, "eE") {
+		if a, err := strconv.ParseFloat(strings.TrimSpace(s)+"e-3", 64); err == nil {
+			return a
+		}
+	}
 	return v / 1000
 }
 
@@ -176,7 +183,8 @@ func distanceFromRTT(s string) float64 {
 	}
 	d := rtt*1.6393 - 157
 	if d > 157 {
-		return d - 157
+		// Rounded to the millimetre only to drop float noise (5562.8904999999995).
+		return math.Round((d-157)*1000) / 1000
 	}
 	return 1
 }

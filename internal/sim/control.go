@@ -32,6 +32,7 @@ func (lab *Lab) handler() http.Handler {
 	mux.HandleFunc("POST /routers/{name}/empty-reply", lab.withRouter(lab.setEmptyReply))
 	mux.HandleFunc("GET /clock", lab.getClock)
 	mux.HandleFunc("POST /clock/advance", lab.advanceClock)
+	lab.oltRoutes(mux) // control_olt.go
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint %s %s; try GET /routers", r.Method, r.URL.Path))
 	})

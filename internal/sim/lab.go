@@ -42,6 +42,7 @@ type Lab struct {
 	manual  *routeros.ManualClock // nil unless the clock is frozen
 	routers []*labRouter
 	byName  map[string]*labRouter
+	oltLab  // the simulated OLTs (lab_olt.go)
 	control net.Listener
 	server  *http.Server
 	served  chan error
@@ -122,6 +123,11 @@ func Start(opts Options) (*Lab, error) {
 			"users", len(r.Users()), "active", len(r.Active()))
 	}
 
+	if err := lab.startOLTs(scenario.OLTs); err != nil {
+		lab.Close()
+		return nil, err
+	}
+
 	controlAddr := opts.ControlAddress
 	if controlAddr == "" {
 		controlAddr = DefaultControlAddress
@@ -164,6 +170,7 @@ func (lab *Lab) Close() error {
 	for _, lr := range lab.routers {
 		errs = append(errs, lr.router.Close())
 	}
+	errs = append(errs, lab.closeOLTs()...)
 	return errors.Join(errs...)
 }
 

@@ -26,6 +26,7 @@ var DemoScenario []byte
 // Scenario lists the simulated routers.
 type Scenario struct {
 	Routers []RouterSpec `yaml:"routers"`
+	OLTs    []OLTSpec    `yaml:"olts"` // scenario_olt.go
 }
 
 // RouterSpec describes one router.
@@ -176,6 +177,7 @@ var sectionKeys = map[string]section{
 	"APISpec":      {"api", yamlKeys(APISpec{})},
 	"UserSpec":     {"a user", yamlKeys(UserSpec{})},
 	"GenerateSpec": {"generate", yamlKeys(GenerateSpec{})},
+	"OLTSpec":      {"an OLT", yamlKeys(OLTSpec{})},
 }
 
 func yamlKeys(v any) []string {
@@ -190,7 +192,7 @@ func yamlKeys(v any) []string {
 }
 
 func (s *Scenario) validate(root *yaml.Node) error {
-	if len(s.Routers) == 0 {
+	if len(s.Routers) == 0 && len(s.OLTs) == 0 {
 		return errors.New("no routers: list at least one under routers")
 	}
 	names := map[string]bool{}
@@ -216,7 +218,7 @@ func (s *Scenario) validate(root *yaml.Node) error {
 			return err
 		}
 	}
-	return nil
+	return s.validateOLTs(root)
 }
 
 func validateUsers(root *yaml.Node, ri int, rs *RouterSpec) error {

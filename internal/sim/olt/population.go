@@ -30,15 +30,15 @@ func Populate(seed uint64, pons, perPON int, now time.Time) []*ONU {
 				MAC:      fmt.Sprintf("E0:E8:E6:%02X:%02X:%02X", byte(seed), p, id),
 				Firmware: "V2.1.05",
 				Status:   StatusUp, Active: true,
-				RTT:      400 + rng.IntN(12000), // 0.5 km to 20 km
-				RxPower:  round2(-24 + rng.Float64()*8),
-				TxPower:  round2(1.5 + rng.Float64()*1.5),
-				Temp:     round2(35 + rng.Float64()*15),
-				Voltage:  round2(3.25 + rng.Float64()*0.1),
-				BiasMA:   round2(8 + rng.Float64()*8),
-				Reason:   OfflineONUInit,
-				Deregs:   rng.IntN(4),
-				Since:    now.Add(-time.Duration(1+rng.IntN(30*24*3600)) * time.Second),
+				RTT:     400 + rng.IntN(12000), // 0.5 km to 20 km
+				RxPower: round2(-24 + rng.Float64()*8),
+				TxPower: round2(1.5 + rng.Float64()*1.5),
+				Temp:    round2(35 + rng.Float64()*15),
+				Voltage: round2(3.25 + rng.Float64()*0.1),
+				BiasMA:  round2(8 + rng.Float64()*8),
+				Reason:  OfflineONUInit,
+				Deregs:  rng.IntN(4),
+				Since:   now.Add(-time.Duration(1+rng.IntN(30*24*3600)) * time.Second),
 			}
 			// Every ONU's trouble is chosen by its place, so each PON shows each kind.
 			switch id % 16 {
