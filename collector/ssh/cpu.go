@@ -1,0 +1,40 @@
+package ssh
+
+import (
+	"sync"
+
+	"github.com/rondanet/ronda/internal/hostparse"
+)
+
+// cpuState remembers each CPU's last times so that counters never go backwards: the
+// kernel's iowait (and, on some hypervisors, idle and steal) can step back a little, and
+// Prometheus would read a counter reset, a huge rate spike. Like node_exporter, a value
+// lower than the last one is replaced by the last one. A reboot (a new boot time) starts
+// afresh.
+type cpuState struct {
+	mu       sync.Mutex
+	bootTime int64
+	last     map[string]hostparse.CPU
+}
+
+// monotonic returns cpus with each time at least its last value, and remembers them.
+func (s *cpuState) monotonic(bootTime int64, cpus []hostparse.CPU) []hostparse.CPU {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if bootTime != s.bootTime || s.last == nil {
+		s.bootTime, s.last = bootTime, make(map[string]hostparse.CPU, len(cpus))
+	}
+	out := make([]hostparse.CPU, len(cpus))
+	for i, cpu := range cpus {
+		if prev, ok := s.last[cpu.ID]; ok {
+			for m := range cpu.Seconds {
+				cpu.Seconds[m] = max(cpu.Seconds[m], prev.Seconds[m])
+			}
+			cpu.Guest = max(cpu.Guest, prev.Guest)
+			cpu.GuestNice = max(cpu.GuestNice, prev.GuestNice)
+		}
+		s.last[cpu.ID] = cpu
+		out[i] = cpu
+	}
+	return out
+}

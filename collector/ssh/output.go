@@ -1,0 +1,265 @@
+package ssh
+
+import (
+	"log/slog"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rondanet/ronda/config"
+	"github.com/rondanet/ronda/internal/hostparse"
+)
+
+// output is one scrape's parsed script output.
+type output struct {
+	stat      hostparse.Stat
+	memory    []hostparse.MemField
+	load      *hostparse.Load
+	uptime    float64
+	hasUptime bool
+	clock     float64
+	uname     *hostparse.Uname
+	fs        []filesystem
+	units     []hostparse.Unit
+	commands  []commandResult
+	problems  []sectionProblem
+}
+
+type commandResult struct {
+	cfg      config.SSHCommand
+	ran      bool
+	exitCode int
+	seconds  float64
+	value    float64
+	hasValue bool
+	metrics  []exposed
+}
+
+type sectionProblem struct {
+	section string
+	hostparse.Problem
+}
+
+// parseOutput reads every section of the script's output.
+func parseOutput(stdout []byte, marker string, t *config.SSHTarget) *output {
+	sections, _ := hostparse.Split(stdout, marker)
+	o := &output{commands: make([]commandResult, len(t.Commands))}
+	for i, c := range t.Commands {
+		o.commands[i].cfg = c
+	}
+	add := func(section string, problems []hostparse.Problem) {
+		for _, p := range problems {
+			o.problems = append(o.problems, sectionProblem{section, p})
+		}
+	}
+	seen := map[string]bool{}
+	var mounts []hostparse.Mount
+	var dfBytes, dfInodes []hostparse.DFEntry
+	for i, s := range sections {
+		seen[s.Name] = true
+		switch s.Name {
+		case sectionStat:
+			var p []hostparse.Problem
+			o.stat, p = hostparse.ParseStat(s.Body)
+			add(s.Name, p)
+		case sectionMeminfo:
+			var p []hostparse.Problem
+			o.memory, p = hostparse.ParseMeminfo(s.Body)
+			add(s.Name, p)
+		case sectionLoadavg:
+			l, p := hostparse.ParseLoadavg(s.Body)
+			if p == nil {
+				o.load = &l
+			}
+			add(s.Name, p)
+		case sectionUptime:
+			var p []hostparse.Problem
+			o.uptime, p = hostparse.ParseUptime(s.Body)
+			o.hasUptime = p == nil
+			add(s.Name, p)
+		case sectionClock:
+			var p []hostparse.Problem
+			o.clock, p = hostparse.ParseClock(s.Body)
+			add(s.Name, p)
+		case sectionUname:
+			u, p := hostparse.ParseUname(s.Body)
+			if p == nil {
+				o.uname = &u
+			}
+			add(s.Name, p)
+		case sectionMounts:
+			var p []hostparse.Problem
+			mounts, p = hostparse.ParseMounts(s.Body)
+			add(s.Name, p)
+		case sectionDF, sectionDFI:
+			entries, kind, p := hostparse.ParseDF(s.Body)
+			want := hostparse.DFBytes
+			if s.Name == sectionDFI {
+				want = hostparse.DFInodes
+			}
+			if kind != want && len(entries) > 0 {
+				p = append(p, hostparse.Problem{Reason: hostparse.Malformed, Detail: "df listing of the wrong kind"})
+				entries = nil
+			}
+			if want == hostparse.DFBytes {
+				dfBytes = entries
+			} else {
+				dfInodes = entries
+			}
+			add(s.Name, p)
+		case sectionUnits:
+			var p []hostparse.Problem
+			o.units, p = hostparse.ParseSystemctlShow(s.Body)
+			add(s.Name, p)
+		case sectionCmd:
+			o.parseCommand(sections, i, add)
+		}
+	}
+	for _, name := range []string{sectionStat, sectionMeminfo, sectionLoadavg, sectionUptime, sectionClock, sectionUname, sectionMounts, sectionDF, sectionDFI} {
+		if !seen[name] {
+			add(name, []hostparse.Problem{{Reason: hostparse.Missing, Detail: "section not in the output"}})
+		}
+	}
+	if len(t.Units) > 0 && !seen[sectionUnits] {
+		add(sectionUnits, []hostparse.Problem{{Reason: hostparse.Missing, Detail: "section not in the output"}})
+	}
+	o.fs = filesystems(mounts, dfBytes, dfInodes)
+	return o
+}
+
+// parseCommand reads command section i and the trailer after it.
+func (o *output) parseCommand(sections []hostparse.Section, i int, add func(string, []hostparse.Problem)) {
+	s := sections[i]
+	idx, err := strconv.Atoi(firstArg(s.Args))
+	if err != nil || idx < 0 || idx >= len(o.commands) {
+		add(sectionCmd, []hostparse.Problem{{Reason: hostparse.Malformed, Detail: "command section without a valid index"}})
+		return
+	}
+	r := &o.commands[idx]
+	if i+1 >= len(sections) || sections[i+1].Name != sectionCmdEnd || firstArg(sections[i+1].Args) != s.Args[0] {
+		add(sectionCmd, []hostparse.Problem{{Reason: hostparse.Missing, Detail: "command " + r.cfg.Name + " has no trailer"}})
+		return
+	}
+	end, p := hostparse.ParseCommandEnd(sections[i+1].Args[1:])
+	if p != nil {
+		add(sectionCmd, p)
+		return
+	}
+	r.ran, r.exitCode, r.seconds = true, end.ExitCode, end.Seconds
+	switch r.cfg.Value {
+	case config.SSHValueFirstNumber:
+		v, p := hostparse.FirstNumber(s.Body)
+		r.value, r.hasValue = v, p == nil
+		add(sectionCmd, p)
+	case config.SSHValuePrometheus:
+		var p []hostparse.Problem
+		r.metrics, p = parseExposition(s.Body)
+		add(sectionCmd, p)
+	}
+}
+
+func firstArg(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
+}
+
+// emit sends the metrics of the output.
+func (o *output) emit(ch chan<- prometheus.Metric, h *host, logger *slog.Logger) {
+	for _, cpu := range h.cpu.monotonic(o.stat.BootTime, o.stat.CPUs) {
+		for m, mode := range hostparse.CPUModes {
+			ch <- cpuSeconds.Sample(cpu.Seconds[m], cpu.ID, mode)
+		}
+		ch <- cpuGuestSeconds.Sample(cpu.Guest, cpu.ID, "user")
+		ch <- cpuGuestSeconds.Sample(cpu.GuestNice, cpu.ID, "nice")
+	}
+	if o.stat.BootTime > 0 {
+		ch <- bootTime.Sample(float64(o.stat.BootTime))
+	}
+	for _, f := range o.memory {
+		ch <- memFamily(f.Name, f.Bytes).Sample(f.Value)
+	}
+	if o.load != nil {
+		ch <- load1.Sample(o.load.Load1)
+		ch <- load5.Sample(o.load.Load5)
+		ch <- load15.Sample(o.load.Load15)
+	}
+	if o.clock > 0 {
+		ch <- timeSeconds.Sample(o.clock)
+	}
+	if u := o.uname; u != nil {
+		ch <- unameInfo.Sample(1, u.Domainname, u.Machine, u.Nodename, u.Release, u.Sysname, u.Version)
+	}
+	for _, fs := range o.fs {
+		labels := []string{fs.mount.Device, fs.mount.FSType, fs.mount.MountPoint}
+		if b := fs.bytes; b != nil {
+			ch <- fsSize.Sample(b.Total, labels...)
+			ch <- fsFree.Sample(max(0, b.Total-b.Used), labels...)
+			ch <- fsAvail.Sample(b.Avail, labels...)
+		}
+		if in := fs.inodes; in != nil {
+			ch <- fsFiles.Sample(in.Total, labels...)
+			ch <- fsFilesFree.Sample(in.Avail, labels...)
+		}
+		ro := 0.0
+		if fs.mount.ReadOnly {
+			ro = 1
+		}
+		ch <- fsReadOnly.Sample(ro, labels...)
+	}
+	o.emitUnits(ch)
+	o.emitCommands(ch)
+
+	counts := map[[2]string]int{}
+	for _, p := range o.problems {
+		counts[[2]string{p.section, string(p.Reason)}]++
+		logger.Debug("part of the host's output could not be read", "section", p.section, "problem", p.Problem.String())
+	}
+	for k, n := range counts {
+		ch <- parseProblems.Sample(float64(n), k[0], k[1])
+	}
+}
+
+func (o *output) emitUnits(ch chan<- prometheus.Metric) {
+	// Monotonic timestamps count from boot: the boot instant is the remote clock minus
+	// the uptime (finer than /proc/stat's whole-second btime).
+	boot := float64(o.stat.BootTime)
+	if o.hasUptime && o.clock > 0 {
+		boot = o.clock - o.uptime
+	}
+	for _, u := range o.units {
+		if u.LoadState == "not-found" {
+			continue // node_exporter lists loaded units only; a typo shows as a missing series
+		}
+		for _, state := range unitStates {
+			v := 0.0
+			if u.ActiveState == state {
+				v = 1
+			}
+			ch <- unitState.Sample(v, u.ID, state, u.Type)
+		}
+		start := 0.0
+		if u.ActiveEnterMonotonic > 0 && boot > 0 {
+			start = boot + float64(u.ActiveEnterMonotonic)/1e6
+		}
+		ch <- unitStart.Sample(start, u.ID)
+		if u.HasRestarts {
+			ch <- serviceRestarts.Sample(u.NRestarts, u.ID)
+		}
+	}
+}
+
+func (o *output) emitCommands(ch chan<- prometheus.Metric) {
+	for _, r := range o.commands {
+		if !r.ran {
+			continue
+		}
+		ch <- commandExit.Sample(float64(r.exitCode), r.cfg.Name)
+		ch <- commandDuration.Sample(r.seconds, r.cfg.Name)
+		if r.hasValue {
+			ch <- commandValue.Sample(r.value, r.cfg.Name)
+		}
+	}
+	emitExposed(ch, o.commands)
+}

@@ -1,0 +1,106 @@
+package ssh
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rondanet/ronda/config"
+)
+
+// Section names the script prints after its marker.
+const (
+	sectionStat    = "stat"
+	sectionMeminfo = "meminfo"
+	sectionLoadavg = "loadavg"
+	sectionUptime  = "uptime"
+	sectionClock   = "clock"
+	sectionUname   = "uname"
+	sectionMounts  = "mounts"
+	sectionDF      = "df"
+	sectionDFI     = "dfi"
+	sectionUnits   = "units"
+	sectionCmd     = "cmd"
+	sectionCmdEnd  = "end"
+	sectionDone    = "done"
+)
+
+// unitProperties are the `systemctl show` properties read. JSON output would be easier
+// to parse but needs systemd ≥ 246; EL8 has 239.
+const unitProperties = "Id,LoadState,ActiveState,SubState,Type,NRestarts,ActiveEnterTimestampMonotonic"
+
+// script is the remote shell script of one scrape and the marker its sections start with.
+type script struct {
+	text   string
+	marker string
+}
+
+// newMarker returns a marker holding a fresh nonce, so that no command's output can
+// imitate a section line.
+func newMarker() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand panics rather than return an error)
+	return "@@ronda-" + hex.EncodeToString(b[:])
+}
+
+// buildScript writes the script for target: one session, one round trip. It is POSIX sh
+// (dash, bash, BusyBox ash) and forks as little as it can, since it runs on every scrape:
+// /proc files through cat, the uname(2) strings through the shell's read builtin.
+func buildScript(t *config.SSHTarget, marker string, scrapeTimeout time.Duration) script {
+	var b strings.Builder
+	// Nothing may read the script's stdin; LC_ALL=C keeps df, date and systemctl unlocalised.
+	fmt.Fprintf(&b, "exec </dev/null\nexport LC_ALL=C\nPATH=$PATH:/usr/sbin:/sbin:/usr/bin:/bin\nM=%s\n", marker)
+	// rt SECS CMD… runs CMD under a time limit: GNU timeout with a kill after a grace
+	// second, BusyBox's (old ones want -t), or no limit where there is no timeout(1) (the
+	// scrape's deadline then still ends the session).
+	b.WriteString(`if timeout -k 1 5 true 2>/dev/null; then rt() { timeout -k 1 "$@"; }
+elif timeout 5 true 2>/dev/null; then rt() { timeout "$@"; }
+elif timeout -t 5 true 2>/dev/null; then rt() { t=$1; shift; timeout -t "$t" "$@"; }
+else rt() { shift; "$@"; }; fi
+`)
+	for _, s := range []struct{ name, path string }{
+		{sectionStat, "/proc/stat"}, {sectionMeminfo, "/proc/meminfo"}, {sectionLoadavg, "/proc/loadavg"},
+		{sectionUptime, "/proc/uptime"}, {sectionMounts, "/proc/mounts"},
+	} {
+		fmt.Fprintf(&b, "echo \"$M %s\"; cat %s\n", s.name, s.path)
+	}
+	fmt.Fprintf(&b, "echo \"$M %s\"; date +%%s.%%N\n", sectionClock)
+	fmt.Fprintf(&b, "echo \"$M %s\"\nfor k in ostype hostname osrelease version domainname; do read -r v </proc/sys/kernel/$k && echo \"$k=$v\"; done\necho \"machine=$(uname -m)\"\n", sectionUname)
+
+	// df can hang on a dead NFS server: it gets a quarter of the scrape. BusyBox df has
+	// no -B1 or -T: its POSIX listing in 1K blocks is read instead.
+	dfSecs := max(1, int((scrapeTimeout / 4).Seconds()))
+	fmt.Fprintf(&b, "echo \"$M %s\"; o=$(rt %d df -PT -B1 2>/dev/null); [ -n \"$o\" ] || o=$(rt %d df -P 2>/dev/null); printf '%%s\\n' \"$o\"\n", sectionDF, dfSecs, dfSecs)
+	fmt.Fprintf(&b, "echo \"$M %s\"; o=$(rt %d df -PTi 2>/dev/null); [ -n \"$o\" ] || o=$(rt %d df -Pi 2>/dev/null); printf '%%s\\n' \"$o\"\n", sectionDFI, dfSecs, dfSecs)
+
+	if len(t.Units) > 0 {
+		fmt.Fprintf(&b, "echo \"$M %s\"; systemctl show --property=%s --", sectionUnits, unitProperties)
+		for _, u := range t.Units {
+			b.WriteString(" " + shellQuote(u))
+		}
+		b.WriteString("\n")
+	}
+	for i, c := range t.Commands {
+		secs := max(1, int(time.Duration(c.Timeout).Seconds()))
+		// The uptime before and after gives the command's duration without a fork.
+		fmt.Fprintf(&b, "echo \"$M %s %d\"; read -r t0 x </proc/uptime; rt %d /bin/sh -c %s; c=$?; read -r t1 x </proc/uptime; echo; echo \"$M %s %d $c $t0 $t1\"\n",
+			sectionCmd, i, secs, shellQuote(c.Command), sectionCmdEnd, i)
+	}
+	fmt.Fprintf(&b, "echo \"$M %s\"\n", sectionDone)
+	return script{text: b.String(), marker: marker}
+}
+
+// command is what the session runs: the script given to /bin/sh whatever the user's
+// login shell is.
+func (s script) command() string { return "/bin/sh -c " + shellQuote(s.text) }
+
+// until is the output that ends the script: once read, the session is done even if a
+// command left a child holding stdout open.
+func (s script) until() []byte { return []byte(s.marker + " " + sectionDone + "\n") }
+
+// shellQuote quotes s for sh: single quotes, each ' written as '\”.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

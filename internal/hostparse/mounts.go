@@ -1,0 +1,70 @@
+package hostparse
+
+import (
+	"slices"
+	"strings"
+)
+
+// Mount is one line of /proc/mounts.
+type Mount struct {
+	Device, MountPoint, FSType string
+	ReadOnly                   bool
+}
+
+// maxMounts bounds the mounts read from one host (each is several series).
+const maxMounts = 2000
+
+// ParseMounts reads /proc/mounts. Spaces, tabs, newlines and backslashes in paths are
+// written by the kernel as octal escapes (\040); they are decoded.
+func ParseMounts(b []byte) ([]Mount, []Problem) {
+	var mounts []Mount
+	var problems []Problem
+	full := false // the limit was reached and reported
+	eachLine(b, func(n int, line string) {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			return
+		}
+		if len(fields) < 4 {
+			problems = append(problems, problem(Malformed, n, "mount line %s", quote(line)))
+			return
+		}
+		if len(mounts) >= maxMounts {
+			if !full {
+				problems = append(problems, problem(TooMany, n, "more than %d mounts", maxMounts))
+				full = true
+			}
+			return
+		}
+		mounts = append(mounts, Mount{
+			Device:     unescapeOctal(fields[0]),
+			MountPoint: unescapeOctal(fields[1]),
+			FSType:     fields[2],
+			ReadOnly:   slices.Contains(strings.Split(fields[3], ","), "ro"),
+		})
+	})
+	if len(mounts) == 0 {
+		problems = append(problems, problem(Missing, 0, "no mounts"))
+	}
+	return mounts, problems
+}
+
+// unescapeOctal decodes the kernel's \ooo escapes; anything else is kept as written.
+func unescapeOctal(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) {
+			v := (s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0')
+			b.WriteByte(v)
+			i += 3
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isOctal(c byte) bool { return c >= '0' && c <= '7' }

@@ -1,0 +1,560 @@
+package sshconn
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/rondanet/ronda/collector"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultPort              = "22"
+	DefaultMaxSessions       = 2
+	DefaultKeepaliveInterval = 30 * time.Second
+	DefaultIdleTimeout       = 10 * time.Minute
+)
+
+// Config says how to reach and log in to one host.
+type Config struct {
+	// Address is host:port.
+	Address string
+	User    string
+	// Signer is the client's private key.
+	Signer ssh.Signer
+	// HostKeys verifies the host's key.
+	HostKeys *HostKeys
+	// HostKeyAlgorithms, when set, are the only host key algorithms accepted; otherwise
+	// those of the keys known_hosts holds for the host are asked for first.
+	HostKeyAlgorithms []string
+	// MaxSessions bounds the sessions open at once on the connection (sshd's MaxSessions
+	// defaults to 10, shared with the operator's own multiplexed sessions).
+	MaxSessions int
+	// KeepaliveInterval is how often an unused connection is checked; a peer that does
+	// not answer within one interval is dropped.
+	KeepaliveInterval time.Duration
+	// IdleTimeout closes a connection nobody used for that long (a target scraped no more).
+	IdleTimeout time.Duration
+	// BackoffMin and BackoffMax bound the wait before dialling again after a failure.
+	BackoffMin, BackoffMax time.Duration
+	Logger                 *slog.Logger
+}
+
+// Host is one host's managed connection. It is safe for concurrent use.
+type Host struct {
+	cfg    Config
+	logger *slog.Logger
+
+	// sessions holds a token per session open, at most MaxSessions.
+	sessions chan struct{}
+	// dialTurn is held while dialling, so concurrent scrapes share one dial.
+	dialTurn chan struct{}
+
+	life context.Context
+	kill context.CancelFunc
+
+	mu       sync.Mutex
+	client   *ssh.Client // nil when not connected
+	lastUsed time.Time
+	inFlight int
+	failures int
+	retryAt  time.Time
+	lastErr  error
+	closed   bool
+	dials    int
+}
+
+// New returns a Host for cfg. It does not dial: the first Run does.
+func New(cfg Config) *Host {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.KeepaliveInterval <= 0 {
+		cfg.KeepaliveInterval = DefaultKeepaliveInterval
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.BackoffMin <= 0 {
+		cfg.BackoffMin = DefaultBackoffMin
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = DefaultBackoffMax
+	}
+	cfg.BackoffMax = max(cfg.BackoffMax, cfg.BackoffMin)
+	if _, _, err := net.SplitHostPort(cfg.Address); err != nil {
+		cfg.Address = net.JoinHostPort(cfg.Address, DefaultPort)
+	}
+	h := &Host{
+		cfg:      cfg,
+		logger:   cfg.Logger.With("address", cfg.Address),
+		sessions: make(chan struct{}, cfg.MaxSessions),
+		dialTurn: make(chan struct{}, 1),
+	}
+	h.life, h.kill = context.WithCancel(context.Background())
+	return h
+}
+
+// Dials counts the connections made so far (tests and benchmarks check reuse with it).
+func (h *Host) Dials() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.dials
+}
+
+// ErrClosed is returned by Run after Close.
+var ErrClosed = errors.New("sshconn: host closed")
+
+// Request is one remote command.
+type Request struct {
+	// Command is what the remote shell runs.
+	Command string
+	// Until, when set, ends the session as soon as stdout holds it: the script's last
+	// marker. A command that left a child holding stdout open then costs nothing.
+	Until []byte
+	// Limit caps stdout; more fails the run (reason protocol).
+	Limit int
+}
+
+// Result is what a session printed.
+type Result struct {
+	Stdout []byte
+	// Stderr is the tail of standard error, for the debug log.
+	Stderr []byte
+	// Reused says the session ran on a connection kept from an earlier Run.
+	Reused bool
+}
+
+// Run opens a session (dialling first when there is no connection), runs req.Command and
+// returns its output. ctx's deadline bounds everything. Errors carry a collector.Reason.
+func (h *Host) Run(ctx context.Context, req Request) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, collector.Fail(collector.ReasonTimeout, err)
+	}
+	select {
+	case h.sessions <- struct{}{}:
+	case <-ctx.Done():
+		return Result{}, collector.Fail(collector.ReasonTimeout,
+			fmt.Errorf("%s: all %d sessions busy: %w", h.cfg.Address, h.cfg.MaxSessions, ctx.Err()))
+	}
+	defer func() { <-h.sessions }()
+
+	client, reused, err := h.connect(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := h.session(ctx, client, req)
+	if err != nil && reused && errors.Is(err, errStale) {
+		// The kept connection died while idle (a reboot, a NAT timeout) before this
+		// session opened: nothing ran, so one fresh connection is worth a try.
+		h.logger.Debug("kept SSH connection was dead; reconnecting", "err", err)
+		if client, _, err = h.connect(ctx); err != nil {
+			return Result{}, err
+		}
+		res, err = h.session(ctx, client, req)
+		reused = false
+	}
+	res.Reused = reused
+	return res, err
+}
+
+var errStale = errors.New("connection lost before the session opened")
+
+// connect returns the live client, dialling when there is none.
+func (h *Host) connect(ctx context.Context) (client *ssh.Client, reused bool, err error) {
+	if c := h.current(); c != nil {
+		return c, true, nil
+	}
+	select {
+	case h.dialTurn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, false, collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s: waiting for a dial: %w", h.cfg.Address, ctx.Err()))
+	}
+	defer func() { <-h.dialTurn }()
+	if c := h.current(); c != nil { // another scrape dialled meanwhile
+		return c, true, nil
+	}
+	h.mu.Lock()
+	wait, last, closed := time.Until(h.retryAt), h.lastErr, h.closed
+	h.mu.Unlock()
+	if closed {
+		return nil, false, collector.Fail(collector.ReasonOther, ErrClosed)
+	}
+	if wait > 0 {
+		return nil, false, &BackoffError{Address: h.cfg.Address, Wait: wait, Last: last}
+	}
+	client, err = h.dial(ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err != nil {
+		h.failedLocked(err)
+		return nil, false, err
+	}
+	if h.closed {
+		client.Close()
+		return nil, false, collector.Fail(collector.ReasonOther, ErrClosed)
+	}
+	h.client, h.lastUsed = client, time.Now()
+	h.dials++
+	if h.failures > 0 {
+		h.logger.Info("SSH connection recovered", "after_failures", h.failures)
+	}
+	h.failures, h.retryAt, h.lastErr = 0, time.Time{}, nil
+	go h.watch(client)
+	return client, false, nil
+}
+
+func (h *Host) current() *ssh.Client {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.client
+}
+
+func (h *Host) failedLocked(err error) {
+	h.failures++
+	wait := backoff(h.failures, h.cfg.BackoffMin, h.cfg.BackoffMax)
+	h.retryAt = time.Now().Add(wait)
+	if h.lastErr == nil || h.lastErr.Error() != err.Error() {
+		h.logger.Warn("SSH connection failed; backing off", "reason", string(reasonOf(err)), "retry_in", wait.Round(time.Millisecond), "err", err)
+	}
+	h.lastErr = err
+}
+
+// dial connects and logs in. The deadline is set on the TCP connection for the whole SSH
+// handshake: ClientConfig.Timeout would bound only the TCP connect, and a host that
+// accepts and then says nothing would hold the scrape forever.
+func (h *Host) dial(ctx context.Context) (*ssh.Client, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopLife := context.AfterFunc(h.life, cancel)
+	defer stopLife()
+
+	check, err := h.cfg.HostKeys.callback()
+	if err != nil {
+		return nil, collector.Fail(collector.ReasonHostKey, err)
+	}
+	var hostKeyErr error
+	algos := h.cfg.HostKeyAlgorithms
+	if len(algos) == 0 {
+		algos = h.cfg.HostKeys.Algorithms(h.cfg.Address)
+	}
+	config := &ssh.ClientConfig{
+		User: h.cfg.User,
+		Auth: []ssh.AuthMethod{ssh.PublicKeys(h.cfg.Signer)},
+		HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+			hostKeyErr = check(hostname, remote, key)
+			return hostKeyErr
+		},
+		HostKeyAlgorithms: algos,
+		ClientVersion:     "SSH-2.0-ronda",
+	}
+
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", h.cfg.Address)
+	if err != nil {
+		return nil, classifyDial(ctx, h.cfg.Address, err)
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	}
+	// Cancellation (Close) must interrupt the handshake too: an expired deadline does.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	c, chans, reqs, err := ssh.NewClientConn(conn, h.cfg.Address, config)
+	if !stop() || err != nil {
+		conn.Close()
+		switch {
+		case hostKeyErr != nil:
+			return nil, collector.Fail(collector.ReasonHostKey, hostKeyErr)
+		case err != nil && strings.Contains(err.Error(), "unable to authenticate"):
+			return nil, collector.Fail(collector.ReasonAuth, fmt.Errorf("%s: user %s was refused with this key: %w", h.cfg.Address, h.cfg.User, err))
+		case err == nil:
+			err = ctx.Err()
+		}
+		return nil, classifyDial(ctx, h.cfg.Address, err)
+	}
+	_ = conn.SetDeadline(time.Time{})
+	h.logger.Info("SSH connection established", "user", h.cfg.User, "server", string(c.ServerVersion()))
+	return ssh.NewClient(c, chans, reqs), nil
+}
+
+func classifyDial(ctx context.Context, address string, err error) error {
+	err = fmt.Errorf("%s: %w", address, err)
+	if ctx.Err() != nil {
+		return collector.Fail(collector.ReasonTimeout, err)
+	}
+	return collector.Fail(collector.Classify(ctx, err), err)
+}
+
+// watch keeps the connection honest until it ends: keepalives catch a peer that went
+// away without closing (a power cut), and a connection idle for IdleTimeout is closed.
+func (h *Host) watch(client *ssh.Client) {
+	ended := make(chan struct{})
+	go func() {
+		_ = client.Wait()
+		close(ended)
+	}()
+	tick := time.NewTicker(h.cfg.KeepaliveInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ended:
+			h.forget(client, "connection closed")
+			return
+		case <-tick.C:
+		}
+		h.mu.Lock()
+		idle := h.inFlight == 0 && time.Since(h.lastUsed) > h.cfg.IdleTimeout
+		h.mu.Unlock()
+		if idle {
+			h.forget(client, "idle")
+			client.Close()
+			continue
+		}
+		replied := make(chan error, 1)
+		go func() {
+			_, _, err := client.SendRequest("keepalive@openssh.com", true, nil)
+			replied <- err
+		}()
+		select {
+		case err := <-replied:
+			if err == nil {
+				continue
+			}
+		case <-time.After(h.cfg.KeepaliveInterval):
+		case <-ended:
+			continue
+		}
+		h.forget(client, "keepalive unanswered")
+		client.Close()
+	}
+}
+
+// forget drops client if it is still the current one.
+func (h *Host) forget(client *ssh.Client, why string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.client == client {
+		h.client = nil
+		if !h.closed {
+			h.logger.Debug("SSH connection dropped", "why", why)
+		}
+	}
+}
+
+// drop closes client after an error that leaves it unusable.
+func (h *Host) drop(client *ssh.Client) {
+	h.forget(client, "error")
+	client.Close()
+}
+
+// session runs one request on client.
+func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Result, error) {
+	h.mu.Lock()
+	h.inFlight++
+	h.lastUsed = time.Now()
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		h.inFlight--
+		h.lastUsed = time.Now()
+		h.mu.Unlock()
+	}()
+
+	type opened struct {
+		s   *ssh.Session
+		err error
+	}
+	open := make(chan opened, 1)
+	go func() {
+		s, err := client.NewSession()
+		open <- opened{s, err}
+	}()
+	var sess *ssh.Session
+	select {
+	case o := <-open:
+		if o.err != nil {
+			if oce, ok := errors.AsType[*ssh.OpenChannelError](o.err); ok {
+				// The server refused the session but the connection is fine (MaxSessions).
+				return Result{}, collector.Fail(collector.ReasonDevice, fmt.Errorf("%s: session refused: %w", h.cfg.Address, oce))
+			}
+			h.drop(client)
+			return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: %w: %w", h.cfg.Address, errStale, o.err))
+		}
+		sess = o.s
+	case <-ctx.Done():
+		// A server that does not answer a channel open is stuck: drop the connection.
+		h.drop(client)
+		return Result{}, collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s: opening a session: %w", h.cfg.Address, ctx.Err()))
+	}
+	defer sess.Close()
+
+	stdout := &watchBuffer{limit: req.Limit, until: req.Until, found: make(chan struct{})}
+	stderr := &tailBuffer{max: 4096}
+	sess.Stdout, sess.Stderr = stdout, stderr
+	if err := sess.Start(req.Command); err != nil {
+		h.drop(client)
+		return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: starting the command: %w", h.cfg.Address, err))
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- sess.Wait() }()
+
+	var err error
+	select {
+	case <-stdout.found:
+	case err = <-waited:
+	case <-ctx.Done():
+		// Closing the session ends the remote command (its pipes close); the
+		// connection stays usable for the next scrape.
+		return Result{Stdout: stdout.bytes(), Stderr: stderr.bytes()}, collector.Fail(collector.ReasonTimeout,
+			fmt.Errorf("%s: the command did not finish: %w", h.cfg.Address, ctx.Err()))
+	}
+	res := Result{Stdout: stdout.bytes(), Stderr: stderr.bytes()}
+	if stdout.overflow() {
+		return res, collector.Failf(collector.ReasonProtocol, "%s: output larger than %d bytes", h.cfg.Address, req.Limit)
+	}
+	if stdout.sawUntil() {
+		return res, nil
+	}
+	if exitErr, ok := errors.AsType[*ssh.ExitError](err); ok {
+		return res, collector.Failf(collector.ReasonProtocol, "%s: the script exited with status %d before finishing: %s",
+			h.cfg.Address, exitErr.ExitStatus(), strings.TrimSpace(lastLine(res.Stderr)))
+	}
+	if err != nil {
+		h.drop(client)
+		return res, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: session: %w", h.cfg.Address, err))
+	}
+	if req.Until != nil {
+		return res, collector.Failf(collector.ReasonProtocol, "%s: the script ended without its last marker: %s", h.cfg.Address, strings.TrimSpace(lastLine(res.Stderr)))
+	}
+	return res, nil
+}
+
+func lastLine(b []byte) string {
+	b = bytes.TrimRight(b, "\n")
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		b = b[i+1:]
+	}
+	return string(b)
+}
+
+// Close ends the connection and makes later Runs fail with ErrClosed.
+func (h *Host) Close() error {
+	h.mu.Lock()
+	h.closed = true
+	client := h.client
+	h.client = nil
+	h.mu.Unlock()
+	h.kill()
+	if client != nil {
+		return client.Close()
+	}
+	return nil
+}
+
+// BackoffError is returned while a recent failure says not to dial yet.
+type BackoffError struct {
+	Address string
+	Wait    time.Duration
+	Last    error
+}
+
+func (e *BackoffError) Error() string {
+	return fmt.Sprintf("%s: not dialling for another %s after: %v", e.Address, e.Wait.Round(time.Millisecond), e.Last)
+}
+
+// Unwrap lets collector.Classify find the last failure's reason.
+func (e *BackoffError) Unwrap() error { return e.Last }
+
+func reasonOf(err error) collector.Reason {
+	if e, ok := errors.AsType[*collector.Error](err); ok {
+		return e.Reason
+	}
+	return collector.ReasonOther
+}
+
+// watchBuffer collects stdout up to a limit and signals when it holds until.
+type watchBuffer struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	limit int
+	until []byte
+	over  bool
+	seen  bool
+	found chan struct{}
+}
+
+func (w *watchBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seen || w.over {
+		return len(p), nil
+	}
+	if w.limit > 0 && w.buf.Len()+len(p) > w.limit {
+		w.over = true
+		close(w.found)
+		return len(p), nil
+	}
+	start := max(0, w.buf.Len()-len(w.until))
+	w.buf.Write(p)
+	if len(w.until) > 0 && bytes.Contains(w.buf.Bytes()[start:], w.until) {
+		w.seen = true
+		close(w.found)
+	}
+	return len(p), nil
+}
+
+func (w *watchBuffer) bytes() []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return bytes.Clone(w.buf.Bytes())
+}
+
+func (w *watchBuffer) overflow() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.over
+}
+
+func (w *watchBuffer) sawUntil() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.seen
+}
+
+// tailBuffer keeps the last max bytes written.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[len(t.buf)-t.max:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) bytes() []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return bytes.Clone(t.buf)
+}
+
+var _ io.Writer = (*watchBuffer)(nil)
