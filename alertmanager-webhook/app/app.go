@@ -1,0 +1,256 @@
+// Package app is the ronda-webhook application: it opens the durable outbox, loads the
+// configuration, accepts Alertmanager's notifications on /alert and delivers them until its
+// context ends. cmd/ronda-webhook only turns flags and signals into Options, so the whole
+// application also runs inside tests.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/rondanet/ronda/alertmanager-webhook/command"
+	"github.com/rondanet/ronda/alertmanager-webhook/config"
+	"github.com/rondanet/ronda/alertmanager-webhook/delivery"
+	"github.com/rondanet/ronda/alertmanager-webhook/outbox"
+	"github.com/rondanet/ronda/alertmanager-webhook/store"
+	"github.com/rondanet/ronda/alertmanager-webhook/telegram"
+	"github.com/rondanet/ronda/alertmanager-webhook/tmpl"
+)
+
+// Options configures the application.
+type Options struct {
+	ConfigFile string
+	// StoragePath is the outbox file (bbolt).
+	StoragePath string
+	// Web holds the listen addresses and the exporter-toolkit web config file.
+	Web *web.FlagConfig
+	// MaxBodyBytes bounds a notification's size.
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+	// Reload receives a channel per reload request (SIGHUP); the outcome is sent back on it.
+	Reload <-chan chan error
+	// Ready, when set, is told the addresses listened on once serving.
+	Ready func(addrs []string)
+}
+
+// DefaultMaxBodyBytes is large enough for Alertmanager's biggest groups (it sends every
+// alert of a group, each with its labels and annotations) and small enough that a
+// misdirected upload cannot exhaust memory.
+const DefaultMaxBodyBytes = 16 << 20
+
+// App is a running ronda-webhook.
+type App struct {
+	opts    Options
+	log     *slog.Logger
+	store   *store.Store
+	outbox  *outbox.Outbox
+	metrics *metrics
+
+	mu  sync.RWMutex
+	cfg *config.Config
+	// channels of cfg, by name.
+	channels map[string]delivery.Channel
+}
+
+// Run serves until ctx ends. It fails at once when the configuration is invalid or the
+// outbox cannot be opened.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	a := &App{opts: opts, log: opts.Logger}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(
+		versioncollector.NewCollector("ronda_webhook"),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	a.metrics = newMetrics(registry)
+	outboxMetrics := outbox.NewMetrics(registry)
+
+	cfg, channels, err := a.load()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(opts.StoragePath, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			a.log.Warn("closing the outbox", "err", err)
+		}
+	}()
+	a.store = st
+	a.outbox = outbox.New(outbox.Options{
+		Store: st, Logger: a.log, Metrics: outboxMetrics,
+		MaxAge:      time.Duration(cfg.Delivery.MaxAge),
+		MinBackoff:  time.Duration(cfg.Delivery.MinBackoff),
+		MaxBackoff:  time.Duration(cfg.Delivery.MaxBackoff),
+		SendTimeout: time.Duration(cfg.Delivery.SendTimeout),
+	})
+	outboxMetrics.Watch(a.outbox)
+	a.put(cfg, channels)
+	a.metrics.reloaded(true)
+
+	deliverCtx, stopDelivery := context.WithCancel(context.Background())
+	defer func() {
+		stopDelivery()
+		a.outbox.Wait() // lanes finish their current send before the store closes
+	}()
+	if err := a.outbox.Start(deliverCtx); err != nil {
+		return err
+	}
+	go a.forgetOldDedupKeys(deliverCtx)
+
+	server := &http.Server{
+		Handler:           a.routes(registry),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	listeners, err := listen(opts.Web)
+	if err != nil {
+		return err
+	}
+	if opts.Ready != nil {
+		addrs := make([]string, len(listeners))
+		for i, l := range listeners {
+			addrs[i] = l.Addr().String()
+		}
+		opts.Ready(addrs)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- web.ServeMultiple(listeners, server, opts.Web, a.log) }()
+	for {
+		select {
+		case err := <-serveErr:
+			return fmt.Errorf("web server: %w", err)
+		case done := <-opts.Reload:
+			done <- a.reload()
+		case <-ctx.Done():
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := server.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				a.log.Warn("web server shutdown", "err", err)
+			}
+			return nil
+		}
+	}
+}
+
+// load reads the configuration and builds its channels.
+func (a *App) load() (*config.Config, map[string]delivery.Channel, error) {
+	cfg, err := config.Load(a.opts.ConfigFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	channels, err := buildChannels(cfg, a.log, a.metrics.templateError)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, channels, nil
+}
+
+func (a *App) put(cfg *config.Config, channels map[string]delivery.Channel) {
+	a.mu.Lock()
+	a.cfg, a.channels = cfg, channels
+	a.mu.Unlock()
+	a.outbox.SetChannels(channels)
+}
+
+func (a *App) current() (*config.Config, map[string]delivery.Channel) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.cfg, a.channels
+}
+
+// reload puts a new configuration in force if it is valid; a broken one leaves the old one
+// running. Delivery settings other than channels and routes need a restart.
+func (a *App) reload() error {
+	cfg, channels, err := a.load()
+	a.metrics.reloaded(err == nil)
+	if err != nil {
+		a.log.Error("configuration reload failed, keeping the previous one", "err", err)
+		return err
+	}
+	a.put(cfg, channels)
+	a.log.Info("configuration reloaded", "channels", len(channels), "routes", len(cfg.Routes))
+	return nil
+}
+
+func buildChannels(cfg *config.Config, logger *slog.Logger, templateError func(string)) (map[string]delivery.Channel, error) {
+	out := map[string]delivery.Channel{}
+	for i := range cfg.Channels {
+		c := &cfg.Channels[i]
+		tpl, err := tmpl.Parse(c.Name, c.Template, cfg.Location)
+		if err != nil {
+			return nil, fmt.Errorf("%s: channels[%d].template: %w", "config", i, err)
+		}
+		switch c.Kind() {
+		case "telegram":
+			ch, err := telegram.New(telegram.Options{
+				Name: c.Name, Config: c.Telegram, Template: tpl, Fallback: tmpl.Default(cfg.Location),
+				Language: c.Language, RateLimit: time.Duration(c.RateLimit), Logger: logger, TemplateError: templateError,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("channel %s: %w", c.Name, err)
+			}
+			out[c.Name] = ch
+		case "command":
+			out[c.Name] = command.New(c.Name, c.Command, time.Duration(c.RateLimit), logger)
+		}
+	}
+	return out, nil
+}
+
+// forgetOldDedupKeys prunes dedup keys older than the window, once a minute.
+func (a *App) forgetOldDedupKeys(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			cfg, _ := a.current()
+			if _, err := a.store.ForgetBefore(time.Now().Add(-time.Duration(cfg.Delivery.DedupWindow))); err != nil {
+				a.log.Warn("pruning dedup keys", "err", err)
+			}
+		}
+	}
+}
+
+// listen opens the listeners itself so that tests can listen on port 0 and learn the address.
+func listen(flags *web.FlagConfig) ([]net.Listener, error) {
+	if flags == nil || flags.WebListenAddresses == nil || len(*flags.WebListenAddresses) == 0 {
+		return nil, errors.New("no --web.listen-address given")
+	}
+	var listeners []net.Listener
+	for _, addr := range *flags.WebListenAddresses {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, open := range listeners {
+				_ = open.Close()
+			}
+			return nil, fmt.Errorf("listening on %s: %w", addr, err)
+		}
+		listeners = append(listeners, l)
+	}
+	return listeners, nil
+}

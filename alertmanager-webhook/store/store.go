@@ -1,0 +1,223 @@
+// Package store is ronda-webhook's durable outbox: every notification accepted from
+// Alertmanager is written here, synced to disk, before Alertmanager gets its 2xx, and stays
+// until each of its deliveries has been sent or dead-lettered. It is a bbolt file, so a
+// crash (even kill -9) loses nothing that was acknowledged.
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/rondanet/ronda/alertmanager-webhook/payload"
+)
+
+var (
+	bucketItems = []byte("items")
+	bucketDedup = []byte("dedup")
+)
+
+// State of an item.
+const (
+	Pending = "pending"
+	Dead    = "dead"
+)
+
+// Item is one notification waiting for (or given up on) one recipient of one channel.
+type Item struct {
+	ID        uint64           `json:"id"`
+	Channel   string           `json:"channel"`
+	Recipient string           `json:"recipient"`
+	State     string           `json:"state"`
+	Message   *payload.Message `json:"message"`
+	Created   time.Time        `json:"created"`
+	NextAt    time.Time        `json:"next_at,omitzero"`
+	Attempts  int              `json:"attempts"`
+	PartsSent int              `json:"parts_sent,omitempty"`
+	// Reason is the last failure's short reason; Error its full text.
+	Reason string `json:"reason,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Store is the outbox file.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens (or creates) the outbox file. bbolt locks it, so a second ronda-webhook on the
+// same file waits for timeout and then fails instead of corrupting it.
+func Open(path string, timeout time.Duration) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("outbox %s is locked by another process (is another ronda-webhook running?)", path)
+		}
+		return nil, fmt.Errorf("opening outbox %s: %w", path, err)
+	}
+	// NoSync stays false: every commit is fsynced before Update or Batch returns.
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketItems, bucketDedup} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("preparing outbox %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Accept stores the items of one notification unless a notification with the same dedup
+// key was accepted within window; duplicate says which happened. Concurrent calls share one
+// disk sync (bbolt's Batch), which is what lets intake keep up with a busy Alertmanager.
+// On success the items carry their IDs.
+func (s *Store) Accept(dedupKey string, now time.Time, window time.Duration, items []*Item) (duplicate bool, err error) {
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		duplicate = false // Batch may run the function again
+		dedup := tx.Bucket(bucketDedup)
+		key := []byte(dedupKey)
+		if seen := dedup.Get(key); len(seen) == 8 {
+			at := time.Unix(0, int64(binary.BigEndian.Uint64(seen)))
+			if now.Sub(at) < window {
+				duplicate = true
+				return nil
+			}
+		}
+		var stamp [8]byte
+		binary.BigEndian.PutUint64(stamp[:], uint64(now.UnixNano()))
+		if err := dedup.Put(key, stamp[:]); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketItems)
+		for _, it := range items {
+			id, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			it.ID = id
+			if err := putItem(b, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return duplicate, err
+}
+
+func putItem(b *bolt.Bucket, it *Item) error {
+	data, err := json.Marshal(it)
+	if err != nil {
+		return err
+	}
+	return b.Put(idKey(it.ID), data)
+}
+
+func idKey(id uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], id)
+	return k[:]
+}
+
+// Save writes an item's new state (attempts, next attempt, parts sent, dead).
+func (s *Store) Save(it *Item) error {
+	return s.db.Batch(func(tx *bolt.Tx) error { return putItem(tx.Bucket(bucketItems), it) })
+}
+
+// Delete removes a delivered item.
+func (s *Store) Delete(id uint64) error {
+	return s.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucketItems).Delete(idKey(id)) })
+}
+
+// Items lists the items in state (all when state is empty), oldest first.
+func (s *Store) Items(state string) ([]*Item, error) {
+	var out []*Item
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+			it := &Item{}
+			if err := json.Unmarshal(v, it); err != nil {
+				return fmt.Errorf("outbox item %d is unreadable: %w", binary.BigEndian.Uint64(k), err)
+			}
+			if state == "" || it.State == state {
+				out = append(out, it)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Revive makes the dead items with the given IDs (every dead item when ids is empty)
+// pending again, as new: attempts reset, created now so the maximum age starts over.
+func (s *Store) Revive(ids []uint64, now time.Time) ([]*Item, error) {
+	var revived []*Item
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		revived = revived[:0]
+		b := tx.Bucket(bucketItems)
+		want := map[uint64]bool{}
+		for _, id := range ids {
+			want[id] = true
+		}
+		var dead []*Item
+		err := b.ForEach(func(_, v []byte) error {
+			it := &Item{}
+			if err := json.Unmarshal(v, it); err != nil {
+				return err
+			}
+			if it.State == Dead && (len(ids) == 0 || want[it.ID]) {
+				dead = append(dead, it)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, it := range dead {
+			it.State, it.Attempts, it.NextAt, it.Created = Pending, 0, time.Time{}, now
+			if err := putItem(b, it); err != nil {
+				return err
+			}
+			revived = append(revived, it)
+		}
+		return nil
+	})
+	return revived, err
+}
+
+// ForgetBefore drops dedup keys first seen before cutoff, so the file does not grow forever.
+func (s *Store) ForgetBefore(cutoff time.Time) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		b := tx.Bucket(bucketDedup)
+		// Collected first: deleting under a bbolt cursor skips the following key.
+		var old [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			if len(v) != 8 || time.Unix(0, int64(binary.BigEndian.Uint64(v))).Before(cutoff) {
+				old = append(old, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(old)
+		return nil
+	})
+	return n, err
+}
