@@ -139,6 +139,27 @@ testdata/invalid-olt.yml:11: olt[1].password: inline passwords are not accepted:
 testdata/invalid-olt.yml:12: olt[2].driver: required: the OLT's driver, one of hioso, vsol, hsgq
 testdata/invalid-olt.yml:13: olt[2].url: "ftp://192.168.1.102/" is not a usable URL: it must start with http:// or https://
 testdata/invalid-olt.yml:16: olt[2].min_interval: must be between 1s and 1h, got 2h`},
+	"invalid-ssh.yml": {want: `
+testdata/invalid-ssh.yml:2: ssh[0].user: required: the account ronda logs in as
+testdata/invalid-ssh.yml:2: ssh[0].known_hosts_file: required: a known_hosts file holding the host's key (ssh-keyscan -H host >> known_hosts), or trust_on_first_use: true with a file to record it in
+testdata/invalid-ssh.yml:3: ssh[0].address: "web 1" is not a valid address: not a host name or IP address
+testdata/invalid-ssh.yml:5: ssh[0].units[0]: "nginx" is not a systemd unit name with its type (like nginx.service)
+testdata/invalid-ssh.yml:5: ssh[0].units[2]: "nginx.service" is listed twice
+testdata/invalid-ssh.yml:6: ssh[0].host_key_algorithms[0]: unknown host key algorithm "ssh-dss" (known: ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, rsa-sha2-512, rsa-sha2-256, ssh-rsa, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com)
+testdata/invalid-ssh.yml:7: ssh[0].max_sessions: must be from 1 to 10 (sshd allows 10 sessions per connection by default), got 11
+testdata/invalid-ssh.yml:9: ssh[0].commands[0].name: "queue delay" is not a valid command name: use at most 64 letters, digits and . _ - :
+testdata/invalid-ssh.yml:10: ssh[0].commands[0].command: required: the shell command to run
+testdata/invalid-ssh.yml:11: ssh[0].commands[0].value: must be exit_status, first_number or prometheus, got "number"
+testdata/invalid-ssh.yml:14: ssh[0].commands[1].timeout: must be more than 0, got 0s (leave it out for the default)
+testdata/invalid-ssh.yml:18: ssh[1].password: password logins are not supported: use a key (private_key_file)
+testdata/invalid-ssh.yml:19: ssh[1].insecure_ignore_host_key: set only one of insecure_ignore_host_key and trust_on_first_use`},
+	"invalid-ssh-keys.yml": {want: `
+testdata/invalid-ssh-keys.yml:5: ssh[0].private_key_file: private key file $TESTDATA/ssh/client_ecdsa_encrypted is encrypted: set passphrase_file
+testdata/invalid-ssh-keys.yml:11: ssh[1].passphrase_file: the passphrase in $TESTDATA/ssh/wrong.passphrase does not decrypt $TESTDATA/ssh/client_ecdsa_encrypted
+testdata/invalid-ssh-keys.yml:16: ssh[2].private_key_file: private key file $TESTDATA/ssh/known_hosts cannot be used: no key found
+testdata/invalid-ssh-keys.yml:17: ssh[2].known_hosts_file: $TESTDATA/ssh/bad_known_hosts is not a valid known_hosts file: $TESTDATA/ssh/bad_known_hosts:1: illegal base64 data at input byte 9
+testdata/invalid-ssh-keys.yml:21: ssh[3].private_key_file: cannot read private key file $TESTDATA/ssh/no-such-key: no such file or directory
+testdata/invalid-ssh-keys.yml:22: ssh[3].known_hosts_file: cannot read known_hosts file $TESTDATA/ssh/no-such-known-hosts: no such file or directory`},
 }
 
 func TestInvalidFiles(t *testing.T) {
