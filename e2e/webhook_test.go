@@ -1,0 +1,220 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rondanet/ronda/alertmanager-webhook/telegram/telegramtest"
+	"github.com/rondanet/ronda/internal/testtool"
+)
+
+const webhookToken = "4242:e2e-token"
+
+// startWebhook runs the built ronda-webhook on a free port with its outbox in dir.
+func startWebhook(t *testing.T, dir string, port int) *testtool.Process {
+	t.Helper()
+	bin := filepath.Join(testtool.Binaries(t), "ronda-webhook")
+	p := testtool.StartIn(t, dir, nil, bin,
+		"--config.file=ronda-webhook.yml", "--storage.path=outbox.db",
+		"--web.listen-address="+testtool.Addr(port), "--log.level=debug")
+	p.WaitHTTP(t, "http://"+testtool.Addr(port)+"/-/ready")
+	return p
+}
+
+func writeWebhookConfig(t *testing.T, dir, telegramURL string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "telegram.token"), []byte(webhookToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`language: id
+delivery:
+  min_backoff: 100ms
+  max_backoff: 500ms
+  send_timeout: 2s
+channels:
+  - name: it-team
+    rate_limit: 10ms
+    telegram:
+      bot_token_file: telegram.token
+      api_url: %s
+      chat_ids: ["1001", "-1002"]
+      group_rate_limit: 10ms
+routes:
+  - receiver: team.tg
+    channels: [it-team]
+`, telegramURL)
+	if err := os.WriteFile(filepath.Join(dir, "ronda-webhook.yml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func countContaining(msgs []telegramtest.Message, chat, text string) int {
+	n := 0
+	for _, m := range msgs {
+		if m.ChatID == chat && strings.Contains(m.Text, text) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestWebhookBehindRealAlertmanager: the real Alertmanager posts to the built ronda-webhook,
+// whose Telegram answers first 429 with retry_after, then a 502; each chat gets the firing
+// message once and the recovery once, in Bahasa Indonesia.
+func TestWebhookBehindRealAlertmanager(t *testing.T) {
+	alertmanager := testtool.Need(t, "prometheus-alertmanager")
+	amtool := testtool.Need(t, "amtool")
+	tg := telegramtest.New(webhookToken)
+	defer tg.Close()
+	tg.FailNext(telegramtest.TooManyRequests, telegramtest.ServerError)
+
+	dir := t.TempDir()
+	writeWebhookConfig(t, dir, tg.URL)
+	webhookPort := testtool.FreePort(t)
+	startWebhook(t, dir, webhookPort)
+
+	// The receiver name has a dot: Alertmanager sends it regex-quoted (team\.tg) and the
+	// route must still match it.
+	amConfig := fmt.Sprintf(`route:
+  receiver: team.tg
+  group_by: [alertname, instance]
+  group_wait: 1s
+  group_interval: 2s
+  repeat_interval: 1h
+receivers:
+  - name: team.tg
+    webhook_configs:
+      - url: http://%s/alert
+        send_resolved: true
+`, testtool.Addr(webhookPort))
+	if err := os.WriteFile(filepath.Join(dir, "alertmanager.yml"), []byte(amConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	amPort := testtool.FreePort(t)
+	am := testtool.StartIn(t, dir, nil, alertmanager, "--config.file=alertmanager.yml",
+		"--storage.path="+filepath.Join(dir, "am"), "--web.listen-address="+testtool.Addr(amPort),
+		"--cluster.listen-address=")
+	amURL := "http://" + testtool.Addr(amPort)
+	am.WaitHTTP(t, amURL+"/-/ready")
+
+	runAmtool := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command(amtool, append([]string{"--alertmanager.url=" + amURL, "alert", "add"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("amtool %v: %v\n%s", args, err, out)
+		}
+	}
+	start := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	labels := []string{"alertname=UnitUnreachable", "kind=reachability", "instance=cabang-cimahi",
+		"unit=Cabang Cimahi", "latitude=-6.8722", "longitude=107.5425", "severity=critical"}
+	runAmtool(append(labels, "--start="+start)...)
+
+	testtool.Eventually(t, 60*time.Second, "the SERVER DOWN message in both chats", func(context.Context) error {
+		msgs := tg.Messages()
+		for _, chat := range []string{"1001", "-1002"} {
+			if countContaining(msgs, chat, "SERVER DOWN") == 0 {
+				return fmt.Errorf("chat %s has no SERVER DOWN yet (%d messages, %d requests)", chat, len(msgs), tg.Requests())
+			}
+		}
+		return nil
+	})
+	msg := tg.Messages()[0]
+	for _, want := range []string{"<b>Cabang Cimahi</b>", `<a href="https://www.google.com/maps?q=-6.8722,107.5425">`, "Sejak: "} {
+		if !strings.Contains(msg.Text, want) {
+			t.Errorf("message %q lacks %q", msg.Text, want)
+		}
+	}
+
+	// Resolve it: Alertmanager sends the recovery.
+	runAmtool(append(labels, "--start="+start, "--end="+time.Now().Add(-time.Second).UTC().Format(time.RFC3339))...)
+	testtool.Eventually(t, 60*time.Second, "the SERVER UP message in both chats", func(context.Context) error {
+		msgs := tg.Messages()
+		for _, chat := range []string{"1001", "-1002"} {
+			if countContaining(msgs, chat, "SERVER UP") == 0 {
+				return fmt.Errorf("chat %s has no SERVER UP yet", chat)
+			}
+		}
+		return nil
+	})
+	// A few more group intervals: nothing is sent twice.
+	time.Sleep(5 * time.Second)
+	msgs := tg.Messages()
+	for _, chat := range []string{"1001", "-1002"} {
+		if n := countContaining(msgs, chat, "SERVER DOWN"); n != 1 {
+			t.Errorf("chat %s got SERVER DOWN %d times, want once", chat, n)
+		}
+		if n := countContaining(msgs, chat, "SERVER UP"); n != 1 {
+			t.Errorf("chat %s got SERVER UP %d times, want once", chat, n)
+		}
+	}
+	if t.Failed() {
+		t.Logf("alertmanager:\n%s", am.Output())
+	}
+}
+
+// TestWebhookCrashLosesNothing: Telegram is down while notifications arrive, ronda-webhook
+// is killed with SIGKILL, restarted, and Telegram comes back: every notification reaches
+// every chat exactly once.
+func TestWebhookCrashLosesNothing(t *testing.T) {
+	tg := telegramtest.New(webhookToken)
+	defer tg.Close()
+	tg.SetDown(true)
+	dir := t.TempDir()
+	writeWebhookConfig(t, dir, tg.URL)
+	port := testtool.FreePort(t)
+	first := startWebhook(t, dir, port)
+
+	const notifications = 20
+	for i := range notifications {
+		body := fmt.Sprintf(`{"version":"4","groupKey":"g%d","status":"firing","receiver":"team\\.tg","groupLabels":{},"commonLabels":{},"commonAnnotations":{},"externalURL":"","alerts":[{"status":"firing","labels":{"alertname":"Crash%03d","severity":"warning"},"annotations":{},"startsAt":"2026-11-24T08:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"f%d"}]}`, i, i, i)
+		resp, err := http.Post("http://"+testtool.Addr(port)+"/alert", "application/json", bytes.NewReader([]byte(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("notification %d: %s", i, resp.Status)
+		}
+	}
+	// Let a few failing attempts happen (and their retry state be written) before the kill.
+	testtool.Eventually(t, 30*time.Second, "failed attempts", func(context.Context) error {
+		if tg.Requests() < 4 {
+			return fmt.Errorf("%d requests", tg.Requests())
+		}
+		return nil
+	})
+	if err := syscall.Kill(first.Pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-first.Done()
+	if len(tg.Messages()) != 0 {
+		t.Fatalf("messages accepted while Telegram was down")
+	}
+
+	tg.SetDown(false)
+	startWebhook(t, dir, port)
+	testtool.Eventually(t, 60*time.Second, "every notification in both chats", func(context.Context) error {
+		if n := len(tg.Messages()); n < 2*notifications {
+			return fmt.Errorf("%d of %d messages", n, 2*notifications)
+		}
+		return nil
+	})
+	time.Sleep(time.Second) // a duplicate would arrive within this
+	msgs := tg.Messages()
+	for i := range notifications {
+		for _, chat := range []string{"1001", "-1002"} {
+			if n := countContaining(msgs, chat, fmt.Sprintf("Crash%03d", i)); n != 1 {
+				t.Errorf("chat %s got Crash%03d %d times, want exactly once", chat, i, n)
+			}
+		}
+	}
+}
