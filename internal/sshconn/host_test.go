@@ -1,0 +1,225 @@
+package sshconn_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/internal/sshconn"
+	"github.com/rondanet/ronda/internal/sshtest"
+)
+
+func hostFor(t *testing.T, s *sshtest.SSHD, tweak func(*sshconn.Config)) *sshconn.Host {
+	t.Helper()
+	data, err := os.ReadFile(s.ClientKeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.ParsePrivateKey(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sshconn.Config{Address: s.Addr, User: s.User, Signer: signer,
+		HostKeys: &sshconn.HostKeys{File: s.KnownHostsFile}, BackoffMin: time.Millisecond, BackoffMax: time.Millisecond}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	h := sshconn.New(cfg)
+	t.Cleanup(func() { _ = h.Close() })
+	return h
+}
+
+func run(t *testing.T, h *sshconn.Host, timeout time.Duration, command string) (sshconn.Result, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return h.Run(ctx, sshconn.Request{Command: command, Limit: 1 << 20})
+}
+
+func reason(err error) collector.Reason {
+	var e *collector.Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
+// TestHandshakeIsBounded: a server that accepts the TCP connection and then says nothing
+// costs the scrape its deadline, not forever: the deadline covers the SSH handshake.
+func TestHandshakeIsBounded(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never answered
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	h := sshconn.New(sshconn.Config{Address: ln.Addr().String(), User: "u", HostKeys: &sshconn.HostKeys{Insecure: true}})
+	defer h.Close()
+	start := time.Now()
+	_, err = run(t, h, 300*time.Millisecond, "true")
+	if reason(err) != collector.ReasonTimeout {
+		t.Errorf("err %v (reason %q), want a timeout", err, reason(err))
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %s", took)
+	}
+}
+
+// TestReuseAndTimeouts against the real sshd: several runs share one login; a command
+// that outlives the deadline fails with timeout and the connection is still reused.
+func TestReuseAndTimeouts(t *testing.T) {
+	s := sshtest.Start(t, sshtest.Options{})
+	h := hostFor(t, s, nil)
+	for i := range 3 {
+		res, err := run(t, h, 10*time.Second, "echo hello")
+		if err != nil || string(res.Stdout) != "hello\n" || res.Reused != (i > 0) {
+			t.Fatalf("run %d: %q reused=%v %v", i, res.Stdout, res.Reused, err)
+		}
+	}
+	_, err := run(t, h, 500*time.Millisecond, "sleep 30")
+	if reason(err) != collector.ReasonTimeout {
+		t.Fatalf("hanging command: %v", err)
+	}
+	res, err := run(t, h, 10*time.Second, "echo again")
+	if err != nil || string(res.Stdout) != "again\n" || !res.Reused {
+		t.Fatalf("after a timeout: %q reused=%v %v", res.Stdout, res.Reused, err)
+	}
+	if h.Dials() != 1 || s.Logins() != 1 {
+		t.Errorf("%d dials, %d logins, want 1", h.Dials(), s.Logins())
+	}
+}
+
+// TestUntilEndsTheSession: once the end marker is read the session is done, even though a
+// background child still holds stdout open.
+func TestUntilEndsTheSession(t *testing.T) {
+	s := sshtest.Start(t, sshtest.Options{})
+	h := hostFor(t, s, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	res, err := h.Run(ctx, sshconn.Request{Command: "sleep 60 & echo out; echo END", Until: []byte("END\n"), Limit: 1 << 20})
+	if err != nil || string(res.Stdout) != "out\nEND\n" {
+		t.Fatalf("%q %v", res.Stdout, err)
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("waited %s for the background child", took)
+	}
+	// Without the marker the script's end is an error, never a silent half output.
+	_, err = h.Run(ctx, sshconn.Request{Command: "echo partial", Until: []byte("END\n"), Limit: 1 << 20})
+	if reason(err) != collector.ReasonProtocol {
+		t.Errorf("missing marker: %v", err)
+	}
+	_, err = h.Run(ctx, sshconn.Request{Command: "head -c 5000 /dev/zero", Limit: 1000})
+	if reason(err) != collector.ReasonProtocol || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("over the limit: %v", err)
+	}
+}
+
+// TestSessionLimit: with MaxSessions 1, a second run waits for the first, and gives up
+// at its own deadline.
+func TestSessionLimit(t *testing.T) {
+	s := sshtest.Start(t, sshtest.Options{})
+	h := hostFor(t, s, func(c *sshconn.Config) { c.MaxSessions = 1 })
+	if _, err := run(t, h, 10*time.Second, "true"); err != nil {
+		t.Fatal(err)
+	}
+	flag := filepath.Join(t.TempDir(), "started")
+	done := make(chan error, 1)
+	go func() {
+		_, err := run(t, h, 30*time.Second, "touch "+flag+"; sleep 3")
+		done <- err
+	}()
+	for { // until the first holds the only session
+		if _, err := os.Stat(flag); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, err := run(t, h, 300*time.Millisecond, "true")
+	if reason(err) != collector.ReasonTimeout || !strings.Contains(err.Error(), "sessions busy") {
+		t.Errorf("second session: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("first session: %v", err)
+	}
+}
+
+// TestIdleEviction: a connection unused for IdleTimeout is closed; the next run dials.
+func TestIdleEviction(t *testing.T) {
+	s := sshtest.Start(t, sshtest.Options{})
+	h := hostFor(t, s, func(c *sshconn.Config) {
+		c.IdleTimeout = 200 * time.Millisecond
+		c.KeepaliveInterval = 100 * time.Millisecond
+	})
+	if _, err := run(t, h, 10*time.Second, "true"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := run(t, h, 10*time.Second, "true")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Reused {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the idle connection was never closed")
+		}
+		time.Sleep(400 * time.Millisecond)
+	}
+	if h.Dials() != 2 {
+		t.Errorf("%d dials, want 2", h.Dials())
+	}
+}
+
+// TestBackoff: after a failed dial, the next run within the backoff fails at once with
+// the last failure's reason, without dialling.
+func TestBackoff(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	h := sshconn.New(sshconn.Config{Address: addr, User: "u", HostKeys: &sshconn.HostKeys{Insecure: true},
+		BackoffMin: time.Hour, BackoffMax: time.Hour})
+	defer h.Close()
+	_, err = run(t, h, 5*time.Second, "true")
+	if reason(err) != collector.ReasonConnect {
+		t.Fatalf("first: %v", err)
+	}
+	_, err = run(t, h, 5*time.Second, "true")
+	var backoff *sshconn.BackoffError
+	if !errors.As(err, &backoff) || reason(err) != collector.ReasonConnect {
+		t.Errorf("second: %v", err)
+	}
+}
