@@ -95,6 +95,8 @@ func probeHTTP(ctx context.Context, m *module, address string, logger *slog.Logg
 	}
 	times := &httpTimes{phases: make(map[string]time.Duration, len(httpPhases))}
 	status, redirects := 0, 0
+	var contentLength, bodyLength int64
+	var version, ssl, regexFailed float64
 	defer func() {
 		// These series exist whatever happened, as with blackbox, so a failing target's
 		// dashboards show zeros rather than gaps.
@@ -103,6 +105,11 @@ func probeHTTP(ctx context.Context, m *module, address string, logger *slog.Logg
 		}
 		ch <- httpStatusCode.Sample(float64(status))
 		ch <- httpRedirects.Sample(float64(redirects))
+		ch <- httpContentLength.Sample(float64(contentLength))
+		ch <- httpBodyLength.Sample(float64(bodyLength))
+		ch <- httpVersion.Sample(version)
+		ch <- httpSSL.Sample(ssl)
+		ch <- failedDueToRegex.Sample(regexFailed)
 	}()
 
 	// The target's own host is resolved here (once, with the preferred IP protocol, timed
@@ -175,17 +182,14 @@ func probeHTTP(ctx context.Context, m *module, address string, logger *slog.Logg
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	times.add("transfer", times.firstByte)
 
-	ch <- httpContentLength.Sample(float64(resp.ContentLength))
-	ch <- httpBodyLength.Sample(float64(len(data)))
-	ch <- httpVersion.Sample(httpVersionNumber(resp.ProtoMajor, resp.ProtoMinor))
-	ssl := 0.0
+	contentLength, bodyLength = resp.ContentLength, int64(len(data))
+	version = httpVersionNumber(resp.ProtoMajor, resp.ProtoMinor)
 	if resp.TLS != nil {
 		ssl = 1
 		if expiry, ok := earliestExpiry(resp.TLS); ok {
 			ch <- sslEarliestExpiry.Sample(float64(expiry.Unix()))
 		}
 	}
-	ch <- httpSSL.Sample(ssl)
 
 	if readErr != nil {
 		return fmt.Errorf("reading the answer: %w", readErr)
@@ -194,9 +198,9 @@ func probeHTTP(ctx context.Context, m *module, address string, logger *slog.Logg
 		return collector.Failf(collector.ReasonProtocol, "the answer is larger than %d bytes", maxBody)
 	}
 
-	// Checked in blackbox's order: status, TLS, then content.
+	// Checked in blackbox's order: status, TLS, then content; probe_failed_due_to_regex
+	// stays 0 unless a regexp ran and failed.
 	if !statusAccepted(status, m.validStatus) {
-		ch <- failedDueToRegex.Sample(0)
 		return collector.Failf(ReasonHTTPStatus, "status %d is not accepted (want %s)", status, describeStatus(m.validStatus))
 	}
 	if cfg.FailIfSSL && resp.TLS != nil {
@@ -206,11 +210,8 @@ func probeHTTP(ctx context.Context, m *module, address string, logger *slog.Logg
 		return collector.Failf(collector.ReasonTLS, "the answer did not come over TLS and fail_if_not_ssl is set")
 	}
 	if err := matchBody(data, m.bodyMatch, m.bodyNotMatch); err != nil {
-		ch <- failedDueToRegex.Sample(1)
+		regexFailed = 1
 		return collector.Fail(ReasonBodyMismatch, err)
-	}
-	if len(m.bodyMatch)+len(m.bodyNotMatch) > 0 {
-		ch <- failedDueToRegex.Sample(0)
 	}
 	if len(m.jsonValues) > 0 {
 		return extractJSON(data, m.jsonValues, logger, ch)

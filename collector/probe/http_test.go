@@ -126,7 +126,21 @@ func TestHTTP(t *testing.T) {
 		wantFailure(t, probeURL(t, h, adHoc(u+"/html", "http_json"), ""), "json")
 	})
 	t.Run("closed port", func(t *testing.T) {
-		wantFailure(t, probeURL(t, h, adHoc("http://"+closedPort(t)+"/", "http_2xx"), ""), "connect")
+		r := probeURL(t, h, adHoc("http://"+closedPort(t)+"/", "http_2xx"), "")
+		wantFailure(t, r, "connect")
+		// As with blackbox, the answer's series are there, at 0, when no answer came.
+		for _, name := range []string{"probe_http_content_length", "probe_http_uncompressed_body_length", "probe_http_ssl", "probe_http_version", "probe_failed_due_to_regex"} {
+			if v, ok := r[name]; !ok || v != 0 {
+				t.Errorf("%s = %v, %v; want 0", name, v, ok)
+			}
+		}
+	})
+	t.Run("status fails before any regexp runs", func(t *testing.T) {
+		r := probeURL(t, h, adHoc(u+"/post", "http_match"), "")
+		wantFailure(t, r, "http_status")
+		if v, ok := r["probe_failed_due_to_regex"]; !ok || v != 0 {
+			t.Errorf("probe_failed_due_to_regex = %v, %v; want 0", v, ok)
+		}
 	})
 	t.Run("silent listener", func(t *testing.T) {
 		deadlineKept(t, h, adHoc("http://"+silentListener(t)+"/", "http_2xx"))

@@ -24,6 +24,9 @@ func probeTCP(ctx context.Context, m *module, address string, logger *slog.Logge
 	if err != nil {
 		return collector.Failf(collector.ReasonConfig, "invalid address %q: %v", address, err)
 	}
+	// Always there, as with blackbox: 1 only when an expect pattern was read for and missed.
+	regexFailed := 0.0
+	defer func() { ch <- failedDueToRegex.Sample(regexFailed) }()
 	ip, err := resolve(ctx, host, cfg.PreferredIPProtocol, ch)
 	if err != nil {
 		return err
@@ -71,11 +74,10 @@ func probeTCP(ctx context.Context, m *module, address string, logger *slog.Logge
 			break
 		}
 		if m.expect.Match(scanner.Bytes()) {
-			ch <- failedDueToRegex.Sample(0)
 			return nil
 		}
 	}
-	ch <- failedDueToRegex.Sample(1)
+	regexFailed = 1
 	if err := scanner.Err(); err != nil && (ctx.Err() != nil || isTimeout(err)) {
 		return collector.Fail(collector.ReasonTimeout, fmt.Errorf("waiting for an answer matching %q: %w", m.expect, err))
 	}
