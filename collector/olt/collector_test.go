@@ -242,7 +242,8 @@ func TestGentle(t *testing.T) {
 				t.Errorf("%d write requests sent to the OLT", o.Writes())
 			}
 			for _, r := range o.Requests() {
-				if r.Method != http.MethodGet {
+				login := p == sim.HSGQ && r.Method == http.MethodPost && r.Path == "/userlogin?form=login"
+				if r.Method != http.MethodGet && !login {
 					t.Errorf("%s %s sent to the OLT", r.Method, r.Path)
 				}
 			}
@@ -312,43 +313,72 @@ func TestEndpointFaults(t *testing.T) {
 		{"nothing listening", func(l *lab) { l.target("olt").URL = "http://" + closedPort(t); l.apply() },
 			func(l *lab) { l.target("olt").URL = l.olts["olt"].URL(); l.apply() }, collector.ReasonConnect},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			l := newLab(t, oltSpec{name: "olt", personality: sim.HiOSO, minInterval: time.Second})
-			if _, got := l.scrape(t, "olt", deadline+5*time.Second); got["olt_up"] != 1 {
-				t.Fatalf("healthy OLT: olt_up %v", got["olt_up"])
-			}
-			tt.break_(l)
-			l.clock.advance(time.Second) // past min_interval: the next scrape reads
-			_, got := l.scrape(t, "olt", deadline)
-			if got["olt_up"] != 0 {
-				t.Errorf("olt_up %v, want 0", got["olt_up"])
-			}
-			for _, r := range collector.Reasons {
-				want := 0.0
-				if r == tt.want {
-					want = 1
-				}
-				if v := got["olt_scrape_failure_reason,reason="+string(r)]; v != want {
-					t.Errorf("failure reason %s = %v, want %v", r, v, want)
-				}
-			}
-			for key := range got {
-				if strings.HasPrefix(key, "olt_onu_") || strings.HasPrefix(key, "olt_pon_") {
-					t.Fatalf("a failed scrape still exported %s", key)
-				}
-			}
-			if d := got["olt_scrape_duration_seconds"]; d > (deadline + 2*time.Second).Seconds() {
-				t.Errorf("scrape took %.2fs, past its %v deadline", d, deadline)
-			}
-			tt.mend(l)
-			if _, got := l.scrape(t, "olt", deadline+5*time.Second); got["olt_up"] != 1 {
-				t.Errorf("after the OLT recovered: olt_up %v, want 1", got["olt_up"])
-			}
-			if w := l.olts["olt"].Writes(); w != 0 {
-				t.Errorf("%d writes sent", w)
-			}
-		})
+	for _, p := range []sim.Personality{sim.HiOSO, sim.HSGQ} {
+		for _, tt := range tests {
+			t.Run(string(p)+"/"+tt.name, func(t *testing.T) { endpointFault(t, p, tt.break_, tt.mend, tt.want, deadline) })
+		}
+	}
+}
+
+// endpointFault runs one case of TestEndpointFaults against an OLT of personality p.
+func endpointFault(t *testing.T, p sim.Personality, breakOLT, mendOLT func(*lab), reason collector.Reason, deadline time.Duration) {
+	l := newLab(t, oltSpec{name: "olt", personality: p, minInterval: time.Second})
+	if _, got := l.scrape(t, "olt", deadline+5*time.Second); got["olt_up"] != 1 {
+		t.Fatalf("healthy OLT: olt_up %v", got["olt_up"])
+	}
+	breakOLT(l)
+	l.clock.advance(time.Second) // past min_interval: the next scrape reads
+	_, got := l.scrape(t, "olt", deadline)
+	if got["olt_up"] != 0 {
+		t.Errorf("olt_up %v, want 0", got["olt_up"])
+	}
+	for _, r := range collector.Reasons {
+		want := 0.0
+		if r == reason {
+			want = 1
+		}
+		if v := got["olt_scrape_failure_reason,reason="+string(r)]; v != want {
+			t.Errorf("failure reason %s = %v, want %v", r, v, want)
+		}
+	}
+	for key := range got {
+		if strings.HasPrefix(key, "olt_onu_") || strings.HasPrefix(key, "olt_pon_") {
+			t.Fatalf("a failed scrape still exported %s", key)
+		}
+	}
+	if d := got["olt_scrape_duration_seconds"]; d > (deadline + 2*time.Second).Seconds() {
+		t.Errorf("scrape took %.2fs, past its %v deadline", d, deadline)
+	}
+	mendOLT(l)
+	if _, got := l.scrape(t, "olt", deadline+5*time.Second); got["olt_up"] != 1 {
+		t.Errorf("after the OLT recovered: olt_up %v, want 1", got["olt_up"])
+	}
+	if w := l.olts["olt"].Writes(); w != 0 {
+		t.Errorf("%d writes sent", w)
+	}
+}
+
+// TestHSGQTokenExpiry: when the OLT forgets the token (it restarted), the driver logs in
+// again within the same scrape.
+func TestHSGQTokenExpiry(t *testing.T) {
+	l := newLab(t, oltSpec{name: "olt", personality: sim.HSGQ, minInterval: time.Second})
+	o := l.olts["olt"]
+	if _, got := l.scrape(t, "olt", 10*time.Second); got["olt_up"] != 1 {
+		t.Fatalf("olt_up %v", got["olt_up"])
+	}
+	o.ExpireTokens()
+	l.clock.advance(time.Second)
+	_, got := l.scrape(t, "olt", 10*time.Second)
+	if got["olt_up"] != 1 {
+		t.Fatalf("after the token expired: olt_up %v", got["olt_up"])
+	}
+	var seq []string
+	for _, r := range o.Requests() {
+		seq = append(seq, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
+	}
+	want := "POST /userlogin?form=login 200|GET /onutable 200|GET /onutable 401|POST /userlogin?form=login 200|GET /onutable 200"
+	if strings.Join(seq, "|") != want {
+		t.Errorf("requests %s\nwant %s", strings.Join(seq, "|"), want)
 	}
 }
 

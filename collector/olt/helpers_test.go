@@ -84,8 +84,12 @@ func newLab(t *testing.T, specs ...oltSpec) *lab {
 		if mi == 0 {
 			mi = 30 * time.Second
 		}
+		driver := config.OLTDriverHiOSO
+		if s.personality == sim.HSGQ {
+			driver = config.OLTDriverHSGQ
+		}
 		l.targets = append(l.targets, config.OLTTarget{
-			Name: s.name, Driver: config.OLTDriverHiOSO, URL: o.URL(), Username: testUser,
+			Name: s.name, Driver: driver, URL: o.URL(), Username: testUser,
 			Password: config.Secret(testPassword), MinInterval: config.Duration(mi),
 		})
 	}

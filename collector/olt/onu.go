@@ -190,3 +190,6 @@ func distanceFromRTT(s string) float64 {
 }
 
 func present(v float64) bool { return !math.IsNaN(v) }
+
+// nan marks a reading as absent.
+var nan = math.NaN()

@@ -25,10 +25,12 @@ const (
 	// HiOSOOverview is older HiOSO firmware with only the per-PON overview pages (16
 	// columns): the all-PON page answers 404.
 	HiOSOOverview Personality = "hioso-overview"
+	// HSGQ is an HSGQ OLT's JSON API with X-Token login (hsgq.go).
+	HSGQ Personality = "hsgq"
 )
 
 // Personalities lists every personality.
-var Personalities = []Personality{HiOSO, HiOSOOverview}
+var Personalities = []Personality{HiOSO, HiOSOOverview, HSGQ}
 
 // Fault is a way the OLT's web server misbehaves.
 type Fault string
@@ -85,7 +87,8 @@ type OLT struct {
 	requests []Request
 	writes   int
 	inFlight int
-	peak     int // most requests in flight at once
+	peak     int             // most requests in flight at once
+	tokens   map[string]bool // HSGQ login tokens handed out
 }
 
 // New makes an OLT; Listen starts it.
@@ -294,19 +297,33 @@ func (o *OLT) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if len(o.requests) > 1000 { // keep the last ones; the write count covers them all
 			o.requests = slices.Delete(o.requests, 0, len(o.requests)-1000)
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead || strings.HasPrefix(r.URL.Path, "/goform/") {
+		if o.isWrite(r) {
 			o.writes++
 		}
 	}()
 	status = o.serve(w, r)
 }
 
+// isWrite reports whether a request would change the OLT: anything but a GET (or HEAD)
+// and a login, and any request to HiOSO's /goform/.
+func (o *OLT) isWrite(r *http.Request) bool {
+	if o.opts.Personality == HSGQ && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/userlogin") && r.URL.Query().Get("form") == "login" {
+		return false
+	}
+	return r.Method != http.MethodGet && r.Method != http.MethodHead || strings.HasPrefix(r.URL.Path, "/goform/")
+}
+
+// basicAuthOK checks HiOSO's HTTP Basic credentials.
+func (o *OLT) basicAuthOK(r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	return ok && subtle.ConstantTimeCompare([]byte(user), []byte(o.opts.Username)) == 1 &&
+		subtle.ConstantTimeCompare([]byte(pass), []byte(o.opts.Password)) == 1
+}
+
 func (o *OLT) serve(w http.ResponseWriter, r *http.Request) int {
 	fault := o.Fault()
-	user, pass, ok := r.BasicAuth()
-	if !ok || fault == FaultUnauthorized ||
-		subtle.ConstantTimeCompare([]byte(user), []byte(o.opts.Username)) != 1 ||
-		subtle.ConstantTimeCompare([]byte(pass), []byte(o.opts.Password)) != 1 {
+	hioso := o.opts.Personality == HiOSO || o.opts.Personality == HiOSOOverview
+	if fault == FaultUnauthorized || hioso && !o.basicAuthOK(r) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="GoAhead"`)
 		http.Error(w, "<html><body><h2>Access Denied</h2></body></html>", http.StatusUnauthorized)
 		return http.StatusUnauthorized
@@ -332,6 +349,9 @@ func (o *OLT) serve(w http.ResponseWriter, r *http.Request) int {
 		_, _ = w.Write(garbage)
 		return http.StatusOK
 	}
+	if o.opts.Personality == HSGQ {
+		return o.serveHSGQ(w, r, fault)
+	}
 
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		// HiOSO accepts its writes (POST /goform/setOnu); the simulator records them
@@ -345,15 +365,7 @@ func (o *OLT) serve(w http.ResponseWriter, r *http.Request) int {
 		return status
 	}
 	w.Header().Set("Content-Type", "text/html")
-	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
-	if fault == FaultTruncated {
-		_, _ = w.Write([]byte(page[:len(page)/2]))
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
-		panic(http.ErrAbortHandler) // hang up mid-body, as a crashing server does
-	}
-	_, _ = w.Write([]byte(page))
+	writeBody(w, fault, page) // the truncated fault hangs up mid-body, as a crashing server does
 	return http.StatusOK
 }
 
