@@ -97,6 +97,10 @@ type Telegram struct {
 	// GroupRateLimit is the minimum time between messages to a group (Telegram allows 20/min).
 	GroupRateLimit ronda.Duration `yaml:"group_rate_limit"`
 
+	// InlineBotToken is read only to be refused with a clear message: config files are
+	// shared and committed, tokens belong in a file or the environment.
+	InlineBotToken string `yaml:"bot_token"`
+
 	BotToken ronda.Secret `yaml:"-"`
 }
 
@@ -240,11 +244,11 @@ func (ch *Channel) check(c *checker, path, language string) {
 	case !channelName.MatchString(ch.Name):
 		c.report(path+".name", "may hold only letters, digits, '_', '.' and '-', got %q", ch.Name)
 	}
+	if ch.Language != "" && !slices.Contains(Languages, ch.Language) {
+		c.report(path+".language", "must be one of %s, got %q", strings.Join(Languages, ", "), ch.Language)
+	}
 	if ch.Language == "" {
 		ch.Language = language
-	}
-	if !slices.Contains(Languages, ch.Language) {
-		c.report(path+".language", "must be one of %s, got %q", strings.Join(Languages, ", "), ch.Language)
 	}
 	if ch.Template != "" && ch.TemplateFile != "" {
 		c.report(path+".template_file", "set only one of template and template_file")
@@ -278,7 +282,12 @@ func (ch *Channel) check(c *checker, path, language string) {
 }
 
 func (t *Telegram) check(c *checker, path string) {
-	t.BotToken = c.secret(path, "bot_token", &t.BotTokenFile, t.BotTokenEnv)
+	if t.InlineBotToken != "" {
+		t.InlineBotToken = ""
+		c.report(path+".bot_token", "inline tokens are not accepted: put it in a file (bot_token_file) or the environment (bot_token_env)")
+	} else {
+		t.BotToken = c.secret(path, "bot_token", &t.BotTokenFile, t.BotTokenEnv)
+	}
 	if len(t.ChatIDs) == 0 {
 		c.report(path+".chat_ids", "required: at least one chat id (-100… for groups, @name for channels)")
 	}

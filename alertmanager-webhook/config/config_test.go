@@ -1,0 +1,61 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExampleLoads(t *testing.T) {
+	t.Setenv("TELEGRAM_BOT_TOKEN", "123:secret")
+	cfg, err := Load(filepath.Join("..", "..", "examples", "ronda-webhook.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := cfg.Channels[0].Telegram
+	if tg.BotToken.Reveal() != "123:secret" || tg.APIURL != "https://api.telegram.org" || time.Duration(tg.GroupRateLimit) != 3*time.Second {
+		t.Errorf("telegram channel %+v", tg)
+	}
+	if cfg.Location.String() != "Asia/Jakarta" || time.Duration(cfg.Delivery.DedupWindow) != 2*time.Minute {
+		t.Errorf("config %+v", cfg)
+	}
+	r := cfg.Routes[0]
+	if !r.Matches("it-team", map[string]string{"action": "restart"}) || r.Matches("it-team", map[string]string{"action": "restart-now"}) || r.Matches("other", map[string]string{"action": "restart"}) {
+		t.Error("route 0 matches wrongly")
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	t.Setenv("T", "tok")
+	tests := map[string]string{
+		"invalid-unknown-key.yml":  `testdata/invalid-unknown-key.yml:5: channels[0].telegram.chat_id: unknown key (did you mean "chat_ids"?)`,
+		"invalid-inline-token.yml": `testdata/invalid-inline-token.yml:4: channels[0].telegram.bot_token: inline tokens are not accepted: put it in a file (bot_token_file) or the environment (bot_token_env)`,
+		"invalid-route.yml": `testdata/invalid-route.yml:6: routes[0].channels[0]: no channel is named "b"
+testdata/invalid-route.yml:8: routes[0].match.severity: invalid regular expression: error parsing regexp: missing closing ): ` + "`^(?:crit(ical)$`",
+		"invalid-channel.yml": `testdata/invalid-channel.yml:1: language: must be one of id, en, got "jv"
+testdata/invalid-channel.yml:2: timezone: unknown time zone "Mars/Olympus" (use an IANA name like Asia/Jakarta)
+testdata/invalid-channel.yml:5: delivery.max_backoff: must not be below min_backoff (10s)
+testdata/invalid-channel.yml:7: channels[0].name: may hold only letters, digits, '_', '.' and '-', got "two words"
+testdata/invalid-channel.yml:7: channels[0]: say where it sends: one of telegram, command
+testdata/invalid-channel.yml:8: channels[1]: a channel has one kind: set only one of telegram, command
+testdata/invalid-channel.yml:11: channels[1].telegram.chat_ids[0]: expected a numeric chat id or @channelname, got "12ab"
+testdata/invalid-channel.yml:12: channels[1].telegram.api_url: expected an http(s) URL, got "ftp://x"`,
+		"invalid-duplicate.yml": `testdata/invalid-duplicate.yml: routes: required: at least one route, or no alert reaches a channel
+testdata/invalid-duplicate.yml:5: channels[1].name: channel "a" is defined twice
+testdata/invalid-duplicate.yml:7: channels[1].command.argv: required: the program to run and its arguments (no shell is used)`,
+	}
+	for file, want := range tests {
+		_, err := Load(filepath.Join("testdata", file))
+		if err == nil {
+			t.Errorf("%s: loaded, want error", file)
+			continue
+		}
+		if got := err.Error(); got != want {
+			t.Errorf("%s:\ngot:\n%s\nwant:\n%s", file, got, want)
+		}
+		if strings.Contains(err.Error(), "123:abc") {
+			t.Errorf("%s: the error shows the token", file)
+		}
+	}
+}

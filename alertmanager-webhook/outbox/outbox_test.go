@@ -1,0 +1,195 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rondanet/ronda/alertmanager-webhook/delivery"
+	"github.com/rondanet/ronda/alertmanager-webhook/payload"
+	"github.com/rondanet/ronda/alertmanager-webhook/store"
+	"github.com/rondanet/ronda/internal/testtool"
+)
+
+// fakeChannel fails according to a script, then succeeds, recording what it sent.
+type fakeChannel struct {
+	interval time.Duration
+	mu       sync.Mutex
+	script   []error
+	sent     []string
+}
+
+func (f *fakeChannel) Name() string                  { return "fake" }
+func (f *fakeChannel) Kind() string                  { return "fake" }
+func (f *fakeChannel) Recipients() []string          { return []string{"r"} }
+func (f *fakeChannel) Interval(string) time.Duration { return f.interval }
+func (f *fakeChannel) Send(_ context.Context, job *delivery.Job) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.script) > 0 {
+		err := f.script[0]
+		f.script = f.script[1:]
+		if err != nil {
+			return err
+		}
+	}
+	f.sent = append(f.sent, job.Message.GroupKey)
+	return nil
+}
+
+func (f *fakeChannel) Sent() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.sent...)
+}
+
+func setup(t *testing.T, ch *fakeChannel, maxAge time.Duration) (*Outbox, *store.Store, *prometheus.Registry, context.CancelFunc) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "o.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	o := New(Options{Store: s, Metrics: m, MaxAge: maxAge, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+	m.Watch(o)
+	o.SetChannels(map[string]delivery.Channel{"fake": ch})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := o.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); o.Wait(); s.Close() })
+	return o, s, reg, cancel
+}
+
+func enqueue(t *testing.T, o *Outbox, s *store.Store, groups ...string) {
+	t.Helper()
+	for _, g := range groups {
+		it := &store.Item{Channel: "fake", Recipient: "r", State: store.Pending, Created: time.Now(),
+			Message: &payload.Message{GroupKey: g, Receiver: "x", Status: "firing"}}
+		if _, err := s.Accept(g, time.Now(), time.Minute, []*store.Item{it}); err != nil {
+			t.Fatal(err)
+		}
+		o.Add([]*store.Item{it})
+	}
+}
+
+func TestLaneKeepsOrderThroughRetries(t *testing.T) {
+	ch := &fakeChannel{script: []error{
+		delivery.Temporary("http_502", 0, errors.New("bad gateway")),
+		delivery.Temporary("http_429", 30*time.Millisecond, errors.New("slow down")),
+	}}
+	o, s, reg, _ := setup(t, ch, time.Hour)
+	enqueue(t, o, s, "g1", "g2", "g3")
+	testtool.Eventually(t, 10*time.Second, "three sends", func(context.Context) error {
+		if n := len(ch.Sent()); n != 3 {
+			return fmt.Errorf("%d sent", n)
+		}
+		return nil
+	})
+	if got := strings.Join(ch.Sent(), ","); got != "g1,g2,g3" {
+		t.Errorf("sent %s, want g1,g2,g3 in order", got)
+	}
+	if n := testutil.ToFloat64(o.opts.Metrics.retries.WithLabelValues("fake", "http_429")); n != 1 {
+		t.Errorf("retries{http_429} = %v", n)
+	}
+	if left, _ := s.Items(""); len(left) != 0 {
+		t.Errorf("%d items left in the store", len(left))
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP ronda_webhook_outbox_items Items in the outbox by channel and state (pending: waiting for delivery; dead: given up, replayable).
+# TYPE ronda_webhook_outbox_items gauge
+ronda_webhook_outbox_items{channel="fake",state="dead"} 0
+ronda_webhook_outbox_items{channel="fake",state="pending"} 0
+`), "ronda_webhook_outbox_items"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestPermanentErrorsAndMaxAgeAreDeadLetters(t *testing.T) {
+	ch := &fakeChannel{script: []error{delivery.Permanent("http_401", errors.New("Unauthorized"))}}
+	o, s, reg, _ := setup(t, ch, time.Hour)
+	enqueue(t, o, s, "g1", "g2")
+	testtool.Eventually(t, 10*time.Second, "g2 sent", func(context.Context) error {
+		if len(ch.Sent()) != 1 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	dead, _ := s.Items(store.Dead)
+	if len(dead) != 1 || dead[0].Message.GroupKey != "g1" || dead[0].Reason != "http_401" || !strings.Contains(dead[0].Error, "Unauthorized") {
+		t.Fatalf("dead = %+v", dead)
+	}
+	// An item older than max_age is not sent at all.
+	old := &store.Item{Channel: "fake", Recipient: "r", State: store.Pending, Created: time.Now().Add(-2 * time.Hour),
+		Message: &payload.Message{GroupKey: "old"}}
+	if _, err := s.Accept("old", time.Now(), time.Minute, []*store.Item{old}); err != nil {
+		t.Fatal(err)
+	}
+	o.Add([]*store.Item{old})
+	testtool.Eventually(t, 10*time.Second, "the old item dead", func(context.Context) error {
+		if d, _ := s.Items(store.Dead); len(d) != 2 {
+			return fmt.Errorf("%d dead", len(d))
+		}
+		return nil
+	})
+	if got := testutil.ToFloat64(o.opts.Metrics.deadLetters.WithLabelValues("fake", "expired")); got != 1 {
+		t.Errorf("dead_letters{expired} = %v", got)
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP ronda_webhook_outbox_items Items in the outbox by channel and state (pending: waiting for delivery; dead: given up, replayable).
+# TYPE ronda_webhook_outbox_items gauge
+ronda_webhook_outbox_items{channel="fake",state="dead"} 2
+ronda_webhook_outbox_items{channel="fake",state="pending"} 0
+`), "ronda_webhook_outbox_items"); err != nil {
+		t.Error(err)
+	}
+	// Replay sends them.
+	if items, err := o.Replay(nil); err != nil || len(items) != 2 {
+		t.Fatalf("Replay = %d items, %v", len(items), err)
+	}
+	testtool.Eventually(t, 10*time.Second, "replayed items sent", func(context.Context) error {
+		if len(ch.Sent()) != 3 {
+			return fmt.Errorf("%v sent", ch.Sent())
+		}
+		return nil
+	})
+}
+
+func TestRateLimitMakesSendsWait(t *testing.T) {
+	ch := &fakeChannel{interval: 50 * time.Millisecond}
+	o, s, _, _ := setup(t, ch, time.Hour)
+	start := time.Now()
+	enqueue(t, o, s, "a", "b", "c", "d")
+	testtool.Eventually(t, 10*time.Second, "four sends", func(context.Context) error {
+		if len(ch.Sent()) != 4 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	// Three gaps of at least the interval: a lower bound only, never an upper one.
+	if took := time.Since(start); took < 150*time.Millisecond {
+		t.Errorf("four sends took %v, want ≥ 150ms at one per 50ms", took)
+	}
+	if waits := testutil.ToFloat64(o.opts.Metrics.rateWaits.WithLabelValues("fake")); waits < 3 {
+		t.Errorf("rate_limited_waits = %v, want ≥ 3", waits)
+	}
+}
+
+func TestBackoffGrowsWithJitterWithinBounds(t *testing.T) {
+	o := New(Options{MinBackoff: time.Second, MaxBackoff: 8 * time.Second})
+	for attempts, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 10: 8 * time.Second} {
+		for range 50 {
+			if d := o.backoff(attempts); d < want/2 || d > want {
+				t.Fatalf("backoff(%d) = %v, want in [%v, %v]", attempts, d, want/2, want)
+			}
+		}
+	}
+}

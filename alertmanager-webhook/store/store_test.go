@@ -1,0 +1,76 @@
+package store
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rondanet/ronda/alertmanager-webhook/payload"
+)
+
+func item(channel, rcpt string) *Item {
+	return &Item{Channel: channel, Recipient: rcpt, State: Pending, Created: time.Now(),
+		Message: &payload.Message{Receiver: "r", Status: "firing", Alerts: []payload.Alert{{Status: "firing", Labels: map[string]string{"a": "b"}}}}}
+}
+
+func TestAcceptDedupWindowAndReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	s, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	dup, err := s.Accept("k1", now, time.Minute, []*Item{item("tg", "1"), item("tg", "2")})
+	if err != nil || dup {
+		t.Fatalf("first Accept: dup=%v err=%v", dup, err)
+	}
+	if dup, _ := s.Accept("k1", now.Add(30*time.Second), time.Minute, []*Item{item("tg", "1")}); !dup {
+		t.Error("same key within the window was not a duplicate")
+	}
+	// A repeat_interval reminder: same content, after the window.
+	if dup, _ := s.Accept("k1", now.Add(2*time.Minute), time.Minute, []*Item{item("tg", "1")}); dup {
+		t.Error("same key after the window was a duplicate")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A second process cannot open the file while it is open.
+	s, err = Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, 100*time.Millisecond); err == nil {
+		t.Fatal("opened a locked outbox")
+	}
+	defer s.Close()
+	items, err := s.Items(Pending)
+	if err != nil || len(items) != 3 {
+		t.Fatalf("after reopen: %d items, err %v; want 3", len(items), err)
+	}
+	if items[0].ID >= items[1].ID || items[1].ID >= items[2].ID {
+		t.Errorf("items not oldest first: %d %d %d", items[0].ID, items[1].ID, items[2].ID)
+	}
+
+	items[1].State, items[1].Reason = Dead, "http_403"
+	if err := s.Save(items[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(items[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	dead, _ := s.Items(Dead)
+	if len(dead) != 1 || dead[0].Reason != "http_403" {
+		t.Fatalf("dead = %+v", dead)
+	}
+	revived, err := s.Revive(nil, now)
+	if err != nil || len(revived) != 1 || revived[0].State != Pending || revived[0].Attempts != 0 {
+		t.Fatalf("Revive = %+v, %v", revived, err)
+	}
+	if n, _ := s.ForgetBefore(now.Add(time.Hour)); n != 1 {
+		t.Errorf("ForgetBefore dropped %d keys, want 1", n)
+	}
+	if dup, _ := s.Accept("k1", now.Add(2*time.Minute), time.Hour, nil); dup {
+		t.Error("a forgotten key is still a duplicate")
+	}
+}
