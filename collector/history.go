@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"net/url"
 	"sync"
 	"time"
 
@@ -19,6 +20,9 @@ type Result struct {
 	// AdHoc marks a target described by the request, not the configuration: it shows
 	// among the recent scrapes only, so arbitrary addresses cannot grow the history.
 	AdHoc bool
+	// Query is, for an ad-hoc target, the request's query that described it (module=…),
+	// without debug, so the landing page can link to the same probe again.
+	Query url.Values
 }
 
 // history keeps the latest result of every target and the most recent scrapes overall.

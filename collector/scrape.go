@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -83,10 +84,15 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 		logger.Debug("scrape succeeded", "duration", duration, "metrics", len(metrics))
 	}
 	m.metrics.observe(kind, duration, reason)
-	m.history.add(Result{
+	result := Result{
 		Kind: kind, Target: name, Start: start, Duration: duration,
 		Success: err == nil, Reason: reason, Error: errorText(err), AdHoc: adHoc,
-	})
+	}
+	if adHoc {
+		result.Query = maps.Clone(query)
+		result.Query.Del("debug")
+	}
+	m.history.add(result)
 
 	metrics = append(metrics, m.shared[kind].metrics(duration, reason)...)
 	if debug {

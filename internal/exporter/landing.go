@@ -30,6 +30,16 @@ var landingTemplate = template.Must(template.New("landing").Funcs(template.FuncM
 	"debugURL": func(kind, target string) string {
 		return "/" + kind + "?" + url.Values{"target": {target}, "debug": {"true"}}.Encode()
 	},
+	// recentDebugURL repeats a recent scrape with its debug log; an ad-hoc target keeps the
+	// query that described it (module=…), without which it would be a 404.
+	"recentDebugURL": func(r collector.Result) string {
+		q := url.Values{"target": {r.Target}}
+		if r.AdHoc && r.Query != nil {
+			q = maps.Clone(r.Query)
+		}
+		q.Set("debug", "true")
+		return "/" + r.Kind + "?" + q.Encode()
+	},
 	"scrapeURL": func(kind, target string) string {
 		return "/" + kind + "?" + url.Values{"target": {target}}.Encode()
 	},
