@@ -202,9 +202,20 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	targets := cfg.Targets()
+	// The demo has routers, OLTs and probes; this checks the routers and the probes.
+	var targets []config.Target
+	for _, target := range cfg.Targets() {
+		if target.Kind == config.KindMikroTik {
+			targets = append(targets, target)
+		}
+	}
 	if len(targets) != 2 || targets[0].Name != "hotspot-pasar" || targets[1].Name != "hotspot-masjid" {
 		t.Fatalf("targets %+v", targets)
+	}
+	for name, module := range map[string]string{"sim-control": "http_2xx", "gateway-pusat": "icmp"} {
+		if p, ok := cfg.ProbeTarget(name); !ok || p.Module != module || p.Labels["latitude"] == "" {
+			t.Errorf("probe target %s: %+v, want module %s with a map location", name, p, module)
+		}
 	}
 	for _, target := range targets {
 		router := mustTarget(t, cfg, target.Name)

@@ -68,6 +68,19 @@ func TestMakeDemo(t *testing.T) {
 		return nil
 	})
 
+	testtool.Eventually(t, 90*time.Second, "Prometheus probes the demo's probe targets through /sd", func(ctx context.Context) error {
+		up, err := promQuery(ctx, prom, `probe_success{job="ronda"} == 1`)
+		var got []string
+		for _, s := range up {
+			got = append(got, s.Labels["instance"]+"/"+s.Labels["unit"])
+		}
+		slices.Sort(got)
+		if want := []string{"gateway-pusat/Kantor Pusat", "sim-control/Kantor Pusat"}; err != nil || !slices.Equal(got, want) {
+			return fmt.Errorf("probes succeeding: %v %v, want %v", got, err, want)
+		}
+		return nil
+	})
+
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	sessions, err := promQuery(ctx, prom, `sum(mikrotik_hotspot_active_sessions)`)
