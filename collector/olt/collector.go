@@ -218,9 +218,15 @@ func emit(ch chan<- prometheus.Metric, snap *Snapshot, age time.Duration, logger
 		seen[key] = true
 		addPON(o.PON).byState[o.State]++
 
-		id := []string{o.PON, o.ID} // shared by every series of this ONU
+		// One backing array for the label values of all this ONU's series: a Sample keeps
+		// its slice, and 4,096 ONUs × 20 series is too many small allocations otherwise.
+		labels := make([]string, 0, 2+3*len(States)+3*len(OfflineReasons))
+		labels = append(labels, o.PON, o.ID)
+		id := labels[0:2:2] // shared by every series with only pon and onu
 		for _, st := range States {
-			ch <- onuState.Sample(oneHot(o.State == st), o.PON, o.ID, string(st))
+			start := len(labels)
+			labels = append(labels, o.PON, o.ID, string(st))
+			ch <- onuState.Sample(oneHot(o.State == st), labels[start:start+3:start+3]...)
 		}
 		for _, v := range []struct {
 			f *collector.Family
@@ -236,9 +242,13 @@ func emit(ch chan<- prometheus.Metric, snap *Snapshot, age time.Duration, logger
 				ch <- v.f.Sample(v.v, id...)
 			}
 		}
-		if o.OfflineReason != "" {
+		// Why an ONU is offline matters while it is; for an ONU that is up, the history
+		// is in olt_onu_deregistrations_total and olt_onu_dying_gasp.
+		if o.OfflineReason != "" && o.State != StateUp {
 			for _, r := range OfflineReasons {
-				ch <- onuOfflineReason.Sample(oneHot(o.OfflineReason == r), o.PON, o.ID, string(r))
+				start := len(labels)
+				labels = append(labels, o.PON, o.ID, string(r))
+				ch <- onuOfflineReason.Sample(oneHot(o.OfflineReason == r), labels[start:start+3:start+3]...)
 			}
 		}
 		ch <- onuInfo.Sample(1, o.PON, o.ID, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus)

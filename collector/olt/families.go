@@ -41,7 +41,7 @@ var (
 		"1 when the ONU's last offline was a power loss (it sent a dying gasp), 0 when it was not.",
 		prometheus.GaugeValue, "pon", "onu")
 	onuOfflineReason = collector.NewFamily("olt_onu_offline_reason",
-		"Why the ONU last went offline, one-hot over other, timeout, onu_init, olt_init, blacklisted, not_whitelisted; absent when the OLT does not say.",
+		"Why the ONU went offline, one-hot over other, timeout, onu_init, olt_init, blacklisted, not_whitelisted; only for ONUs that are not up, and only when the OLT says.",
 		prometheus.GaugeValue, "pon", "onu", "reason")
 	onuInfo = collector.NewFamily("olt_onu_info",
 		"The ONU's name, MAC address, firmware, authorisation (activated or deactivated) and CTC negotiation status; always 1.",

@@ -1,0 +1,175 @@
+package olt
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/config"
+	sim "github.com/rondanet/ronda/internal/sim/olt"
+)
+
+// The benchmark fleet: 16 HiOSO OLTs × 4 PONs × 64 ONUs = 4,096 ONUs, each OLT serving its
+// all-PON page (22 columns, about 200 bytes per ONU) from the simulator on loopback.
+const (
+	benchOLTs   = 16
+	benchPONs   = 4
+	benchPerPON = 64
+)
+
+// benchClock moves one minute per read, so every scrape reads the OLT (min_interval 1s).
+type benchClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *benchClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *benchClock) advance() {
+	c.mu.Lock()
+	c.now = c.now.Add(time.Minute)
+	c.mu.Unlock()
+}
+
+type benchFleet struct {
+	clock   *benchClock
+	olts    []*sim.OLT
+	coll    *Collector
+	handler http.Handler
+	names   []string
+}
+
+func newBenchFleet(b *testing.B, n int) *benchFleet {
+	b.Helper()
+	f := &benchFleet{clock: &benchClock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}}
+	var targets []config.OLTTarget
+	for i := range n {
+		o := sim.New(sim.Options{Username: "admin", Password: "pw", PONs: benchPONs,
+			ONUs: sim.Populate(uint64(i), benchPONs, benchPerPON, f.clock.Now()), Clock: f.clock})
+		if err := o.Listen("127.0.0.1:0"); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = o.Close() })
+		name := "olt-" + strconv.Itoa(i)
+		f.olts = append(f.olts, o)
+		f.names = append(f.names, name)
+		targets = append(targets, config.OLTTarget{Name: name, Driver: config.OLTDriverHiOSO, URL: o.URL(),
+			Username: "admin", Password: "pw", MinInterval: config.Duration(time.Second)})
+	}
+	f.coll = New(nil, Options{Now: f.clock.Now})
+	manager := collector.NewManager(collector.Options{}, f.coll)
+	b.Cleanup(func() { _ = manager.Close() })
+	manager.ApplyConfig(&config.Config{OLT: targets})
+	f.handler = manager.Handler(config.KindOLT)
+	return f
+}
+
+// scrape is GET /olt?target=name through the framework, the body thrown away.
+func (f *benchFleet) scrape(b *testing.B, name string) {
+	req := httptest.NewRequest(http.MethodGet, "/olt?target="+name, nil)
+	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "30")
+	w := &countingResponse{header: http.Header{}}
+	f.handler.ServeHTTP(w, req)
+	if w.n < 100_000 {
+		b.Fatalf("scrape of %s wrote only %d bytes: it failed", name, w.n)
+	}
+}
+
+type countingResponse struct {
+	header http.Header
+	n      int
+}
+
+func (d *countingResponse) Header() http.Header         { return d.header }
+func (d *countingResponse) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
+func (d *countingResponse) WriteHeader(int)             {}
+
+// cpuTime is the process's user and system CPU time so far (the simulator included: it
+// runs in the same process).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkScrape16OLTs: Prometheus scrapes all 16 OLTs at once; one op is the whole round,
+// each scrape reading its OLT afresh (fetch, parse, export as text).
+func BenchmarkScrape16OLTs(b *testing.B) {
+	f := newBenchFleet(b, benchOLTs)
+	round := func() {
+		f.clock.advance()
+		var wg sync.WaitGroup
+		for _, name := range f.names {
+			wg.Go(func() { f.scrape(b, name) })
+		}
+		wg.Wait()
+	}
+	round() // connect before measuring
+	cpu0 := cpuTime()
+	for b.Loop() {
+		round()
+	}
+	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/round")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(benchOLTs*benchPONs*benchPerPON), "ns/onu")
+}
+
+// pageDriver hands the collector a page already fetched, so a scrape through the
+// framework costs exactly parsing and exporting it.
+type pageDriver struct{ page []byte }
+
+func (p pageDriver) read(context.Context) (*Snapshot, error) { return parseHiOSO(p.page, "") }
+
+// BenchmarkPageParseExportVsFetch measures, in the same run and on the same page (one OLT,
+// 256 ONUs), the bare HTTP fetch (GET with Basic auth on a kept-alive connection, body read)
+// and the collector's parse and export of that page (goquery, tokenizer, rows, every series
+// written as exposition text through the framework). The goal: parse+export ≤ 0.5 × fetch.
+func BenchmarkPageParseExportVsFetch(b *testing.B) {
+	f := newBenchFleet(b, 1)
+	o := f.olts[0]
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}}
+	b.Cleanup(client.CloseIdleConnections)
+	fetch := func() []byte {
+		req, _ := http.NewRequest(http.MethodGet, o.URL()+hiosoAllPONs, nil)
+		req.SetBasicAuth("admin", "pw")
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("%d %v", resp.StatusCode, err)
+		}
+		return body
+	}
+	fetch() // connect before measuring
+	sess := f.coll.olts[f.names[0]].session
+	var fetchTime, exportTime time.Duration
+	for b.Loop() {
+		f.clock.advance()
+		t0 := time.Now()
+		page := fetch()
+		t1 := time.Now()
+		sess.drv = pageDriver{page: page} // no scrape runs concurrently here
+		f.scrape(b, f.names[0])
+		t2 := time.Now()
+		fetchTime += t1.Sub(t0)
+		exportTime += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(fetchTime.Nanoseconds())/float64(b.N), "fetch-ns/page")
+	b.ReportMetric(float64(exportTime.Nanoseconds())/float64(b.N), "parse+export-ns/page")
+	b.ReportMetric(float64(exportTime)/float64(fetchTime), "parse+export/fetch")
+}
