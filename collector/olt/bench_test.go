@@ -75,8 +75,9 @@ func newBenchFleet(b *testing.B, n int) *benchFleet {
 	return f
 }
 
-// scrape is GET /olt?target=name through the framework, the body thrown away.
-func (f *benchFleet) scrape(b *testing.B, name string) {
+// scrape is GET /olt?target=name through the framework, the body thrown away; it returns
+// the exposition's size.
+func (f *benchFleet) scrape(b *testing.B, name string) int {
 	req := httptest.NewRequest(http.MethodGet, "/olt?target="+name, nil)
 	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "30")
 	w := &countingResponse{header: http.Header{}}
@@ -84,6 +85,7 @@ func (f *benchFleet) scrape(b *testing.B, name string) {
 	if w.n < 100_000 {
 		b.Fatalf("scrape of %s wrote only %d bytes: it failed", name, w.n)
 	}
+	return w.n
 }
 
 type countingResponse struct {
@@ -158,13 +160,15 @@ func BenchmarkPageParseExportVsFetch(b *testing.B) {
 	fetch() // connect before measuring
 	sess := f.coll.olts[f.names[0]].session
 	var fetchTime, exportTime time.Duration
+	var pageBytes, textBytes int
 	for b.Loop() {
 		f.clock.advance()
 		t0 := time.Now()
 		page := fetch()
 		t1 := time.Now()
 		sess.drv = pageDriver{page: page} // no scrape runs concurrently here
-		f.scrape(b, f.names[0])
+		textBytes = f.scrape(b, f.names[0])
+		pageBytes = len(page)
 		t2 := time.Now()
 		fetchTime += t1.Sub(t0)
 		exportTime += t2.Sub(t1)
@@ -172,4 +176,6 @@ func BenchmarkPageParseExportVsFetch(b *testing.B) {
 	b.ReportMetric(float64(fetchTime.Nanoseconds())/float64(b.N), "fetch-ns/page")
 	b.ReportMetric(float64(exportTime.Nanoseconds())/float64(b.N), "parse+export-ns/page")
 	b.ReportMetric(float64(exportTime)/float64(fetchTime), "parse+export/fetch")
+	b.ReportMetric(float64(pageBytes), "page-bytes")
+	b.ReportMetric(float64(textBytes), "exposition-bytes")
 }
