@@ -23,9 +23,11 @@ import (
 	"github.com/rondanet/ronda/alertmanager-webhook/config"
 	"github.com/rondanet/ronda/alertmanager-webhook/delivery"
 	"github.com/rondanet/ronda/alertmanager-webhook/outbox"
+	"github.com/rondanet/ronda/alertmanager-webhook/sms"
 	"github.com/rondanet/ronda/alertmanager-webhook/store"
 	"github.com/rondanet/ronda/alertmanager-webhook/telegram"
 	"github.com/rondanet/ronda/alertmanager-webhook/tmpl"
+	"github.com/rondanet/ronda/alertmanager-webhook/whatsapp"
 )
 
 // Options configures the application.
@@ -206,6 +208,20 @@ func buildChannels(cfg *config.Config, logger *slog.Logger, templateError func(s
 		case "telegram":
 			ch, err := telegram.New(telegram.Options{
 				Name: c.Name, Config: c.Telegram, Template: tpl, Fallback: tmpl.Default(cfg.Location),
+				Language: c.Language, RateLimit: time.Duration(c.RateLimit), Logger: logger, TemplateError: templateError,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("channel %s: %w", c.Name, err)
+			}
+			out[c.Name] = ch
+		case "whatsapp":
+			out[c.Name] = whatsapp.New(whatsapp.Options{
+				Name: c.Name, Config: c.WhatsApp, Template: tpl, Fallback: tmpl.Default(cfg.Location),
+				Language: c.Language, RateLimit: time.Duration(c.RateLimit), Logger: logger, TemplateError: templateError,
+			})
+		case "sms":
+			ch, err := sms.New(sms.Options{
+				Name: c.Name, Config: c.SMS, Template: tpl, Fallback: tmpl.Default(cfg.Location),
 				Language: c.Language, RateLimit: time.Duration(c.RateLimit), Logger: logger, TemplateError: templateError,
 			})
 			if err != nil {

@@ -67,6 +67,8 @@ type Channel struct {
 	RateLimit ronda.Duration `yaml:"rate_limit"`
 
 	Telegram *Telegram `yaml:"telegram"`
+	WhatsApp *WhatsApp `yaml:"whatsapp"`
+	SMS      *SMS      `yaml:"sms"`
 	Command  *Command  `yaml:"command"`
 }
 
@@ -75,6 +77,10 @@ func (c *Channel) Kind() string {
 	switch {
 	case c.Telegram != nil:
 		return "telegram"
+	case c.WhatsApp != nil:
+		return "whatsapp"
+	case c.SMS != nil:
+		return "sms"
 	case c.Command != nil:
 		return "command"
 	}
@@ -269,15 +275,23 @@ func (ch *Channel) check(c *checker, path, language string) {
 		kinds++
 		ch.Telegram.check(c, path+".telegram")
 	}
+	if ch.WhatsApp != nil {
+		kinds++
+		ch.WhatsApp.check(c, path+".whatsapp")
+	}
+	if ch.SMS != nil {
+		kinds++
+		ch.SMS.check(c, path+".sms")
+	}
 	if ch.Command != nil {
 		kinds++
 		ch.Command.check(c, path+".command")
 	}
 	switch {
 	case kinds == 0:
-		c.report(path, "say where it sends: one of telegram, command")
+		c.report(path, "say where it sends: one of telegram, whatsapp, sms, command")
 	case kinds > 1:
-		c.report(path, "a channel has one kind: set only one of telegram, command")
+		c.report(path, "a channel has one kind: set only one of telegram, whatsapp, sms, command")
 	}
 }
 

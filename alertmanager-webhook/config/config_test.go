@@ -8,6 +8,9 @@ import (
 )
 
 func TestExampleLoads(t *testing.T) {
+	for _, env := range []string{"FONNTE_TOKEN", "ZENZIVA_USERKEY", "ZENZIVA_PASSKEY"} {
+		t.Setenv(env, "x")
+	}
 	t.Setenv("TELEGRAM_BOT_TOKEN", "123:secret")
 	cfg, err := Load(filepath.Join("..", "..", "examples", "ronda-webhook.yml"))
 	if err != nil {
@@ -19,6 +22,12 @@ func TestExampleLoads(t *testing.T) {
 	}
 	if cfg.Location.String() != "Asia/Jakarta" || time.Duration(cfg.Delivery.DedupWindow) != 2*time.Minute {
 		t.Errorf("config %+v", cfg)
+	}
+	if wa := cfg.Channels[1].WhatsApp; strings.Join(wa.Numbers, ",") != "6281234567890,6281311112222" || wa.URL != "https://api.fonnte.com/send" {
+		t.Errorf("whatsapp channel %+v", wa)
+	}
+	if s := cfg.Channels[2].SMS; s.Numbers[0] != "6281299998888" || s.MaxParts != 2 || s.Secret.Reveal() != "x" {
+		t.Errorf("sms channel %+v", s)
 	}
 	r := cfg.Routes[0]
 	if !r.Matches("it-team", map[string]string{"action": "restart"}) || r.Matches("it-team", map[string]string{"action": "restart-now"}) || r.Matches("other", map[string]string{"action": "restart"}) {
@@ -37,10 +46,15 @@ testdata/invalid-route.yml:8: routes[0].match.severity: invalid regular expressi
 testdata/invalid-channel.yml:2: timezone: unknown time zone "Mars/Olympus" (use an IANA name like Asia/Jakarta)
 testdata/invalid-channel.yml:5: delivery.max_backoff: must not be below min_backoff (10s)
 testdata/invalid-channel.yml:7: channels[0].name: may hold only letters, digits, '_', '.' and '-', got "two words"
-testdata/invalid-channel.yml:7: channels[0]: say where it sends: one of telegram, command
-testdata/invalid-channel.yml:8: channels[1]: a channel has one kind: set only one of telegram, command
+testdata/invalid-channel.yml:7: channels[0]: say where it sends: one of telegram, whatsapp, sms, command
+testdata/invalid-channel.yml:8: channels[1]: a channel has one kind: set only one of telegram, whatsapp, sms, command
 testdata/invalid-channel.yml:11: channels[1].telegram.chat_ids[0]: expected a numeric chat id or @channelname, got "12ab"
 testdata/invalid-channel.yml:12: channels[1].telegram.api_url: expected an http(s) URL, got "ftp://x"`,
+		"invalid-messaging.yml": `testdata/invalid-messaging.yml:3: channels[0].whatsapp.url: required for wablas: your server's send-message URL, e.g. https://sby.wablas.com/api/v2/send-message
+testdata/invalid-messaging.yml:6: channels[0].whatsapp.numbers[0]: "0812-abc" is not a phone number
+testdata/invalid-messaging.yml:8: channels[1].sms.params: required: the parameters, e.g. number: "{{ .Number }}", message: "{{ .Message }}"
+testdata/invalid-messaging.yml:10: channels[1].sms.method: must be GET or POST, got "PUT"
+testdata/invalid-messaging.yml:12: channels[1].sms.numbers: required: at least one phone number`,
 		"invalid-duplicate.yml": `testdata/invalid-duplicate.yml: routes: required: at least one route, or no alert reaches a channel
 testdata/invalid-duplicate.yml:5: channels[1].name: channel "a" is defined twice
 testdata/invalid-duplicate.yml:7: channels[1].command.argv: required: the program to run and its arguments (no shell is used)`,

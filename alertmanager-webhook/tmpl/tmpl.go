@@ -316,3 +316,16 @@ func dict(kv ...any) (map[string]any, error) {
 	}
 	return m, nil
 }
+
+// Render executes t, or fallback when t fails or renders nothing (a custom template's
+// mistake must not lose the alert); err is t's failure, for the log and a metric.
+func Render(t, fallback *Template, data *Data) (text string, err error) {
+	text, err = t.Execute(data)
+	if err == nil && strings.TrimSpace(Plain(text)) == "" {
+		err = fmt.Errorf("the template rendered nothing")
+	}
+	if err != nil {
+		text, _ = fallback.Execute(data)
+	}
+	return text, err
+}

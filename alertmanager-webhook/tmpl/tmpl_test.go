@@ -4,9 +4,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rondanet/ronda/alertmanager-webhook/payload"
 )
@@ -114,5 +116,28 @@ func TestPlainAndWhatsApp(t *testing.T) {
 	}
 	if got, want := WhatsApp(in), "🔴 *ONU DOWN* & _x_```a<b```"; got != want {
 		t.Errorf("WhatsApp = %q, want %q", got, want)
+	}
+}
+
+func TestSplitPlain(t *testing.T) {
+	block := strings.Repeat("x", 50) + "\n"
+	text := block + Boundary + block + Boundary + block + Boundary
+	parts := SplitPlain(text, 120) // two alerts fit in a part, never two and a half
+	if len(parts) != 2 || strings.Count(parts[0], "\n") != 1 {
+		t.Fatalf("got %d parts: %q", len(parts), parts)
+	}
+	for i, p := range parts {
+		if !strings.HasPrefix(p, "("+strconv.Itoa(i+1)+"/2) ") || utf8.RuneCountInString(p) > 120 {
+			t.Errorf("part %d = %q", i+1, p)
+		}
+	}
+	if got := SplitPlain("short"+Boundary, 120); len(got) != 1 || got[0] != "short" {
+		t.Errorf("SplitPlain(short) = %q", got)
+	}
+	long := SplitPlain(strings.Repeat("é", 1000), 100)
+	for _, p := range long {
+		if utf8.RuneCountInString(p) > 100 || !utf8.ValidString(p) {
+			t.Errorf("part %q over the limit or not UTF-8", p)
+		}
 	}
 }
