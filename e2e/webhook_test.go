@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rondanet/ronda/alertmanager-webhook/telegram/telegramtest"
 	"github.com/rondanet/ronda/internal/testtool"
@@ -215,6 +218,107 @@ func TestWebhookCrashLosesNothing(t *testing.T) {
 			if n := countContaining(msgs, chat, fmt.Sprintf("Crash%03d", i)); n != 1 {
 				t.Errorf("chat %s got Crash%03d %d times, want exactly once", chat, i, n)
 			}
+		}
+	}
+}
+
+// TestWebhookWebConfigCLIAndMetrics: basic auth from an exporter-toolkit web config, dead
+// letters listed and replayed with the CLI, and /metrics accepted by promtool.
+func TestWebhookWebConfigCLIAndMetrics(t *testing.T) {
+	promtool := testtool.Need(t, "promtool")
+	tg := telegramtest.New(webhookToken)
+	defer tg.Close()
+	dir := t.TempDir()
+	writeWebhookConfig(t, dir, tg.URL)
+	hash, err := bcrypt.GenerateFromPassword([]byte("am-pass"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	webCfg := "basic_auth_users:\n  alertmanager: " + string(hash) + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "web.yml"), []byte(webCfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := testtool.FreePort(t)
+	bin := filepath.Join(testtool.Binaries(t), "ronda-webhook")
+	p := testtool.StartIn(t, dir, nil, bin, "--config.file=ronda-webhook.yml", "--storage.path=outbox.db",
+		"--web.listen-address="+testtool.Addr(port), "--web.config.file=web.yml")
+	base := "http://alertmanager:am-pass@" + testtool.Addr(port)
+	testtool.Eventually(t, 30*time.Second, "ronda-webhook ready", func(ctx context.Context) error {
+		select {
+		case <-p.Done():
+			t.Fatalf("ronda-webhook exited:\n%s", p.Output())
+		default:
+		}
+		resp, err := http.Get(base + "/-/ready")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	})
+
+	body := `{"version":"4","groupKey":"g","status":"firing","receiver":"team.tg","alerts":[{"status":"firing","labels":{"alertname":"Kicked"},"startsAt":"2026-11-24T08:00:00Z"}]}`
+	resp, err := http.Post("http://"+testtool.Addr(port)+"/alert", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("POST without credentials = %s, want 401", resp.Status)
+	}
+
+	tg.FailNext(telegramtest.Forbidden, telegramtest.Forbidden)
+	resp, err = http.Post(base+"/alert", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST with credentials = %s", resp.Status)
+	}
+	cli := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, append([]string{"outbox"}, append(args, "--webhook.url="+base)...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ronda-webhook outbox %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	testtool.Eventually(t, 30*time.Second, "two dead letters", func(context.Context) error {
+		if out := cli("list", "--state=dead"); strings.Count(out, "http_403") != 2 {
+			return fmt.Errorf("list:\n%s", out)
+		}
+		return nil
+	})
+	if out := cli("replay"); !strings.Contains(out, "replayed 2 dead items") {
+		t.Errorf("replay said:\n%s", out)
+	}
+	testtool.Eventually(t, 30*time.Second, "the replayed messages", func(context.Context) error {
+		if n := len(tg.Messages()); n != 2 {
+			return fmt.Errorf("%d messages", n)
+		}
+		return nil
+	})
+
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	check := exec.Command(promtool, "check", "metrics")
+	check.Stdin = bytes.NewReader(metrics)
+	if out, err := check.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		`ronda_webhook_dead_letters_total{channel="it-team",reason="http_403"} 2`,
+		`ronda_webhook_sends_total{channel="it-team",kind="telegram",outcome="sent"} 2`,
+		`ronda_webhook_outbox_items{channel="it-team",state="dead"} 0`,
+	} {
+		if !bytes.Contains(metrics, []byte(want)) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }

@@ -354,3 +354,107 @@ func TestDeliveryResumesAfterRestart(t *testing.T) {
 		t.Errorf("%d messages after restart, want exactly 10: %+v", n, msgs)
 	}
 }
+
+func TestHungProviderIsRetriedAfterTheSendTimeout(t *testing.T) {
+	tg := telegramtest.New(token)
+	defer tg.Close()
+	dir := t.TempDir()
+	writeConfig(t, dir, tg.URL, "") // send_timeout: 2s
+	tg.FailNext(telegramtest.Hang)
+	in := start(t, dir)
+	post(t, in.url+"/alert", notification("g", "firing", "A"))
+	msgs := waitMessages(t, tg, 2)
+	if len(msgs) != 2 {
+		t.Errorf("%d messages, want 2", len(msgs))
+	}
+	if !strings.Contains(scrape(t, in.url), `ronda_webhook_retries_total{channel="it-team",reason="timeout"} 1`) {
+		t.Error("the hung request was not counted as a timeout retry")
+	}
+}
+
+func TestLongGroupsAreSplitIntoValidParts(t *testing.T) {
+	tg := telegramtest.New(token)
+	defer tg.Close()
+	dir := t.TempDir()
+	writeConfig(t, dir, tg.URL, "")
+	in := start(t, dir)
+	names := make([]string, 80)
+	for i := range names {
+		names[i] = fmt.Sprintf("Alert%02d", i)
+	}
+	post(t, in.url+"/alert/team.tg", notification("big", "firing", names...))
+	testtool.Eventually(t, 30*time.Second, "every alert delivered to chat 111", func(context.Context) error {
+		all := ""
+		for _, m := range tg.Messages() {
+			if m.ChatID == "111" {
+				all += m.Text
+			}
+		}
+		for _, n := range names {
+			if !strings.Contains(all, "<b>"+n+"</b>") {
+				return fmt.Errorf("%s not delivered yet", n)
+			}
+		}
+		return nil
+	})
+	var parts []telegramtest.Message
+	for _, m := range tg.Messages() {
+		if m.ChatID == "111" {
+			parts = append(parts, m)
+		}
+	}
+	if len(parts) < 2 {
+		t.Fatalf("%d parts, want several", len(parts))
+	}
+	for i, p := range parts {
+		// The stand-in refused anything Telegram would; check markers, ringing and alert boundaries.
+		if want := fmt.Sprintf("(%d/%d) ", i+1, len(parts)); !strings.HasPrefix(p.Text, want) {
+			t.Errorf("part %d starts %.20q, want %q", i+1, p.Text, want)
+		}
+		if (i == 0) == p.DisableNotification {
+			t.Errorf("part %d: disable_notification=%v, want only the first part to ring", i+1, p.DisableNotification)
+		}
+		if strings.Count(p.Text, "🔴") != strings.Count(p.Text, "Since:") {
+			t.Errorf("part %d cuts an alert in two", i+1)
+		}
+	}
+}
+
+func TestReloadKeepsTheOldConfigWhenTheNewOneIsBroken(t *testing.T) {
+	tg := telegramtest.New(token)
+	defer tg.Close()
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, tg.URL, "")
+	in := start(t, dir)
+	if err := os.WriteFile(cfgPath, []byte("channels:\n  - name: x\n    telegarm: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(in.url+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(body), `channels[0].telegarm: unknown key (did you mean "telegram"?)`) {
+		t.Errorf("reload of a broken file = %d %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(scrape(t, in.url), "ronda_webhook_config_last_reload_successful 0") {
+		t.Error("reload failure not shown in metrics")
+	}
+	post(t, in.url+"/alert", notification("g", "firing", "A"))
+	waitMessages(t, tg, 2) // the old configuration still delivers
+
+	// A valid file with a route matching on labels: only critical alerts go out.
+	writeConfig(t, dir, tg.URL, "")
+	data, _ := os.ReadFile(cfgPath)
+	if err := os.WriteFile(cfgPath, []byte(strings.Replace(string(data), "  - receiver: team.tg\n", "  - receiver: team.tg\n    match: {severity: warning}\n", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.Post(in.url+"/-/reload", "", nil); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("reload: %v %v", resp, err)
+	}
+	_, answer := post(t, in.url+"/alert", notification("g2", "firing", "B"))
+	if !strings.Contains(answer, `"unrouted_alerts": 1`) {
+		t.Errorf("answer %s, want the critical alert unrouted", answer)
+	}
+}
