@@ -23,6 +23,8 @@ import (
 	"github.com/rondanet/ronda/alertmanager-webhook/config"
 	"github.com/rondanet/ronda/alertmanager-webhook/delivery"
 	"github.com/rondanet/ronda/alertmanager-webhook/outbox"
+	"github.com/rondanet/ronda/alertmanager-webhook/payload"
+	"github.com/rondanet/ronda/alertmanager-webhook/report"
 	"github.com/rondanet/ronda/alertmanager-webhook/sms"
 	"github.com/rondanet/ronda/alertmanager-webhook/store"
 	"github.com/rondanet/ronda/alertmanager-webhook/telegram"
@@ -63,6 +65,12 @@ type App struct {
 	cfg *config.Config
 	// channels of cfg, by name.
 	channels map[string]delivery.Channel
+
+	deliverCtx context.Context
+	// reportsMu serialises restarts of the reports (SIGHUP and /-/reload may race).
+	reportsMu   sync.Mutex
+	reportsStop context.CancelFunc
+	reportsDone sync.WaitGroup
 }
 
 // Run serves until ctx ends. It fails at once when the configuration is invalid or the
@@ -118,6 +126,9 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	go a.forgetOldDedupKeys(deliverCtx)
+	a.deliverCtx = deliverCtx
+	a.startReports(cfg)
+	defer a.stopReports()
 
 	server := &http.Server{
 		Handler:           a.routes(registry),
@@ -166,6 +177,11 @@ func (a *App) load() (*config.Config, map[string]delivery.Channel, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	for _, rc := range cfg.Reports {
+		if _, err := report.New(rc, cfg.Location, nil, nil); err != nil {
+			return nil, nil, err
+		}
+	}
 	return cfg, channels, nil
 }
 
@@ -192,6 +208,7 @@ func (a *App) reload() error {
 		return err
 	}
 	a.put(cfg, channels)
+	a.startReports(cfg)
 	a.log.Info("configuration reloaded", "channels", len(channels), "routes", len(cfg.Routes))
 	return nil
 }
@@ -269,4 +286,76 @@ func listen(flags *web.FlagConfig) ([]net.Listener, error) {
 		listeners = append(listeners, l)
 	}
 	return listeners, nil
+}
+
+// startReports (re)starts the scheduled reports of cfg.
+func (a *App) startReports(cfg *config.Config) {
+	a.reportsMu.Lock()
+	defer a.reportsMu.Unlock()
+	a.stopReportsLocked()
+	ctx, cancel := context.WithCancel(a.deliverCtx)
+	a.reportsStop = cancel
+	for _, rc := range cfg.Reports {
+		r, err := report.New(rc, cfg.Location, a.enqueueReport, a.log)
+		if err != nil { // checked when the configuration was loaded; only a bug gets here
+			a.log.Error("report not started", "report", rc.Name, "err", err)
+			continue
+		}
+		a.reportsDone.Add(1)
+		go func() {
+			defer a.reportsDone.Done()
+			r.Run(ctx)
+		}()
+	}
+}
+
+func (a *App) stopReports() {
+	a.reportsMu.Lock()
+	defer a.reportsMu.Unlock()
+	a.stopReportsLocked()
+}
+
+func (a *App) stopReportsLocked() {
+	if a.reportsStop != nil {
+		a.reportsStop()
+		a.reportsDone.Wait()
+		a.reportsStop = nil
+	}
+}
+
+// enqueueReport stores a rendered report like a notification. key makes a run count once
+// even when a restart repeats it within the interval.
+func (a *App) enqueueReport(key, name string, channelNames []string, text string) error {
+	cfg, channels := a.current()
+	msg := &payload.Message{Version: "4", Receiver: "report:" + name, GroupKey: "report:" + name, Status: payload.StatusFiring}
+	now := time.Now()
+	var items []*store.Item
+	for _, chName := range channelNames {
+		ch := channels[chName]
+		if ch == nil {
+			continue
+		}
+		recipients := ch.Recipients()
+		if s, ok := ch.(delivery.Sharded); ok {
+			recipients = s.RecipientsFor(msg)
+		}
+		for _, rcpt := range recipients {
+			items = append(items, &store.Item{Channel: chName, Recipient: rcpt, State: store.Pending, Message: msg, Text: text, Created: now})
+		}
+	}
+	window := time.Duration(cfg.Delivery.DedupWindow)
+	for _, r := range cfg.Reports {
+		if r.Name == name {
+			window = time.Duration(r.Interval)
+		}
+	}
+	dup, err := a.store.Accept(key, now, window, items)
+	if err != nil {
+		return err
+	}
+	if !dup {
+		a.outbox.Add(items)
+		a.log.Info("report queued", "report", name, "items", len(items))
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -456,5 +457,41 @@ func TestReloadKeepsTheOldConfigWhenTheNewOneIsBroken(t *testing.T) {
 	_, answer := post(t, in.url+"/alert", notification("g2", "firing", "B"))
 	if !strings.Contains(answer, `"unrouted_alerts": 1`) {
 		t.Errorf("answer %s, want the critical alert unrouted", answer)
+	}
+}
+
+func TestReportIsDeliveredThroughTheOutbox(t *testing.T) {
+	tg := telegramtest.New(token)
+	defer tg.Close()
+	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"instance":"olt-<pasar>"},"value":[1,"7"]}]}}`)
+	}))
+	defer prom.Close()
+	dir := t.TempDir()
+	writeConfig(t, dir, tg.URL, "")
+	cfgPath := filepath.Join(dir, "ronda-webhook.yml")
+	data, _ := os.ReadFile(cfgPath)
+	data = append(data, []byte(fmt.Sprintf("reports:\n  - name: olt-hourly\n    prometheus_url: %s\n    channels: [it-team]\n", prom.URL))...)
+	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := start(t, dir)
+	resp, err := http.Post(in.url+"/api/v1/reports/olt-hourly/run", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("run report: %s", resp.Status)
+	}
+	msgs := waitMessages(t, tg, 2)
+	for _, m := range msgs {
+		if !strings.Contains(m.Text, "<b>OLT report</b>") || !strings.Contains(m.Text, "<b>olt-&lt;pasar&gt;</b>: 7/7 online (100.0%)") || !m.DisableNotification {
+			t.Errorf("report message %+v", m)
+		}
+	}
+	if resp, _ := http.Post(in.url+"/api/v1/reports/nope/run", "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown report: %s", resp.Status)
 	}
 }

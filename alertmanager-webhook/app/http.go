@@ -15,6 +15,7 @@ import (
 
 	"github.com/rondanet/ronda/alertmanager-webhook/delivery"
 	"github.com/rondanet/ronda/alertmanager-webhook/payload"
+	"github.com/rondanet/ronda/alertmanager-webhook/report"
 	"github.com/rondanet/ronda/alertmanager-webhook/route"
 	"github.com/rondanet/ronda/alertmanager-webhook/store"
 )
@@ -26,6 +27,7 @@ func (a *App) routes(registry *prometheus.Registry) http.Handler {
 	mux.HandleFunc("/alert", methodNotAllowed)
 	mux.HandleFunc("GET /api/v1/outbox", a.handleList)
 	mux.HandleFunc("POST /api/v1/outbox/replay", a.handleReplay)
+	mux.HandleFunc("POST /api/v1/reports/{name}/run", a.handleRunReport)
 	mux.Handle("/metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelError),
 		EnableOpenMetrics: true,
@@ -49,6 +51,7 @@ func (a *App) routes(registry *prometheus.Registry) http.Handler {
 			"POST /alert, /alert/{receiver}   Alertmanager webhook_configs url\n"+
 			"GET  /api/v1/outbox?state=dead   pending and dead items\n"+
 			"POST /api/v1/outbox/replay       replay dead items (?id=N, repeatable; none = all)\n"+
+			"POST /api/v1/reports/NAME/run    send a scheduled report now\n"+
 			"/metrics, /-/healthy, /-/ready, POST /-/reload\n")
 	})
 	return mux
@@ -210,4 +213,26 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// handleRunReport sends a report now (to check a new report, or on demand).
+func (a *App) handleRunReport(w http.ResponseWriter, r *http.Request) {
+	cfg, _ := a.current()
+	name := r.PathValue("name")
+	for _, rc := range cfg.Reports {
+		if rc.Name != name {
+			continue
+		}
+		runner, err := report.New(rc, cfg.Location, a.enqueueReport, a.log)
+		if err == nil {
+			err = runner.RunOnce(r.Context(), time.Now())
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintf(w, "report %s queued\n", name)
+		return
+	}
+	http.Error(w, fmt.Sprintf("no report is named %q", name), http.StatusNotFound)
 }

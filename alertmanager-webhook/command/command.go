@@ -23,6 +23,7 @@ import (
 	"github.com/rondanet/ronda/alertmanager-webhook/config"
 	"github.com/rondanet/ronda/alertmanager-webhook/delivery"
 	"github.com/rondanet/ronda/alertmanager-webhook/payload"
+	"github.com/rondanet/ronda/alertmanager-webhook/tmpl"
 )
 
 // ExitTempFail is the exit status (sysexits EX_TEMPFAIL) by which a command asks to be run
@@ -111,6 +112,9 @@ func (c *Channel) Send(ctx context.Context, job *delivery.Job) error {
 	input, err := json.Marshal(job.Message)
 	if err != nil {
 		return delivery.Permanent("encode", err)
+	}
+	if job.Text != "" { // a scheduled report: its text, plain
+		input = []byte(tmpl.Plain(job.Text) + "\n")
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(c.cfg.Timeout))
 	defer cancel()

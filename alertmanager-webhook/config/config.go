@@ -26,6 +26,8 @@ type Config struct {
 	Delivery Delivery  `yaml:"delivery"`
 	Channels []Channel `yaml:"channels"`
 	Routes   []Route   `yaml:"routes"`
+	// Reports are scheduled summaries (the hourly OLT report).
+	Reports []Report `yaml:"reports"`
 
 	// Location is Timezone loaded.
 	Location *time.Location `yaml:"-"`
@@ -216,6 +218,9 @@ func (cfg *Config) check(c *checker) {
 	}
 	for i := range cfg.Routes {
 		cfg.Routes[i].check(c, fmt.Sprintf("routes[%d]", i), names)
+	}
+	for i := range cfg.Reports {
+		cfg.Reports[i].check(c, fmt.Sprintf("reports[%d]", i), names, cfg.Language)
 	}
 }
 

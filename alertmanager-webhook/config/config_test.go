@@ -29,6 +29,9 @@ func TestExampleLoads(t *testing.T) {
 	if s := cfg.Channels[2].SMS; s.Numbers[0] != "6281299998888" || s.MaxParts != 2 || s.Secret.Reveal() != "x" {
 		t.Errorf("sms channel %+v", s)
 	}
+	if rep := cfg.Reports[0]; time.Duration(rep.Interval) != time.Hour || rep.Queries["online"] == "" || rep.Language != "id" {
+		t.Errorf("report %+v", rep)
+	}
 	r := cfg.Routes[0]
 	if !r.Matches("it-team", map[string]string{"action": "restart"}) || r.Matches("it-team", map[string]string{"action": "restart-now"}) || r.Matches("other", map[string]string{"action": "restart"}) {
 		t.Error("route 0 matches wrongly")

@@ -18,6 +18,9 @@ import (
 type Job struct {
 	Recipient string
 	Message   *payload.Message
+	// Text, when set, is the message already rendered as Telegram HTML (a scheduled
+	// report); channels send it instead of rendering Message.
+	Text string
 	// PartsSent counts the parts of a split message already delivered: a retry sends only
 	// the rest, so no part arrives twice. Channels update it as parts go out.
 	PartsSent int

@@ -35,10 +35,12 @@ type Item struct {
 	Recipient string           `json:"recipient"`
 	State     string           `json:"state"`
 	Message   *payload.Message `json:"message"`
-	Created   time.Time        `json:"created"`
-	NextAt    time.Time        `json:"next_at,omitzero"`
-	Attempts  int              `json:"attempts"`
-	PartsSent int              `json:"parts_sent,omitempty"`
+	// Text, when set, is the message already rendered (a scheduled report), sent as it is.
+	Text      string    `json:"text,omitempty"`
+	Created   time.Time `json:"created"`
+	NextAt    time.Time `json:"next_at,omitzero"`
+	Attempts  int       `json:"attempts"`
+	PartsSent int       `json:"parts_sent,omitempty"`
 	// Reason is the last failure's short reason; Error its full text.
 	Reason string `json:"reason,omitempty"`
 	Error  string `json:"error,omitempty"`

@@ -92,6 +92,9 @@ func (c *Channel) Interval(chat string) time.Duration {
 
 // Render is the message's HTML before splitting.
 func (c *Channel) Render(job *delivery.Job) string {
+	if job.Text != "" {
+		return job.Text
+	}
 	data := tmpl.NewData(job.Message, c.opts.Language, time.Now())
 	text, err := c.opts.Template.Execute(data)
 	if err != nil || strings.TrimSpace(tmpl.Plain(text)) == "" {

@@ -73,7 +73,10 @@ func (c *Channel) Interval(string) time.Duration {
 
 // Send delivers the parts of job not sent yet.
 func (c *Channel) Send(ctx context.Context, job *delivery.Job) error {
-	html, err := tmpl.Render(c.opts.Template, c.opts.Fallback, tmpl.NewData(job.Message, c.opts.Language, time.Now()))
+	html, err := job.Text, error(nil)
+	if html == "" {
+		html, err = tmpl.Render(c.opts.Template, c.opts.Fallback, tmpl.NewData(job.Message, c.opts.Language, time.Now()))
+	}
 	if err != nil {
 		c.opts.Logger.Error("template failed, sending the default format", "channel", c.opts.Name, "err", err)
 		if c.opts.TemplateError != nil {

@@ -1,0 +1,245 @@
+// Package report runs scheduled reports: at each tick of its interval (aligned to the
+// clock) a report runs its PromQL queries against Prometheus's HTTP API, renders them with
+// its template, and hands the text to the outbox, which delivers it like any notification.
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rondanet/ronda/alertmanager-webhook/config"
+	"github.com/rondanet/ronda/alertmanager-webhook/tmpl"
+)
+
+// Sample is one series of a query's result.
+type Sample struct {
+	Labels map[string]string
+	Value  float64
+}
+
+// Data is what a report template sees.
+type Data struct {
+	Name     string
+	Time     time.Time
+	Language string
+	// Results maps each query's name to its samples, sorted by labels.
+	Results map[string][]Sample
+	// Errors maps a failed query's name to why: the report still goes out, saying so.
+	Errors map[string]string
+}
+
+// Value is the value of query name's sample whose label equals value (0 when absent).
+func (d *Data) Value(name, label, value string) float64 {
+	v, _ := d.lookup(name, label, value)
+	return v
+}
+
+// Has says whether query name has a sample whose label equals value.
+func (d *Data) Has(name, label, value string) bool {
+	_, ok := d.lookup(name, label, value)
+	return ok
+}
+
+func (d *Data) lookup(name, label, value string) (float64, bool) {
+	for _, s := range d.Results[name] {
+		if s.Labels[label] == value {
+			return s.Value, true
+		}
+	}
+	return 0, false
+}
+
+// LabelValues are the values of label across every query's results, sorted.
+func (d *Data) LabelValues(label string) []string {
+	var out []string
+	for _, samples := range d.Results {
+		for _, s := range samples {
+			if v, ok := s.Labels[label]; ok && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Sum adds the values of a query's samples.
+func (d *Data) Sum(name string) float64 {
+	total := 0.0
+	for _, s := range d.Results[name] {
+		total += s.Value
+	}
+	return total
+}
+
+// Enqueue stores a rendered report for delivery to a channel; key identifies this run so
+// that a restart within the same interval does not send it twice.
+type Enqueue func(key, report string, channels []string, text string) error
+
+// Runner runs one report on its schedule.
+type Runner struct {
+	cfg     config.Report
+	tpl     *template.Template
+	loc     *time.Location
+	client  *http.Client
+	enqueue Enqueue
+	log     *slog.Logger
+}
+
+// New builds a report runner.
+func New(cfg config.Report, loc *time.Location, enqueue Enqueue, logger *slog.Logger) (*Runner, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	text := cfg.Template
+	if text == "" {
+		text = defaultOLTReport
+	}
+	funcs := tmpl.Funcs(loc)
+	funcs["percent"] = func(part, whole float64) string {
+		if whole == 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(part/whole*100, 'f', 1, 64) + "%"
+	}
+	funcs["fmt"] = func(digits int, v float64) string { return strconv.FormatFloat(v, 'f', digits, 64) }
+	t, err := template.New(cfg.Name).Option("missingkey=zero").Funcs(funcs).Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("report %s: template: %w", cfg.Name, err)
+	}
+	return &Runner{cfg: cfg, tpl: t, loc: loc, client: &http.Client{}, enqueue: enqueue, log: logger}, nil
+}
+
+// Run sends the report at every tick until ctx ends.
+func (r *Runner) Run(ctx context.Context) {
+	interval := time.Duration(r.cfg.Interval)
+	for {
+		now := time.Now().In(r.loc)
+		// Ticks fall on the clock in the configured zone: 09:00, 10:00, … for 1h.
+		_, offset := now.Zone()
+		next := now.Add(time.Duration(offset) * time.Second).Truncate(interval).Add(interval).Add(-time.Duration(offset) * time.Second)
+		t := time.NewTimer(time.Until(next))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if err := r.RunOnce(ctx, next); err != nil {
+			r.log.Error("report failed", "report", r.cfg.Name, "err", err)
+		}
+	}
+}
+
+// RunOnce renders the report for time at and enqueues it.
+func (r *Runner) RunOnce(ctx context.Context, at time.Time) error {
+	text, err := r.Render(ctx, at)
+	if err != nil {
+		return err
+	}
+	key := "report:" + r.cfg.Name + ":" + at.UTC().Format(time.RFC3339)
+	return r.enqueue(key, r.cfg.Name, r.cfg.Channels, text)
+}
+
+// Render runs the queries and the template.
+func (r *Runner) Render(ctx context.Context, at time.Time) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(r.cfg.Timeout))
+	defer cancel()
+	data := &Data{Name: r.cfg.Name, Time: at, Language: r.cfg.Language, Results: map[string][]Sample{}, Errors: map[string]string{}}
+	names := make([]string, 0, len(r.cfg.Queries))
+	for name := range r.cfg.Queries {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		samples, err := r.query(ctx, r.cfg.Queries[name], at)
+		if err != nil {
+			data.Errors[name] = err.Error()
+			r.log.Warn("report query failed", "report", r.cfg.Name, "query", name, "err", err)
+			continue
+		}
+		data.Results[name] = samples
+	}
+	var b strings.Builder
+	if err := r.tpl.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("report %s: %w", r.cfg.Name, err)
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+// query runs an instant query at t through /api/v1/query.
+func (r *Runner) query(ctx context.Context, q string, t time.Time) ([]Sample, error) {
+	form := url.Values{"query": {q}, "time": {strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', 3, 64)}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(r.cfg.PrometheusURL, "/")+"/api/v1/query", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return nil, err
+	}
+	var res struct {
+		Status    string `json:"status"`
+		ErrorType string `json:"errorType"`
+		Error     string `json:"error"`
+		Data      struct {
+			ResultType string `json:"resultType"`
+			Result     []struct {
+				Metric map[string]string `json:"metric"`
+				Value  [2]any            `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		return nil, fmt.Errorf("HTTP %d, unreadable answer: %.200q", resp.StatusCode, body)
+	}
+	if res.Status != "success" {
+		return nil, fmt.Errorf("%s: %s", res.ErrorType, res.Error)
+	}
+	if res.Data.ResultType != "vector" {
+		return nil, fmt.Errorf("query returns a %s, want an instant vector", res.Data.ResultType)
+	}
+	out := make([]Sample, 0, len(res.Data.Result))
+	for _, s := range res.Data.Result {
+		str, _ := s.Value[1].(string)
+		v, err := strconv.ParseFloat(str, 64)
+		if err != nil {
+			return nil, fmt.Errorf("sample value %q: %w", str, err)
+		}
+		out = append(out, Sample{Labels: s.Metric, Value: v})
+	}
+	return out, nil
+}
+
+// defaultOLTReport is the field's hourly OLT report.
+const defaultOLTReport = `{{ $d := . -}}
+📊 <b>{{ if eq .Language "id" }}Laporan OLT{{ else }}OLT report{{ end }}</b> {{ localTime .Time }}
+{{ range .LabelValues "instance" -}}
+{{ boundary }}
+<b>{{ . }}</b>: {{ fmt 0 ($d.Value "online" "instance" .) }}/{{ fmt 0 ($d.Value "total" "instance" .) }} online ({{ percent ($d.Value "online" "instance" .) ($d.Value "total" "instance" .) }})
+{{- if $d.Has "temperature" "instance" . }}
+{{ if eq $d.Language "id" }}Suhu rata-rata{{ else }}Average temperature{{ end }}: {{ fmt 1 ($d.Value "temperature" "instance" .) }} °C{{ end }}
+{{- if $d.Has "rx_power" "instance" . }}
+{{ if eq $d.Language "id" }}RX rata-rata{{ else }}Average RX{{ end }}: {{ fmt 2 ($d.Value "rx_power" "instance" .) }} dBm{{ end }}
+{{ end -}}
+{{ boundary }}
+<b>{{ if eq .Language "id" }}Total jaringan{{ else }}Network total{{ end }}</b>: {{ fmt 0 (.Sum "online") }}/{{ fmt 0 (.Sum "total") }} online ({{ percent (.Sum "online") (.Sum "total") }})
+{{- range $name, $err := .Errors }}
+⚠️ {{ $name }}: {{ $err }}{{ end }}
+`
