@@ -22,7 +22,7 @@ func TestMakeDemo(t *testing.T) {
 	testtool.Need(t, "prometheus")
 	testtool.Need(t, "curl")
 	bin := testtool.Binaries(t)
-	for _, port := range []int{18080, 18728, 18729, 18800, 18801, 18802, 18803, 9850, 9090} {
+	for _, port := range []int{18080, 18728, 18729, 18800, 18801, 18802, 18803, 18804, 9850, 9090} {
 		if c, err := net.DialTimeout("tcp", testtool.Addr(port), time.Second); err == nil {
 			c.Close()
 			t.Fatalf("port %d is taken: the demo needs it (is a demo running?)", port)
@@ -62,8 +62,8 @@ func TestMakeDemo(t *testing.T) {
 
 	testtool.Eventually(t, 90*time.Second, "Prometheus scrapes the demo OLTs through /sd", func(ctx context.Context) error {
 		up, err := promQuery(ctx, prom, `olt_up{job="ronda"} == 1 and on(instance) (olt_pon_onus{state="up"} > 0)`)
-		if len(up) != 4 || err != nil {
-			return fmt.Errorf("OLTs up with ONUs: %v %v, want olt-pasar, olt-masjid, olt-sawah and olt-kebun", up, err)
+		if len(up) != 5 || err != nil {
+			return fmt.Errorf("OLTs up with ONUs: %v %v, want olt-pasar, olt-masjid, olt-sawah, olt-kebun and olt-gardu", up, err)
 		}
 		return nil
 	})

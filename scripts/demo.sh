@@ -18,7 +18,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-for port in 18080 18728 18729 18800 18801 18802 18803 9850 9090; do
+for port in 18080 18728 18729 18800 18801 18802 18803 18804 9850 9090; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port on 127.0.0.1 is already in use: stop what listens there (another demo?) and try again" >&2
     exit 1
@@ -34,7 +34,7 @@ wait_for() { # name url
   exit 1
 }
 
-echo ">> starting ronda-sim (two simulated MikroTik hotspots, four EPON OLTs)"
+echo ">> starting ronda-sim (two simulated MikroTik hotspots, five EPON OLTs)"
 "$bin/ronda-sim" --control.listen-address=127.0.0.1:18080 >"$state/ronda-sim.log" 2>&1 &
 pids+=($!)
 wait_for ronda-sim http://127.0.0.1:18080/routers

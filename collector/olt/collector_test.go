@@ -244,7 +244,8 @@ func TestGentle(t *testing.T) {
 				t.Errorf("%d write requests sent to the OLT", o.Writes())
 			}
 			for _, r := range o.Requests() {
-				login := p == sim.HSGQ && r.Method == http.MethodPost && r.Path == "/userlogin?form=login"
+				login := p == sim.HSGQ && r.Method == http.MethodPost && r.Path == "/userlogin?form=login" ||
+					p == sim.VSOL && r.Method == http.MethodPost && (r.Path == "/action/main.html" || r.Path == "/action/onuinfo.html")
 				if r.Method != http.MethodGet && !login {
 					t.Errorf("%s %s sent to the OLT", r.Method, r.Path)
 				}
@@ -315,7 +316,7 @@ func TestEndpointFaults(t *testing.T) {
 		{"nothing listening", func(l *lab) { l.target("olt").URL = "http://" + closedPort(t); l.apply() },
 			func(l *lab) { l.target("olt").URL = l.olts["olt"].URL(); l.apply() }, collector.ReasonConnect},
 	}
-	for _, p := range []sim.Personality{sim.HiOSO, sim.HSGQ} {
+	for _, p := range []sim.Personality{sim.HiOSO, sim.HSGQ, sim.VSOL} {
 		for _, tt := range tests {
 			t.Run(string(p)+"/"+tt.name, func(t *testing.T) { endpointFault(t, p, tt.break_, tt.mend, tt.want, deadline) })
 		}
@@ -392,4 +393,31 @@ func closedPort(t *testing.T) string {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	return addr
+}
+
+// TestVSOLSession: the SessionKey rotates on every POST (the simulator refuses a stale one),
+// and when the OLT ends the session the driver logs in again within the same scrape.
+func TestVSOLSession(t *testing.T) {
+	l := newLab(t, oltSpec{name: "olt", personality: sim.VSOL, minInterval: time.Second})
+	o := l.olts["olt"]
+	for range 2 { // two reads on one session: four PON pages, each with the key the last gave
+		l.clock.advance(time.Second)
+		if _, got := l.scrape(t, "olt", 10*time.Second); got["olt_up"] != 1 || got["olt_pon_onus,pon=0/4,state=up"] == 0 {
+			t.Fatalf("olt_up %v, PON 0/4 up %v", got["olt_up"], got["olt_pon_onus,pon=0/4,state=up"])
+		}
+	}
+	o.ExpireSessions()
+	l.clock.advance(time.Second)
+	if _, got := l.scrape(t, "olt", 10*time.Second); got["olt_up"] != 1 {
+		t.Fatalf("after the session ended: olt_up %v", got["olt_up"])
+	}
+	logins := 0
+	for _, r := range o.Requests() {
+		if r.Path == "/action/main.html" {
+			logins++
+		}
+	}
+	if logins != 2 {
+		t.Errorf("%d logins, want 2 (one at first, one after the session ended)", logins)
+	}
 }

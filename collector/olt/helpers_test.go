@@ -85,8 +85,11 @@ func newLab(t *testing.T, specs ...oltSpec) *lab {
 			mi = 30 * time.Second
 		}
 		driver := config.OLTDriverHiOSO
-		if s.personality == sim.HSGQ {
+		switch s.personality {
+		case sim.HSGQ:
 			driver = config.OLTDriverHSGQ
+		case sim.VSOL:
+			driver = config.OLTDriverVSOL
 		}
 		l.targets = append(l.targets, config.OLTTarget{
 			Name: s.name, Driver: driver, URL: o.URL(), Username: testUser,

@@ -266,12 +266,13 @@ func hiosoState(s string) State {
 	return StateUnknown
 }
 
-// textAuth maps the legacy pages' auth words.
+// textAuth maps the auth words of HiOSO's legacy pages, V-SOL and HSGQ.
 func textAuth(s string) string {
 	switch l := strings.ToLower(s); {
-	case strings.HasPrefix(l, "deactiv"), strings.HasPrefix(l, "inactiv"), l == "disable", l == "disabled":
+	case strings.HasPrefix(l, "deactiv"), strings.HasPrefix(l, "inactiv"), strings.HasPrefix(l, "unauthori"),
+		l == "disable", l == "disabled":
 		return AuthDeactivated
-	case strings.HasPrefix(l, "activ"), l == "enable", l == "enabled":
+	case strings.HasPrefix(l, "activ"), strings.HasPrefix(l, "authori"), l == "enable", l == "enabled":
 		return AuthActivated
 	}
 	return ""

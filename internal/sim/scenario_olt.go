@@ -15,8 +15,8 @@ type OLTSpec struct {
 	Name   string `yaml:"name"`
 	Listen string `yaml:"listen"`
 	// Personality is the web interface played: hioso (all-PON page, 22 columns; the
-	// default), hioso-overview (only per-PON overview pages, 16 columns) or hsgq (JSON API
-	// with an X-Token login).
+	// default), hioso-overview (only per-PON overview pages, 16 columns), hsgq (JSON API
+	// with an X-Token login) or vsol (form login, rotating SessionKey, GB2312 tables).
 	Personality string `yaml:"personality"`
 	// Username and Password are the HTTP Basic account (inline: this is a simulator).
 	Username string `yaml:"username"`

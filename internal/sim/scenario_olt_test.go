@@ -22,7 +22,7 @@ func TestOLTScenario(t *testing.T) {
 		{"olts:\n  - {name: a}\n", "line 2: olts[0] (a): listen is required"},
 		{"olts:\n  - {name: a, listen: 127.0.0.1:1}\n  - {name: a, listen: 127.0.0.1:2}\n", `line 3: olts[1]: name "a" is used twice`},
 		{"olts:\n  - {name: a, listen: 127.0.0.1:1}\n  - {name: b, listen: 127.0.0.1:1}\n", "line 3: olts[1] (b): listen 127.0.0.1:1 is already used by a"},
-		{"olts:\n  - {name: a, listen: 127.0.0.1:1, personality: zte}\n", `unknown personality "zte" (use hioso, hioso-overview, hsgq)`},
+		{"olts:\n  - {name: a, listen: 127.0.0.1:1, personality: zte}\n", `unknown personality "zte" (use hioso, hioso-overview, hsgq, vsol)`},
 		{"olts:\n  - {name: a, listen: 127.0.0.1:1, pons: 17}\n", "pons must be between 1 and 16"},
 		{"olts:\n  - {name: a, listen: 127.0.0.1:1, onus_per_pon: 65}\n", "onus_per_pon must be between 0 and 64"},
 		{"olts:\n  - {name: a, listen: 127.0.0.1:1, fault: fire}\n", `unknown fault "fire"`},
@@ -49,11 +49,11 @@ func TestDemoScenarioOLTs(t *testing.T) {
 			t.Errorf("%s: account %s/%s, want admin and the password in examples/secrets/demo-olt.password", o.Name, o.Username, o.Password)
 		}
 	}
-	if want := "olt-pasar@127.0.0.1:18800 olt-masjid@127.0.0.1:18801 olt-sawah@127.0.0.1:18802 olt-kebun@127.0.0.1:18803"; strings.Join(names, " ") != want {
+	if want := "olt-pasar@127.0.0.1:18800 olt-masjid@127.0.0.1:18801 olt-sawah@127.0.0.1:18802 olt-kebun@127.0.0.1:18803 olt-gardu@127.0.0.1:18804"; strings.Join(names, " ") != want {
 		t.Errorf("OLTs %v, want %s (examples/ronda.yml points there)", names, want)
 	}
-	if !personalities[string(olt.HiOSO)] || !personalities[string(olt.HiOSOOverview)] || !personalities[string(olt.HSGQ)] {
-		t.Errorf("the demo should show both HiOSO layouts and HSGQ, has %v", personalities)
+	if !personalities[string(olt.HiOSO)] || !personalities[string(olt.HiOSOOverview)] || !personalities[string(olt.HSGQ)] || !personalities[string(olt.VSOL)] {
+		t.Errorf("the demo should show both HiOSO layouts, HSGQ and V-SOL, has %v", personalities)
 	}
 }
 

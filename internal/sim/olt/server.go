@@ -27,10 +27,12 @@ const (
 	HiOSOOverview Personality = "hioso-overview"
 	// HSGQ is an HSGQ OLT's JSON API with X-Token login (hsgq.go).
 	HSGQ Personality = "hsgq"
+	// VSOL is a V-SOL OLT: form login, rotating SessionKey, GB2312 HTML tables (vsol.go).
+	VSOL Personality = "vsol"
 )
 
 // Personalities lists every personality.
-var Personalities = []Personality{HiOSO, HiOSOOverview, HSGQ}
+var Personalities = []Personality{HiOSO, HiOSOOverview, HSGQ, VSOL}
 
 // Fault is a way the OLT's web server misbehaves.
 type Fault string
@@ -89,6 +91,8 @@ type OLT struct {
 	inFlight int
 	peak     int             // most requests in flight at once
 	tokens   map[string]bool // HSGQ login tokens handed out
+	// vsolSessions maps V-SOL session cookies to the SessionKey their next POST must send.
+	vsolSessions map[string]string
 }
 
 // New makes an OLT; Listen starts it.
@@ -310,6 +314,11 @@ func (o *OLT) isWrite(r *http.Request) bool {
 	if o.opts.Personality == HSGQ && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/userlogin") && r.URL.Query().Get("form") == "login" {
 		return false
 	}
+	// V-SOL's login and its PON selector are POSTs that change nothing.
+	if o.opts.Personality == VSOL && r.Method == http.MethodPost &&
+		(strings.HasSuffix(r.URL.Path, "/action/main.html") || strings.HasSuffix(r.URL.Path, "/action/onuinfo.html")) {
+		return false
+	}
 	return r.Method != http.MethodGet && r.Method != http.MethodHead || strings.HasPrefix(r.URL.Path, "/goform/")
 }
 
@@ -349,8 +358,11 @@ func (o *OLT) serve(w http.ResponseWriter, r *http.Request) int {
 		_, _ = w.Write(garbage)
 		return http.StatusOK
 	}
-	if o.opts.Personality == HSGQ {
+	switch o.opts.Personality {
+	case HSGQ:
 		return o.serveHSGQ(w, r, fault)
+	case VSOL:
+		return o.serveVSOL(w, r, fault)
 	}
 
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
