@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/collector/olt"
+	"github.com/rondanet/ronda/config"
 	sim "github.com/rondanet/ronda/internal/sim/olt"
 	"github.com/rondanet/ronda/internal/testtool"
 )
@@ -419,5 +422,36 @@ func TestVSOLSession(t *testing.T) {
 	}
 	if logins != 2 {
 		t.Errorf("%d logins, want 2 (one at first, one after the session ended)", logins)
+	}
+}
+
+// TestPasswordNeverLogged: with debug logging, neither a good nor a refused scrape of any
+// driver puts the password in the log or the exposition.
+func TestPasswordNeverLogged(t *testing.T) {
+	for _, p := range []sim.Personality{sim.HiOSO, sim.HSGQ, sim.VSOL} {
+		t.Run(string(p), func(t *testing.T) {
+			l := newLab(t, oltSpec{name: "olt", personality: p, minInterval: time.Second})
+			var logs testtool.LogBuffer
+			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			manager := collector.NewManager(collector.Options{Logger: logger}, olt.New(logger, olt.Options{Now: l.clock.Now}))
+			t.Cleanup(func() { _ = manager.Close() })
+			manager.ApplyConfig(&config.Config{OLT: l.targets})
+			l.handler = manager.Handler(config.KindOLT)
+			text, got := l.scrape(t, "olt", 10*time.Second)
+			_ = l.olts["olt"].SetFault(sim.FaultUnauthorized)
+			l.clock.advance(time.Second)
+			text2, got2 := l.scrape(t, "olt", 10*time.Second)
+			if got["olt_up"] != 1 || got2["olt_up"] != 0 {
+				t.Fatalf("olt_up %v then %v, want 1 then 0", got["olt_up"], got2["olt_up"])
+			}
+			for what, s := range map[string]string{"log": logs.String(), "exposition": text + text2} {
+				if strings.Contains(s, testPassword) {
+					t.Errorf("the password is in the %s:\n%s", what, s)
+				}
+			}
+			if !strings.Contains(logs.String(), "olt") {
+				t.Errorf("nothing was logged: the test checks nothing\n%s", logs.String())
+			}
+		})
 	}
 }

@@ -40,8 +40,11 @@ func (c *hiosoClient) get(ctx context.Context, path string) ([]byte, error) {
 		return nil, collector.Fail(collector.ReasonConfig, err)
 	}
 	req.SetBasicAuth(c.username, c.password.Reveal())
-	body, _, err := do(ctx, c.http, req)
-	return body, err
+	body, header, err := do(ctx, c.http, req)
+	if err != nil {
+		return nil, err
+	}
+	return toUTF8(body, header.Get("Content-Type"))
 }
 
 type hioso struct {

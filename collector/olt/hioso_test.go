@@ -197,3 +197,27 @@ func FuzzParseHiOSO(f *testing.F) {
 		}
 	})
 }
+
+// TestHiOSOGB2312: a HiOSO page in GB2312 (declared in its <meta>) gives UTF-8 names.
+func TestHiOSOGB2312(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "hioso-16-gb2312.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := toUTF8(raw, "text/html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := parseHiOSO(page, "0/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.ONUs) != 1 || snap.ONUs[0].Name != "王家 小卖部" {
+		t.Errorf("ONUs %+v", snap.ONUs)
+	}
+	// UTF-8 pages are used as they are.
+	utf, _ := os.ReadFile(filepath.Join("testdata", "hioso-22.html"))
+	if same, _ := toUTF8(utf, "text/html; charset=gb2312"); string(same) != string(utf) {
+		t.Error("a UTF-8 page was re-decoded")
+	}
+}
