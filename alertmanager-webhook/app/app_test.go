@@ -61,7 +61,7 @@ routes:
 	return path
 }
 
-func start(t *testing.T, dir string) *instance {
+func start(t testing.TB, dir string) *instance {
 	t.Helper()
 	addrs := make(chan []string, 1)
 	listen := []string{"127.0.0.1:0"}
@@ -92,7 +92,7 @@ func start(t *testing.T, dir string) *instance {
 	return in
 }
 
-func (in *instance) stop(t *testing.T) {
+func (in *instance) stop(t testing.TB) {
 	if in.cancel == nil {
 		return
 	}
