@@ -43,6 +43,7 @@ type Lab struct {
 	routers []*labRouter
 	byName  map[string]*labRouter
 	oltLab  // the simulated OLTs (lab_olt.go)
+	sshLab  // the simulated SSH hosts (lab_ssh.go)
 	control net.Listener
 	server  *http.Server
 	served  chan error
@@ -127,6 +128,10 @@ func Start(opts Options) (*Lab, error) {
 		lab.Close()
 		return nil, err
 	}
+	if err := lab.startHosts(scenario.Hosts); err != nil {
+		lab.Close()
+		return nil, err
+	}
 
 	controlAddr := opts.ControlAddress
 	if controlAddr == "" {
@@ -171,6 +176,7 @@ func (lab *Lab) Close() error {
 		errs = append(errs, lr.router.Close())
 	}
 	errs = append(errs, lab.closeOLTs()...)
+	errs = append(errs, lab.closeHosts()...)
 	return errors.Join(errs...)
 }
 

@@ -26,7 +26,8 @@ var DemoScenario []byte
 // Scenario lists the simulated routers.
 type Scenario struct {
 	Routers []RouterSpec `yaml:"routers"`
-	OLTs    []OLTSpec    `yaml:"olts"` // scenario_olt.go
+	OLTs    []OLTSpec    `yaml:"olts"`  // scenario_olt.go
+	Hosts   []HostSpec   `yaml:"hosts"` // scenario_ssh.go
 }
 
 // RouterSpec describes one router.
@@ -178,6 +179,7 @@ var sectionKeys = map[string]section{
 	"UserSpec":     {"a user", yamlKeys(UserSpec{})},
 	"GenerateSpec": {"generate", yamlKeys(GenerateSpec{})},
 	"OLTSpec":      {"an OLT", yamlKeys(OLTSpec{})},
+	"HostSpec":     {"an SSH host", yamlKeys(HostSpec{})},
 }
 
 func yamlKeys(v any) []string {
@@ -192,7 +194,7 @@ func yamlKeys(v any) []string {
 }
 
 func (s *Scenario) validate(root *yaml.Node) error {
-	if len(s.Routers) == 0 && len(s.OLTs) == 0 {
+	if len(s.Routers) == 0 && len(s.OLTs) == 0 && len(s.Hosts) == 0 {
 		return errors.New("no routers: list at least one under routers")
 	}
 	names := map[string]bool{}
@@ -218,7 +220,10 @@ func (s *Scenario) validate(root *yaml.Node) error {
 			return err
 		}
 	}
-	return s.validateOLTs(root)
+	if err := s.validateOLTs(root); err != nil {
+		return err
+	}
+	return s.validateHosts(root)
 }
 
 func validateUsers(root *yaml.Node, ri int, rs *RouterSpec) error {
