@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -319,6 +320,96 @@ func TestWebhookWebConfigCLIAndMetrics(t *testing.T) {
 	} {
 		if !bytes.Contains(metrics, []byte(want)) {
 			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+// TestWebhookHourlyReportFromRealPrometheus: the real Prometheus scrapes OLT series, and the
+// OLT report ronda-webhook builds from its answers reaches Telegram with the right sums.
+func TestWebhookHourlyReportFromRealPrometheus(t *testing.T) {
+	prometheus := testtool.Need(t, "prometheus")
+	exposition := `# TYPE olt_pon_onus gauge
+olt_pon_onus{pon="0/1",state="up"} 30
+olt_pon_onus{pon="0/1",state="down"} 2
+olt_pon_onus{pon="0/2",state="up"} 15
+olt_pon_onus{pon="0/2",state="down"} 1
+# TYPE olt_onu_temperature_celsius gauge
+olt_onu_temperature_celsius{pon="0/1",onu="a"} 40
+olt_onu_temperature_celsius{pon="0/1",onu="b"} 44
+# TYPE olt_onu_rx_power_dbm gauge
+olt_onu_rx_power_dbm{pon="0/1",onu="a"} -20.5
+olt_onu_rx_power_dbm{pon="0/1",onu="b"} -23.5
+`
+	olt := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		io.WriteString(w, exposition)
+	}))
+	defer olt.Close()
+	dir := t.TempDir()
+	promPort := testtool.FreePort(t)
+	promCfg := fmt.Sprintf(`global: {scrape_interval: 1s}
+scrape_configs:
+  - job_name: olt
+    static_configs:
+      - targets: [%q]
+        labels: {instance: olt-pasar}
+    relabel_configs:
+      - target_label: instance
+        replacement: olt-pasar
+`, strings.TrimPrefix(olt.URL, "http://"))
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(promCfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prom := testtool.StartIn(t, dir, nil, prometheus, "--config.file=prometheus.yml",
+		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+testtool.Addr(promPort))
+	promURL := "http://" + testtool.Addr(promPort)
+	prom.WaitHTTP(t, promURL+"/-/ready")
+	testtool.Eventually(t, 60*time.Second, "Prometheus has scraped the OLT", func(ctx context.Context) error {
+		resp, err := http.Get(promURL + "/api/v1/query?query=olt_pon_onus")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(body), `"state":"up"`) {
+			return fmt.Errorf("no series yet: %s", body)
+		}
+		return nil
+	})
+
+	tg := telegramtest.New(webhookToken)
+	defer tg.Close()
+	writeWebhookConfig(t, dir, tg.URL)
+	f, err := os.OpenFile(filepath.Join(dir, "ronda-webhook.yml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "reports:\n  - name: olt-hourly\n    prometheus_url: %s\n    channels: [it-team]\n", promURL)
+	f.Close()
+	port := testtool.FreePort(t)
+	startWebhook(t, dir, port)
+	resp, err := http.Post("http://"+testtool.Addr(port)+"/api/v1/reports/olt-hourly/run", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("run report: %s", resp.Status)
+	}
+	testtool.Eventually(t, 30*time.Second, "the report in both chats", func(context.Context) error {
+		if n := len(tg.Messages()); n < 2 {
+			return fmt.Errorf("%d messages", n)
+		}
+		return nil
+	})
+	for _, m := range tg.Messages() {
+		for _, want := range []string{"<b>Laporan OLT</b>", "<b>olt-pasar</b>: 45/48 online (93.8%)", "Suhu rata-rata: 42.0 °C", "RX rata-rata: -22.00 dBm", "<b>Total jaringan</b>: 45/48 online (93.8%)"} {
+			if !strings.Contains(m.Text, want) {
+				t.Errorf("report to %s lacks %q:\n%s", m.ChatID, want, m.Text)
+			}
+		}
+		if strings.Contains(m.Text, "⚠️") {
+			t.Errorf("a query failed:\n%s", m.Text)
 		}
 	}
 }
