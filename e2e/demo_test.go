@@ -68,6 +68,18 @@ func TestMakeDemo(t *testing.T) {
 		return nil
 	})
 
+	testtool.Eventually(t, 90*time.Second, "Prometheus scrapes the demo's SSH hosts through /sd", func(ctx context.Context) error {
+		up, err := promQuery(ctx, prom, `ssh_up{job="ronda"} == 1 and on(instance) node_systemd_unit_state{name="backup.timer",state="inactive"} == 1`)
+		if len(up) != 1 || err != nil || up[0].Labels["instance"] != "nas-masjid" {
+			return fmt.Errorf("SSH hosts up with backup.timer stopped: %v %v, want nas-masjid", up, err)
+		}
+		up, err = promQuery(ctx, prom, `ssh_up{job="ronda"} == 1 and on(instance) node_uname_info`)
+		if len(up) != 2 || err != nil {
+			return fmt.Errorf("SSH hosts up with node_uname_info: %v %v, want web-pasar and nas-masjid", up, err)
+		}
+		return nil
+	})
+
 	testtool.Eventually(t, 90*time.Second, "Prometheus probes the demo's probe targets through /sd", func(ctx context.Context) error {
 		up, err := promQuery(ctx, prom, `probe_success{job="ronda"} == 1`)
 		var got []string

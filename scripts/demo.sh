@@ -18,7 +18,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-for port in 18080 18728 18729 18800 18801 18802 18803 18804 9850 9090; do
+for port in 18080 18728 18729 18800 18801 18802 18803 18804 18822 18823 9850 9090; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port on 127.0.0.1 is already in use: stop what listens there (another demo?) and try again" >&2
     exit 1
@@ -57,6 +57,7 @@ ronda demo is running (logs in $state/):
   ronda-exporter   http://127.0.0.1:9850/            targets and their last scrapes
                    http://127.0.0.1:9850/mikrotik?target=hotspot-pasar
                    http://127.0.0.1:9850/sd          what Prometheus discovers
+                   http://127.0.0.1:9850/ssh?target=web-pasar   a Linux host over SSH
   Prometheus       http://127.0.0.1:9090/targets     every target found through /sd
                    http://127.0.0.1:9090/graph?g0.expr=mikrotik_hotspot_active_sessions&g0.tab=0
   ronda-sim        http://127.0.0.1:18080/routers    the simulated routers; try a power cut:
