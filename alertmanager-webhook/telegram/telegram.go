@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rondanet/ronda/alertmanager-webhook/config"
@@ -36,7 +37,14 @@ type Options struct {
 	Logger    *slog.Logger
 	// TemplateError is called for each failed render (a metric).
 	TemplateError func(channel string)
+	// BotInterval is the minimum time between two messages of the bot to any chats;
+	// zero means DefaultBotInterval.
+	BotInterval time.Duration
 }
+
+// DefaultBotInterval keeps a bot under Telegram's broadcast limit of about 30 messages a
+// second across all its chats (the per-chat limits are the outbox lanes' job).
+const DefaultBotInterval = time.Second / 30
 
 // Channel is a Telegram bot and its chats.
 type Channel struct {
@@ -44,6 +52,36 @@ type Channel struct {
 	client *http.Client
 	base   string // API URL with the bot token: never logged
 	token  string
+
+	paceMu sync.Mutex
+	// nextSlot is when the bot may send its next message.
+	nextSlot time.Time
+}
+
+// pace waits for the bot's next sending slot.
+func (c *Channel) pace(ctx context.Context) error {
+	interval := c.opts.BotInterval
+	if interval <= 0 {
+		interval = DefaultBotInterval
+	}
+	c.paceMu.Lock()
+	now := time.Now()
+	slot := c.nextSlot
+	if slot.Before(now) {
+		slot = now
+	}
+	c.nextSlot = slot.Add(interval)
+	c.paceMu.Unlock()
+	if wait := slot.Sub(now); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return delivery.Temporary("timeout", 0, ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // New builds the channel; it makes no request.
@@ -172,6 +210,9 @@ type apiError struct {
 func (e *apiError) Error() string { return fmt.Sprintf("Telegram error %d: %s", e.Code, e.Description) }
 
 func (c *Channel) sendMessage(ctx context.Context, job *delivery.Job, text, parseMode string, quiet bool) error {
+	if err := c.pace(ctx); err != nil {
+		return err
+	}
 	req := sendMessageRequest{ChatID: job.Recipient, Text: text, ParseMode: parseMode,
 		MessageThreadID: c.opts.Config.MessageThreadID, DisableNotification: quiet}
 	req.LinkPreviewOptions.IsDisabled = true
