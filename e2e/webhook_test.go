@@ -24,12 +24,12 @@ import (
 const webhookToken = "4242:e2e-token"
 
 // startWebhook runs the built ronda-webhook on a free port with its outbox in dir.
-func startWebhook(t *testing.T, dir string, port int) *testtool.Process {
+func startWebhook(t *testing.T, dir string, port int, extra ...string) *testtool.Process {
 	t.Helper()
 	bin := filepath.Join(testtool.Binaries(t), "ronda-webhook")
-	p := testtool.StartIn(t, dir, nil, bin,
+	p := testtool.StartIn(t, dir, nil, bin, append([]string{
 		"--config.file=ronda-webhook.yml", "--storage.path=outbox.db",
-		"--web.listen-address="+testtool.Addr(port), "--log.level=debug")
+		"--web.listen-address=" + testtool.Addr(port), "--log.level=debug"}, extra...)...)
 	p.WaitHTTP(t, "http://"+testtool.Addr(port)+"/-/ready")
 	return p
 }
@@ -83,8 +83,12 @@ func TestWebhookBehindRealAlertmanager(t *testing.T) {
 
 	dir := t.TempDir()
 	writeWebhookConfig(t, dir, tg.URL)
+	// Alertmanager authenticates with a bearer token from a file.
+	if err := os.WriteFile(filepath.Join(dir, "bearer"), []byte("am-to-ronda\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	webhookPort := testtool.FreePort(t)
-	startWebhook(t, dir, webhookPort)
+	startWebhook(t, dir, webhookPort, "--web.bearer-token-file=bearer")
 
 	// The receiver name has a dot: Alertmanager sends it regex-quoted (team\.tg) and the
 	// route must still match it.
@@ -99,7 +103,10 @@ receivers:
     webhook_configs:
       - url: http://%s/alert
         send_resolved: true
-`, testtool.Addr(webhookPort))
+        http_config:
+          authorization:
+            credentials_file: %s
+`, testtool.Addr(webhookPort), filepath.Join(dir, "bearer"))
 	if err := os.WriteFile(filepath.Join(dir, "alertmanager.yml"), []byte(amConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,9 @@ type Options struct {
 	Reload <-chan chan error
 	// Ready, when set, is told the addresses listened on once serving.
 	Ready func(addrs []string)
+	// BearerToken, when set, is required on every request but /-/healthy and /-/ready
+	// (Alertmanager's http_config.authorization); on top of the web config's basic auth.
+	BearerToken string
 }
 
 // DefaultMaxBodyBytes is large enough for Alertmanager's biggest groups (it sends every
@@ -131,7 +134,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer a.stopReports()
 
 	server := &http.Server{
-		Handler:           a.routes(registry),
+		Handler:           requireBearer(opts.BearerToken, a.routes(registry)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -235,4 +236,22 @@ func (a *App) handleRunReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Error(w, fmt.Sprintf("no report is named %q", name), http.StatusNotFound)
+}
+
+// requireBearer refuses requests without "Authorization: Bearer token" (when token is set).
+// Health and readiness stay open for probes.
+func requireBearer(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/-/healthy" || r.URL.Path == "/-/ready" ||
+			subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) == 1 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ronda-webhook"`)
+		http.Error(w, "a bearer token is required (Authorization: Bearer …)", http.StatusUnauthorized)
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -38,6 +39,8 @@ func main() {
 		Default("ronda-webhook.db").String()
 	maxBody := serve.Flag("web.max-body-bytes", "Largest notification accepted; larger ones get 413.").
 		Default(fmt.Sprint(app.DefaultMaxBodyBytes)).Int64()
+	bearerFile := serve.Flag("web.bearer-token-file",
+		"File holding a token every request must carry as \"Authorization: Bearer TOKEN\" (Alertmanager: http_config.authorization.credentials_file); health and readiness stay open.").String()
 	webFlags := kingpinflag.AddFlags(serve, defaultListenAddress)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(a, logConfig)
@@ -45,12 +48,18 @@ func main() {
 	outboxCmd := a.Command("outbox", "Inspect the outbox of a running ronda-webhook.")
 	url := outboxCmd.Flag("webhook.url", "Base URL of the running ronda-webhook (credentials may go in it: http://user:pass@host:9851).").
 		Default("http://127.0.0.1:9851").String()
+	cliBearer := outboxCmd.Flag("webhook.bearer-token-file", "File holding the bearer token ronda-webhook requires, if any.").String()
 	list := outboxCmd.Command("list", "List pending and dead items.")
 	listState := list.Flag("state", "Only items in this state.").Enum("pending", "dead", "")
 	replay := outboxCmd.Command("replay", "Make dead items pending again, so they are delivered.")
 	replayIDs := replay.Arg("id", "Item ids to replay; none means every dead item.").Uint64List()
 
 	command := kingpin.MustParse(a.Parse(os.Args[1:]))
+	if *cliBearer != "" {
+		data, err := os.ReadFile(*cliBearer)
+		exitOn(err)
+		bearerToken = strings.TrimSpace(string(data))
+	}
 	switch command {
 	case list.FullCommand():
 		exitOn(outboxList(*url, *listState, os.Stdout))
@@ -67,6 +76,15 @@ func main() {
 		return
 	}
 
+	var bearer string
+	if *bearerFile != "" {
+		data, err := os.ReadFile(*bearerFile)
+		exitOn(err)
+		bearer = strings.TrimSpace(string(data))
+		if bearer == "" {
+			exitOn(fmt.Errorf("--web.bearer-token-file %s is empty", *bearerFile))
+		}
+	}
 	logger := promslog.New(logConfig)
 	logger.Info("starting ronda-webhook", "version", version.Info(), "config", *configFile, "storage", *storagePath)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -75,7 +93,7 @@ func main() {
 	go forwardSIGHUP(ctx, reload)
 	err := app.Run(ctx, app.Options{
 		ConfigFile: *configFile, StoragePath: *storagePath, Web: webFlags,
-		MaxBodyBytes: *maxBody, Logger: logger, Reload: reload,
+		MaxBodyBytes: *maxBody, Logger: logger, Reload: reload, BearerToken: bearer,
 	})
 	if err != nil {
 		logger.Error("ronda-webhook stopped", "err", err)

@@ -13,6 +13,9 @@ import (
 	"time"
 )
 
+// bearerToken is sent when ronda-webhook requires one (--webhook.bearer-token-file).
+var bearerToken string
+
 // item is what /api/v1/outbox lists.
 type item struct {
 	ID        uint64    `json:"id"`
@@ -60,6 +63,9 @@ func call(method, u string) ([]item, error) {
 	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
 		return nil, err
+	}
+	if bearerToken != "" {
+		req.Header.Set("Authorization", "Bearer "+bearerToken)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
