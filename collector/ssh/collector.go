@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +53,8 @@ type host struct {
 	cfg  config.SSHTarget
 	conn *sshconn.Host
 	cpu  *cpuState
+	// script is the host's script, built at its first scrape.
+	script atomic.Pointer[script]
 }
 
 // New returns a collector with no hosts; Reload hands it the configuration.
@@ -171,15 +174,20 @@ func (c *Collector) Scrape(ctx context.Context, target string, logger *slog.Logg
 	if deadline, ok := ctx.Deadline(); ok {
 		timeout = min(timeout, time.Until(deadline))
 	}
-	s := buildScript(&h.cfg, newMarker(), timeout)
-	res, err := h.conn.Run(ctx, sshconn.Request{Command: s.command(), Until: s.until(), Limit: maxOutput})
+	s := h.script.Load()
+	if dfSecs := dfSeconds(timeout); s == nil || s.dfSecs != dfSecs {
+		s = buildScript(&h.cfg, dfSecs)
+		h.script.Store(s)
+	}
+	marker := newMarker()
+	res, err := h.conn.Run(ctx, sshconn.Request{Command: s.command(marker), Until: until(marker), Limit: maxOutput})
 	if err != nil {
 		return err
 	}
 	if len(res.Stderr) > 0 {
 		logger.Debug("the script wrote to stderr", "stderr", string(res.Stderr))
 	}
-	out := parseOutput(res.Stdout, s.marker, &h.cfg)
+	out := parseOutput(res.Stdout, marker, &h.cfg)
 	if len(out.problems) == 0 && out.stat.CPUs == nil {
 		return collector.Failf(collector.ReasonProtocol, "the script's output holds no sections")
 	}

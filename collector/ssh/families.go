@@ -65,17 +65,22 @@ var unitStates = []string{"activating", "active", "deactivating", "inactive", "f
 // memFamilies holds one family per meminfo field seen on any host: node_memory_<Field>_bytes
 // (or without _bytes for counts like HugePages_Total), as node_exporter names them. The
 // parser bounds the fields per host, and fields are the kernel's, so the set stays small.
-var memFamilies sync.Map // name → *collector.Family
+// Keyed by the field alone (one map per kind), so a lookup allocates nothing.
+var memFamilies, memCountFamilies sync.Map // field → *collector.Family
 
 func memFamily(field string, bytes bool) *collector.Family {
+	families := &memCountFamilies
+	if bytes {
+		families = &memFamilies
+	}
+	if f, ok := families.Load(field); ok {
+		return f.(*collector.Family)
+	}
 	name := "node_memory_" + field
 	if bytes {
 		name += "_bytes"
 	}
-	if f, ok := memFamilies.Load(name); ok {
-		return f.(*collector.Family)
-	}
-	f, _ := memFamilies.LoadOrStore(name, collector.NewFamily(name,
+	f, _ := families.LoadOrStore(field, collector.NewFamily(name,
 		"Memory information field "+field+".", prometheus.GaugeValue))
 	return f.(*collector.Family)
 }

@@ -1,17 +1,41 @@
 package ssh
 
 import (
-	"regexp"
+	"strings"
 
 	"github.com/rondanet/ronda/internal/hostparse"
 )
 
 // node_exporter's default excludes (collector/filesystem_linux.go): pseudo and container
-// filesystems, which only add noise to disk-space dashboards and alerts.
-var (
-	excludedMountPoints = regexp.MustCompile(`^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)`)
-	excludedFSTypes     = regexp.MustCompile(`^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$`)
-)
+// filesystems, which only add noise to disk-space dashboards and alerts. node_exporter
+// writes them as regular expressions:
+//
+//	mount points: ^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)
+//	types:        ^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$
+//
+// They are checked here without regexp: every mount of every scrape goes through them
+// (filesystems_test.go checks both forms agree).
+var excludedFSTypes = map[string]bool{}
+
+func init() {
+	for _, t := range strings.Split("autofs binfmt_misc bpf cgroup cgroup2 configfs debugfs devpts devtmpfs fusectl hugetlbfs iso9660 mqueue nsfs overlay proc procfs pstore rpc_pipefs securityfs selinuxfs squashfs erofs sysfs tracefs", " ") {
+		excludedFSTypes[t] = true
+	}
+}
+
+func excludedMountPoint(mp string) bool {
+	for _, p := range [...]string{"/dev", "/proc", "/sys"} {
+		if mp == p || strings.HasPrefix(mp, p) && mp[len(p)] == '/' {
+			return true
+		}
+	}
+	for _, p := range [...]string{"/run/credentials/", "/var/lib/docker/", "/var/lib/containers/storage/"} {
+		if len(mp) > len(p) && strings.HasPrefix(mp, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // filesystem is one exported mount: /proc/mounts gives the labels and read-only flag, df
 // the sizes.
@@ -35,7 +59,7 @@ func filesystems(mounts []hostparse.Mount, bytes, inodes []hostparse.DFEntry) []
 	seen := map[key]bool{}
 	var out []filesystem
 	for _, m := range mounts {
-		if excludedMountPoints.MatchString(m.MountPoint) || excludedFSTypes.MatchString(m.FSType) {
+		if excludedMountPoint(m.MountPoint) || excludedFSTypes[m.FSType] {
 			continue
 		}
 		k := key{m.Device, m.MountPoint, m.FSType}

@@ -31,11 +31,23 @@ const (
 // to parse but needs systemd ≥ 246; EL8 has 239.
 const unitProperties = "Id,LoadState,ActiveState,SubState,Type,NRestarts,ActiveEnterTimestampMonotonic"
 
-// script is the remote shell script of one scrape and the marker its sections start with.
+// script is the remote shell script of one host, without its first line (M=marker),
+// already quoted for sh: built once per host and timeout, since only the marker changes
+// from one scrape to the next.
 type script struct {
-	text   string
-	marker string
+	quotedBody string
+	dfSecs     int
 }
+
+// command is what the session runs for a scrape with marker: the script given to /bin/sh
+// whatever the user's login shell is.
+func (s *script) command(marker string) string {
+	return "/bin/sh -c 'M=" + marker + "\n" + s.quotedBody + "'"
+}
+
+// until is the output that ends the script: once read, the session is done even if a
+// command left a child holding stdout open.
+func until(marker string) []byte { return []byte(marker + " " + sectionDone + "\n") }
 
 // newMarker returns a marker holding a fresh nonce, so that no command's output can
 // imitate a section line.
@@ -45,13 +57,19 @@ func newMarker() string {
 	return "@@ronda-" + hex.EncodeToString(b[:])
 }
 
+// dfSeconds is df's time limit: a quarter of the scrape, since df can hang on a dead NFS
+// server.
+func dfSeconds(scrapeTimeout time.Duration) int {
+	return max(1, int((scrapeTimeout / 4).Seconds()))
+}
+
 // buildScript writes the script for target: one session, one round trip. It is POSIX sh
 // (dash, bash, BusyBox ash) and forks as little as it can, since it runs on every scrape:
 // /proc files through cat, the uname(2) strings through the shell's read builtin.
-func buildScript(t *config.SSHTarget, marker string, scrapeTimeout time.Duration) script {
+func buildScript(t *config.SSHTarget, dfSecs int) *script {
 	var b strings.Builder
 	// Nothing may read the script's stdin; LC_ALL=C keeps df, date and systemctl unlocalised.
-	fmt.Fprintf(&b, "exec </dev/null\nexport LC_ALL=C\nPATH=$PATH:/usr/sbin:/sbin:/usr/bin:/bin\nM=%s\n", marker)
+	b.WriteString("exec </dev/null\nexport LC_ALL=C\nPATH=$PATH:/usr/sbin:/sbin:/usr/bin:/bin\n")
 	// rt SECS CMD… runs CMD under a time limit: GNU timeout with a kill after a grace
 	// second, BusyBox's (old ones want -t), or no limit where there is no timeout(1) (the
 	// scrape's deadline then still ends the session).
@@ -69,9 +87,7 @@ else rt() { shift; "$@"; }; fi
 	fmt.Fprintf(&b, "echo \"$M %s\"; date +%%s.%%N\n", sectionClock)
 	fmt.Fprintf(&b, "echo \"$M %s\"\nfor k in ostype hostname osrelease version domainname; do read -r v </proc/sys/kernel/$k && echo \"$k=$v\"; done\necho \"machine=$(uname -m)\"\n", sectionUname)
 
-	// df can hang on a dead NFS server: it gets a quarter of the scrape. BusyBox df has
-	// no -B1 or -T: its POSIX listing in 1K blocks is read instead.
-	dfSecs := max(1, int((scrapeTimeout / 4).Seconds()))
+	// BusyBox df has no -B1 or -T: its POSIX listing in 1K blocks is read instead.
 	fmt.Fprintf(&b, "echo \"$M %s\"; o=$(rt %d df -PT -B1 2>/dev/null); [ -n \"$o\" ] || o=$(rt %d df -P 2>/dev/null); printf '%%s\\n' \"$o\"\n", sectionDF, dfSecs, dfSecs)
 	fmt.Fprintf(&b, "echo \"$M %s\"; o=$(rt %d df -PTi 2>/dev/null); [ -n \"$o\" ] || o=$(rt %d df -Pi 2>/dev/null); printf '%%s\\n' \"$o\"\n", sectionDFI, dfSecs, dfSecs)
 
@@ -89,16 +105,8 @@ else rt() { shift; "$@"; }; fi
 			sectionCmd, i, secs, shellQuote(c.Command), sectionCmdEnd, i)
 	}
 	fmt.Fprintf(&b, "echo \"$M %s\"\n", sectionDone)
-	return script{text: b.String(), marker: marker}
+	return &script{quotedBody: strings.ReplaceAll(b.String(), "'", `'\''`), dfSecs: dfSecs}
 }
-
-// command is what the session runs: the script given to /bin/sh whatever the user's
-// login shell is.
-func (s script) command() string { return "/bin/sh -c " + shellQuote(s.text) }
-
-// until is the output that ends the script: once read, the session is done even if a
-// command left a child holding stdout open.
-func (s script) until() []byte { return []byte(s.marker + " " + sectionDone + "\n") }
 
 // shellQuote quotes s for sh: single quotes, each ' written as '\”.
 func shellQuote(s string) string {

@@ -1,6 +1,7 @@
 package hostparse
 
 import (
+	"bytes"
 	"strings"
 )
 
@@ -18,33 +19,39 @@ type Section struct {
 // Split cuts output into sections at lines starting with marker followed by a space. The
 // script prints a marker holding a nonce chosen per scrape, so a command's output cannot
 // fake a section. Text before the first marker (a login banner, a shell's motd) is
-// returned as preamble and otherwise ignored.
+// returned as preamble and otherwise ignored. Bodies are slices of output, not copies.
 func Split(output []byte, marker string) (sections []Section, preamble []byte) {
-	prefix := marker + " "
+	prefix := []byte(marker + " ")
 	var cur *Section
-	var body strings.Builder
-	flush := func() {
+	bodyStart := 0
+	flush := func(end int) {
 		if cur != nil {
-			cur.Body = []byte(body.String())
+			cur.Body = output[bodyStart:end:end]
 			sections = append(sections, *cur)
 		} else {
-			preamble = []byte(body.String())
+			preamble = output[:end:end]
 		}
-		body.Reset()
 	}
-	eachLine(output, func(_ int, line string) {
-		if rest, ok := strings.CutPrefix(line, prefix); ok {
-			flush()
-			fields := strings.Fields(rest)
-			cur = &Section{}
+	for pos := 0; pos < len(output); {
+		end := bytes.IndexByte(output[pos:], '\n')
+		next := len(output)
+		if end >= 0 {
+			end += pos
+			next = end + 1
+		} else {
+			end = len(output)
+		}
+		if line := output[pos:end]; bytes.HasPrefix(line, prefix) {
+			flush(pos)
+			fields := strings.Fields(string(bytes.TrimSuffix(line[len(prefix):], []byte("\r"))))
+			cur = &Section{Args: []string{}}
 			if len(fields) > 0 {
 				cur.Name, cur.Args = fields[0], fields[1:]
 			}
-			return
+			bodyStart = next
 		}
-		body.WriteString(line)
-		body.WriteByte('\n')
-	})
-	flush()
+		pos = next
+	}
+	flush(len(output))
 	return sections, preamble
 }

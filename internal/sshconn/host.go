@@ -402,14 +402,29 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 	defer sess.Close()
 
 	stdout := &watchBuffer{limit: req.Limit, until: req.Until, found: make(chan struct{})}
+	stdout.buf.Grow(16 << 10) // a typical host's output, in one allocation
 	stderr := &tailBuffer{max: 4096}
-	sess.Stdout, sess.Stderr = stdout, stderr
+	// The pipes are read here with small pooled buffers: sess.Stdout and sess.Stderr would
+	// each cost an io.Copy with a fresh 32 KiB buffer per session, the largest allocation
+	// of a scrape on a kept connection.
+	outPipe, err1 := sess.StdoutPipe()
+	errPipe, err2 := sess.StderrPipe()
+	if err := errors.Join(err1, err2); err != nil {
+		return Result{}, collector.Fail(collector.ReasonOther, err)
+	}
 	if err := sess.Start(req.Command); err != nil {
 		h.drop(client)
 		return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: starting the command: %w", h.cfg.Address, err))
 	}
 	waited := make(chan error, 1)
-	go func() { waited <- sess.Wait() }()
+	go func() {
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); drain(outPipe, stdout) }()
+		go func() { defer wg.Done(); drain(errPipe, stderr) }()
+		wg.Wait()
+		waited <- sess.Wait()
+	}()
 
 	var err error
 	select {
@@ -440,6 +455,24 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 		return res, collector.Failf(collector.ReasonProtocol, "%s: the script ended without its last marker: %s", h.cfg.Address, strings.TrimSpace(lastLine(res.Stderr)))
 	}
 	return res, nil
+}
+
+// copyBuffers are the read buffers of session output.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
+
+// drain copies r to w until r ends.
+func drain(r io.Reader, w io.Writer) {
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	for {
+		n, err := r.Read(*buf)
+		if n > 0 {
+			_, _ = w.Write((*buf)[:n])
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func lastLine(b []byte) string {
@@ -516,9 +549,14 @@ func (w *watchBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// bytes returns what was written. Once the marker was seen or the limit passed, later
+// writes are dropped, so the buffer is handed out as it is; otherwise it is copied.
 func (w *watchBuffer) bytes() []byte {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.seen || w.over {
+		return w.buf.Bytes()
+	}
 	return bytes.Clone(w.buf.Bytes())
 }
 
@@ -557,4 +595,3 @@ func (t *tailBuffer) bytes() []byte {
 	return bytes.Clone(t.buf)
 }
 
-var _ io.Writer = (*watchBuffer)(nil)

@@ -1,0 +1,47 @@
+package ssh
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/rondanet/ronda/internal/hostparse"
+)
+
+// node_exporter's defaults as it writes them.
+var (
+	nodeMountPointsExclude = regexp.MustCompile(`^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)`)
+	nodeFSTypesExclude     = regexp.MustCompile(`^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$`)
+)
+
+func TestExcludesMatchNodeExporter(t *testing.T) {
+	for _, mp := range []string{"/", "/dev", "/dev/", "/dev/shm", "/devices", "/proc", "/proc/sys/fs/binfmt_misc", "/process",
+		"/sys", "/sys/fs/cgroup", "/system", "/run", "/run/credentials", "/run/credentials/", "/run/credentials/x.service",
+		"/var/lib/docker", "/var/lib/docker/", "/var/lib/docker/overlay2/abc/merged", "/var/lib/dockerd",
+		"/var/lib/containers/storage", "/var/lib/containers/storage/overlay", "/home", "/srv/backup", "/mnt/usb disk", ""} {
+		if got, want := excludedMountPoint(mp), nodeMountPointsExclude.MatchString(mp); got != want {
+			t.Errorf("mount point %q: excluded %v, node_exporter %v", mp, got, want)
+		}
+	}
+	for _, fs := range []string{"ext4", "xfs", "tmpfs", "vfat", "cgroup", "cgroup2", "cgroup3", "overlay", "overlayfs",
+		"squashfs", "nfs4", "fuse.sshfs", "sysfs", "erofs", "tracefs", "autofs", ""} {
+		if got, want := excludedFSTypes[fs], nodeFSTypesExclude.MatchString(fs); got != want {
+			t.Errorf("type %q: excluded %v, node_exporter %v", fs, got, want)
+		}
+	}
+}
+
+func TestFilesystemsJoin(t *testing.T) {
+	mounts := []hostparse.Mount{
+		{Device: "/dev/root", MountPoint: "/", FSType: "ext4"},
+		{Device: "proc", MountPoint: "/proc", FSType: "proc"},
+		{Device: "/dev/root", MountPoint: "/", FSType: "ext4"}, // listed twice (bind mount)
+		{Device: "overlay", MountPoint: "/merged", FSType: "overlay"},
+		{Device: "nfs:/x", MountPoint: "/mnt/nfs", FSType: "nfs4", ReadOnly: true},
+	}
+	bytes := []hostparse.DFEntry{{MountPoint: "/", Total: 100, Used: 40, Avail: 50}}
+	fs := filesystems(mounts, bytes, nil)
+	if len(fs) != 2 || fs[0].mount.MountPoint != "/" || fs[0].bytes == nil || fs[0].bytes.Total != 100 ||
+		fs[1].mount.MountPoint != "/mnt/nfs" || fs[1].bytes != nil || !fs[1].mount.ReadOnly {
+		t.Errorf("%+v", fs)
+	}
+}
