@@ -594,4 +594,3 @@ func (t *tailBuffer) bytes() []byte {
 	defer t.mu.Unlock()
 	return bytes.Clone(t.buf)
 }
-
