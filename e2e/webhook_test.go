@@ -308,26 +308,30 @@ func TestWebhookWebConfigCLIAndMetrics(t *testing.T) {
 		return nil
 	})
 
-	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	var metrics []byte
+	// The send counter moves just after Telegram has answered.
+	testtool.Eventually(t, 10*time.Second, "the outbox metrics", func(context.Context) error {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			return err
+		}
+		metrics, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{
+			`ronda_webhook_dead_letters_total{channel="it-team",reason="http_403"} 2`,
+			`ronda_webhook_sends_total{channel="it-team",kind="telegram",outcome="sent"} 2`,
+			`ronda_webhook_outbox_items{channel="it-team",state="dead"} 0`,
+		} {
+			if !bytes.Contains(metrics, []byte(want)) {
+				return fmt.Errorf("metrics lack %s", want)
+			}
+		}
+		return nil
+	})
 	check := exec.Command(promtool, "check", "metrics")
 	check.Stdin = bytes.NewReader(metrics)
 	if out, err := check.CombinedOutput(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
-	}
-	for _, want := range []string{
-		`ronda_webhook_dead_letters_total{channel="it-team",reason="http_403"} 2`,
-		`ronda_webhook_sends_total{channel="it-team",kind="telegram",outcome="sent"} 2`,
-		`ronda_webhook_outbox_items{channel="it-team",state="dead"} 0`,
-	} {
-		if !bytes.Contains(metrics, []byte(want)) {
-			t.Errorf("metrics lack %s", want)
-		}
 	}
 }
 
