@@ -187,7 +187,8 @@ func (c *Collector) Scrape(ctx context.Context, target string, logger *slog.Logg
 	if len(res.Stderr) > 0 {
 		logger.Debug("the script wrote to stderr", "stderr", string(res.Stderr))
 	}
-	out := parseOutput(res.Stdout, marker, &h.cfg)
+	out := parseOutput(res.Stdout, marker, &h.cfg) // copies what it keeps
+	res.Release()
 	if len(out.problems) == 0 && out.stat.CPUs == nil {
 		return collector.Failf(collector.ReasonProtocol, "the script's output holds no sections")
 	}

@@ -30,10 +30,16 @@ func ParseMeminfo(b []byte) ([]MemField, []Problem) {
 			return
 		}
 		key, rest, ok := strings.Cut(line, ":")
-		parts := strings.Fields(rest)
-		if !ok || len(parts) == 0 || len(parts) > 2 || (len(parts) == 2 && parts[1] != "kB") {
+		// "   123 kB" or "   123": cut by hand, this runs for 60 lines every scrape.
+		value, unit, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		unit = strings.TrimSpace(unit)
+		if !ok || value == "" || (unit != "" && unit != "kB") {
 			problems = append(problems, problem(Malformed, n, "meminfo line %s", quote(line)))
 			return
+		}
+		parts := []string{value}
+		if unit != "" {
+			parts = append(parts, unit)
 		}
 		name := memFieldName(key)
 		if !validMetricPart(name) {
@@ -73,6 +79,9 @@ func ParseMeminfo(b []byte) ([]MemField, []Problem) {
 // memFieldName turns "Active(anon)" into "Active_anon", as node_exporter does.
 func memFieldName(key string) string {
 	key = strings.TrimSpace(key)
+	if !strings.Contains(key, "(") {
+		return key
+	}
 	key = strings.ReplaceAll(key, "(", "_")
 	return strings.ReplaceAll(key, ")", "")
 }

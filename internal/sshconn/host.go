@@ -136,6 +136,22 @@ type Result struct {
 	Stderr []byte
 	// Reused says the session ran on a connection kept from an earlier Run.
 	Reused bool
+	// pooled says Stdout may go back to outputBuffers.
+	pooled bool
+}
+
+// outputBuffers recycles stdout buffers: a scrape's output is parsed into fresh strings
+// and then dropped, every scrape, for every host.
+var outputBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// Release hands Stdout back for reuse by a later Run; neither Stdout nor anything sliced
+// from it may be used afterwards. Calling it is optional.
+func (r *Result) Release() {
+	if r.pooled && cap(r.Stdout) <= 1<<20 {
+		b := r.Stdout[:0]
+		outputBuffers.Put(&b)
+	}
+	r.Stdout, r.pooled = nil, false
 }
 
 // Run opens a session (dialling first when there is no connection), runs req.Command and
@@ -402,7 +418,9 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 	defer sess.Close()
 
 	stdout := &watchBuffer{limit: req.Limit, until: req.Until, found: make(chan struct{})}
-	stdout.buf.Grow(16 << 10) // a typical host's output, in one allocation
+	if b := outputBuffers.Get().(*[]byte); b != nil {
+		stdout.buf = *bytes.NewBuffer((*b)[:0])
+	}
 	stderr := &tailBuffer{max: 4096}
 	// The pipes are read here with small pooled buffers: sess.Stdout and sess.Stderr would
 	// each cost an io.Copy with a fresh 32 KiB buffer per session, the largest allocation
@@ -437,6 +455,9 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 			fmt.Errorf("%s: the command did not finish: %w", h.cfg.Address, ctx.Err()))
 	}
 	res := Result{Stdout: stdout.bytes(), Stderr: stderr.bytes()}
+	if stdout.finished() {
+		res.pooled = true
+	}
 	if stdout.overflow() {
 		return res, collector.Failf(collector.ReasonProtocol, "%s: output larger than %d bytes", h.cfg.Address, req.Limit)
 	}
@@ -558,6 +579,13 @@ func (w *watchBuffer) bytes() []byte {
 		return w.buf.Bytes()
 	}
 	return bytes.Clone(w.buf.Bytes())
+}
+
+// finished says no more writes will be kept, so the buffer can be handed out as it is.
+func (w *watchBuffer) finished() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.seen || w.over
 }
 
 func (w *watchBuffer) overflow() bool {
