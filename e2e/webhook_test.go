@@ -424,3 +424,55 @@ scrape_configs:
 		}
 	}
 }
+
+// TestWebhookConfigCheckAndSIGHUP: --config.check judges a file without starting, and
+// SIGHUP puts a new routing in force in the running binary.
+func TestWebhookConfigCheckAndSIGHUP(t *testing.T) {
+	bin := filepath.Join(testtool.Binaries(t), "ronda-webhook")
+	example := filepath.Join(testtool.Root(), "examples", "ronda-webhook.yml")
+	check := exec.Command(bin, "--config.check", "--config.file="+example)
+	check.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN=1:x", "FONNTE_TOKEN=x", "ZENZIVA_USERKEY=x", "ZENZIVA_PASSKEY=x")
+	if out, err := check.CombinedOutput(); err != nil || !strings.Contains(string(out), "valid: 4 channels, 4 routes") {
+		t.Errorf("--config.check of the example: %v\n%s", err, out)
+	}
+	check = exec.Command(bin, "--config.check", "--config.file="+example) // no token in the environment
+	check.Env = []string{"PATH=" + os.Getenv("PATH")}
+	if out, err := check.CombinedOutput(); err == nil || !strings.Contains(string(out), "channels[0].telegram.bot_token_env: environment variable TELEGRAM_BOT_TOKEN is not set") {
+		t.Errorf("--config.check without the token: %v\n%s", err, out)
+	}
+
+	tg := telegramtest.New(webhookToken)
+	defer tg.Close()
+	dir := t.TempDir()
+	writeWebhookConfig(t, dir, tg.URL)
+	port := testtool.FreePort(t)
+	p := startWebhook(t, dir, port)
+	post := func(group string) string {
+		t.Helper()
+		body := fmt.Sprintf(`{"version":"4","groupKey":%q,"status":"firing","receiver":"ops","alerts":[{"status":"firing","labels":{"alertname":"X"},"startsAt":"2026-11-24T08:00:00Z"}]}`, group)
+		resp, err := http.Post("http://"+testtool.Addr(port)+"/alert", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return string(out)
+	}
+	if got := post("a"); !strings.Contains(got, `"unrouted_alerts": 1`) {
+		t.Fatalf("before the reload the receiver ops has no route, got %s", got)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(dir, "ronda-webhook.yml"))
+	cfg = bytes.Replace(cfg, []byte("  - receiver: team.tg\n"), []byte("  - receiver: ops\n"), 1)
+	if err := os.WriteFile(filepath.Join(dir, "ronda-webhook.yml"), cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	testtool.Eventually(t, 30*time.Second, "the new route in force", func(context.Context) error {
+		if got := post("b-" + time.Now().String()); strings.Contains(got, "unrouted") {
+			return fmt.Errorf("still unrouted: %s", got)
+		}
+		return nil
+	})
+}
