@@ -100,7 +100,7 @@ func canonical(t *testing.T, text string) []string {
 
 func TestWriteTextMatchesClientGolang(t *testing.T) {
 	values := []float64{0, 1, -1, 0.5, 1e-9, 123456789, 2.232e+06, math.MaxFloat64, math.SmallestNonzeroFloat64,
-		math.Inf(1), math.Inf(-1), -0.25}
+		math.Inf(1), math.Inf(-1), -0.25, 999999, 1e6, -999999, -1e6, 123456, 1e21, -17.06, 46, math.Copysign(0, -1)}
 	labelValues := []string{"", "budi", `quote " inside`, `back\slash`, "new\nline", "Café", "ünïcödé ✓", "a,b=c}"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var samples []*Sample
