@@ -299,7 +299,13 @@ func (h *Host) dial(ctx context.Context) (*ssh.Client, error) {
 		case err == nil:
 			err = ctx.Err()
 		}
-		return nil, classifyDial(ctx, h.cfg.Address, err)
+		err = classifyDial(ctx, h.cfg.Address, err)
+		if reasonOf(err) == collector.ReasonOther {
+			// Neither the network nor the clock: the peer spoke something that is not
+			// SSH, or nothing both sides support.
+			err = collector.Fail(collector.ReasonProtocol, errors.Unwrap(err))
+		}
+		return nil, err
 	}
 	_ = conn.SetDeadline(time.Time{})
 	h.logger.Info("SSH connection established", "user", h.cfg.User, "server", string(c.ServerVersion()))

@@ -50,6 +50,8 @@ type Host struct {
 
 	// stopped holds the units reported inactive.
 	stopped sync.Map
+	fault   atomic.Value // string: a Fault
+	addr    string       // the address listened on, for PowerOn
 	logins  atomic.Int64
 	execs   atomic.Int64
 }
@@ -123,14 +125,20 @@ func (h *Host) Listen(address string) error {
 	if err != nil {
 		return err
 	}
-	h.ln = ln
+	h.mu.Lock()
+	h.ln, h.addr, h.closed = ln, ln.Addr().String(), false
+	h.mu.Unlock()
 	h.wg.Add(1)
-	go h.serve()
+	go h.serve(ln)
 	return nil
 }
 
 // Addr is the address the host listens on.
-func (h *Host) Addr() string { return h.ln.Addr().String() }
+func (h *Host) Addr() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.addr
+}
 
 // Close stops the host and ends every connection.
 func (h *Host) Close() error {
@@ -139,19 +147,20 @@ func (h *Host) Close() error {
 	for c := range h.conns {
 		c.Close()
 	}
+	ln := h.ln
 	h.mu.Unlock()
 	var err error
-	if h.ln != nil {
-		err = h.ln.Close()
+	if ln != nil {
+		err = ln.Close()
 	}
 	h.wg.Wait()
 	return err
 }
 
-func (h *Host) serve() {
+func (h *Host) serve(ln net.Listener) {
 	defer h.wg.Done()
 	for {
-		c, err := h.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
@@ -176,6 +185,9 @@ func (h *Host) serve() {
 
 func (h *Host) handle(c net.Conn) {
 	defer c.Close()
+	if !h.greet(c) {
+		return
+	}
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // for the handshake only
 	sc, chans, reqs, err := ssh.NewServerConn(c, h.config)
 	if err != nil {
@@ -189,6 +201,10 @@ func (h *Host) handle(c net.Conn) {
 	for nc := range chans {
 		if nc.ChannelType() != "session" {
 			_ = nc.Reject(ssh.UnknownChannelType, "only sessions")
+			continue
+		}
+		if h.currentFault() == FaultRefuseSession {
+			_ = nc.Reject(ssh.Prohibited, errRefused.Error())
 			continue
 		}
 		ch, chReqs, err := nc.Accept()
@@ -225,6 +241,10 @@ func (h *Host) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 }
 
 func (h *Host) run(ch ssh.Channel, command string) uint32 {
+	if h.currentFault() == FaultScriptFails {
+		fmt.Fprintln(ch.Stderr(), "sh: 1: cannot fork: Resource temporarily unavailable")
+		return 1
+	}
 	s, ok := parseScript(command)
 	if !ok {
 		fmt.Fprintf(ch.Stderr(), "sh: 1: %s: not found\n", firstWord(command))
