@@ -112,3 +112,30 @@ func endpointScrape(t *testing.T, h http.Handler) map[string]float64 {
 	}
 	return out
 }
+
+// TestKeepaliveDropsDeadPeer: a host that stops answering without closing the connection
+// (frozen, or a link gone without a reset) is noticed by the keepalives, and the next
+// scrape after it comes back logs in again instead of waiting on the dead connection.
+func TestKeepaliveDropsDeadPeer(t *testing.T) {
+	hosts, cfg := simHosts(t, 1, nil, nil)
+	h := hosts[0]
+	coll := sshcollector.New(slog.New(slog.DiscardHandler), sshcollector.Options{
+		KeepaliveInterval: 100 * time.Millisecond, BackoffMin: time.Millisecond, BackoffMax: time.Millisecond})
+	defer coll.Close()
+	coll.Reload(cfg)
+	if _, err := scrapeDirect(t, coll, "sim-000"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, h.SetFault(sshhost.FaultBlackhole))
+	// Two keepalive intervals drop the connection; the rest is slack for a loaded machine.
+	// Were it kept, the next session would wait on it until the scrape's deadline.
+	time.Sleep(2 * time.Second)
+	must(t, h.SetFault(sshhost.FaultNone))
+	got, err := scrapeDirect(t, coll, "sim-000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["ssh_connection_reused"] != 0 || h.Logins() != 2 {
+		t.Errorf("reused %v, %d logins: the dead connection was not dropped", got["ssh_connection_reused"], h.Logins())
+	}
+}

@@ -24,10 +24,13 @@ const (
 	FaultRefuseSession Fault = "refuse-session"
 	// FaultScriptFails: the script exits with status 1 at once (a broken /bin/sh).
 	FaultScriptFails Fault = "script-fails"
+	// FaultBlackhole: every connection, including those already up, stops answering
+	// without closing (a host that froze, a link that died with no reset).
+	FaultBlackhole Fault = "blackhole"
 )
 
 // Faults lists every fault.
-var Faults = []Fault{FaultNone, FaultStall, FaultGarbage, FaultRefuseSession, FaultScriptFails}
+var Faults = []Fault{FaultNone, FaultStall, FaultGarbage, FaultRefuseSession, FaultScriptFails, FaultBlackhole}
 
 // SetFault puts a fault in force for what happens next (connections already up keep
 // working unless the fault is about sessions).
@@ -96,3 +99,20 @@ func (h *Host) greet(c net.Conn) bool {
 }
 
 var errRefused = errors.New("session refused")
+
+// gatedConn stops delivering what the client sends while the host is blackholed, so
+// nothing is answered, and the connection stays open.
+type gatedConn struct {
+	net.Conn
+	h *Host
+}
+
+func (g gatedConn) Read(p []byte) (int, error) {
+	for g.h.currentFault() == FaultBlackhole {
+		time.Sleep(10 * time.Millisecond)
+		if g.h.isClosed() {
+			return 0, net.ErrClosed
+		}
+	}
+	return g.Conn.Read(p)
+}

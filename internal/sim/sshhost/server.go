@@ -119,6 +119,12 @@ func (h *Host) SetUnitStopped(unit string, stopped bool) {
 	}
 }
 
+func (h *Host) isClosed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed
+}
+
 // Listen starts serving on address (host:port; port 0 picks one).
 func (h *Host) Listen(address string) error {
 	ln, err := net.Listen("tcp", address)
@@ -189,7 +195,7 @@ func (h *Host) handle(c net.Conn) {
 		return
 	}
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // for the handshake only
-	sc, chans, reqs, err := ssh.NewServerConn(c, h.config)
+	sc, chans, reqs, err := ssh.NewServerConn(gatedConn{Conn: c, h: h}, h.config)
 	if err != nil {
 		h.opts.Logger.Debug("SSH handshake failed", "err", err)
 		return
