@@ -476,3 +476,73 @@ func TestWebhookConfigCheckAndSIGHUP(t *testing.T) {
 		return nil
 	})
 }
+
+// TestWebhookHAPairSendsOnce: two real Alertmanagers that do not gossip (an HA pair whose
+// cluster link is down) both get the same alert and both notify ronda-webhook; each chat
+// gets the message once.
+func TestWebhookHAPairSendsOnce(t *testing.T) {
+	alertmanager := testtool.Need(t, "prometheus-alertmanager")
+	amtool := testtool.Need(t, "amtool")
+	tg := telegramtest.New(webhookToken)
+	defer tg.Close()
+	dir := t.TempDir()
+	writeWebhookConfig(t, dir, tg.URL)
+	webhookPort := testtool.FreePort(t)
+	startWebhook(t, dir, webhookPort)
+	amConfig := fmt.Sprintf(`route:
+  receiver: team.tg
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 1h
+  repeat_interval: 4h
+receivers:
+  - name: team.tg
+    webhook_configs:
+      - url: http://%s/alert
+`, testtool.Addr(webhookPort))
+	if err := os.WriteFile(filepath.Join(dir, "alertmanager.yml"), []byte(amConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	for i := range 2 {
+		port := testtool.FreePort(t)
+		am := testtool.StartIn(t, dir, nil, alertmanager, "--config.file=alertmanager.yml",
+			"--storage.path="+filepath.Join(dir, fmt.Sprintf("am%d", i)), "--web.listen-address="+testtool.Addr(port),
+			"--cluster.listen-address=")
+		url := "http://" + testtool.Addr(port)
+		am.WaitHTTP(t, url+"/-/ready")
+		// Prometheus sends every alert to every Alertmanager of the pair.
+		out, err := exec.Command(amtool, "--alertmanager.url="+url, "alert", "add", "alertname=OLTDown", "instance=olt-pasar",
+			"severity=critical", "--start="+start).CombinedOutput()
+		if err != nil {
+			t.Fatalf("amtool: %v\n%s", err, out)
+		}
+	}
+	testtool.Eventually(t, 60*time.Second, "both Alertmanagers notified", func(context.Context) error {
+		resp, err := http.Get("http://" + testtool.Addr(webhookPort) + "/metrics")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(body), "ronda_webhook_notifications_received_total 2") {
+			return fmt.Errorf("not two notifications yet")
+		}
+		if !strings.Contains(string(body), "ronda_webhook_notifications_duplicate_total 1") {
+			return fmt.Errorf("the second copy was not a duplicate")
+		}
+		return nil
+	})
+	testtool.Eventually(t, 30*time.Second, "the message in both chats", func(context.Context) error {
+		if n := len(tg.Messages()); n < 2 {
+			return fmt.Errorf("%d messages", n)
+		}
+		return nil
+	})
+	time.Sleep(time.Second)
+	for _, chat := range []string{"1001", "-1002"} {
+		if n := countContaining(tg.Messages(), chat, "OLTDown"); n != 1 {
+			t.Errorf("chat %s got OLTDown %d times, want once", chat, n)
+		}
+	}
+}

@@ -140,7 +140,7 @@ func UnquoteReceiver(s string) string {
 }
 
 // DedupKey identifies a notification's content: the same group (receiver and groupKey) in the
-// same state with the same alerts. Alertmanager's retries and an HA pair's second copy carry
+// same state with the same alerts (fingerprint, status, startsAt, and endsAt once resolved). Alertmanager's retries and an HA pair's second copy carry
 // exactly this content, so they share the key; a change of any alert (a new one, one
 // resolved, a restart with a new startsAt) makes a new key. A repeat_interval reminder also
 // has the same key: the store forgets keys after the dedup window, which is kept shorter than
@@ -152,7 +152,14 @@ func (m *Message) DedupKey() string {
 		if id == "" {
 			id = labelsKey(a.Labels)
 		}
-		parts = append(parts, id+"|"+a.Status+"|"+a.StartsAt.UTC().Format(time.RFC3339Nano)+"|"+a.EndsAt.UTC().Format(time.RFC3339Nano))
+		// A firing alert's endsAt is each Alertmanager's own estimate (resolve_timeout after
+		// it last heard of the alert), so two HA peers differ on it: only a resolved
+		// alert's endsAt is part of its identity.
+		end := ""
+		if a.Status == StatusResolved {
+			end = a.EndsAt.UTC().Format(time.RFC3339Nano)
+		}
+		parts = append(parts, id+"|"+a.Status+"|"+a.StartsAt.UTC().Format(time.RFC3339Nano)+"|"+end)
 	}
 	// Alertmanager sorts alerts, but an HA peer is not guaranteed to in every version.
 	slices.Sort(parts)

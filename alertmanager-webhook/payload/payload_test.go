@@ -45,8 +45,9 @@ func TestDedupKey(t *testing.T) {
 	}
 	key := base().DedupKey()
 	same := base()
-	same.ExternalURL = "http://other-peer:9093" // the HA peer's copy
-	same.Receiver = "team.sms"                  // quoting differs between versions
+	same.ExternalURL = "http://other-peer:9093"             // the HA peer's copy
+	same.Receiver = "team.sms"                              // quoting differs between versions
+	same.Alerts[0].EndsAt = time.Now().Add(5 * time.Minute) // each peer's resolve_timeout estimate
 	if same.DedupKey() != key {
 		t.Error("the HA peer's copy has another key")
 	}
