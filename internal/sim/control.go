@@ -33,6 +33,8 @@ func (lab *Lab) handler() http.Handler {
 	mux.HandleFunc("GET /clock", lab.getClock)
 	mux.HandleFunc("POST /clock/advance", lab.advanceClock)
 	lab.oltRoutes(mux) // control_olt.go
+	// The SSH hosts' endpoints are in control_ssh.go.
+	lab.hostRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint %s %s; try GET /routers", r.Method, r.URL.Path))
 	})

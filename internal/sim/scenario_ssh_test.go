@@ -3,6 +3,9 @@ package sim
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -78,4 +81,49 @@ func mustKey(t *testing.T) ed25519.PrivateKey {
 		t.Fatal(err)
 	}
 	return priv
+}
+
+// TestHostControl: the control API lists hosts, stops a unit and sets a fault.
+func TestHostControl(t *testing.T) {
+	s, err := ParseScenario(strings.NewReader("hosts:\n  - {name: web-1, listen: 127.0.0.1:0}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, err := Start(Options{Scenario: s, ControlAddress: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lab.Close()
+	h, _ := lab.Host("web-1")
+	srv := httptest.NewServer(lab.handler())
+	defer srv.Close()
+	post := func(path, body string) int {
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("/hosts/web-1/unit", `{"unit":"nginx.service","stopped":true}`); code != 200 || len(h.StoppedUnits()) != 1 {
+		t.Errorf("stop unit: %d %v", code, h.StoppedUnits())
+	}
+	if code := post("/hosts/web-1/fault", `{"fault":"stall"}`); code != 200 || h.Fault() != "stall" {
+		t.Errorf("fault: %d %v", code, h.Fault())
+	}
+	if code := post("/hosts/web-1/fault", `{"fault":"fire"}`); code != 400 {
+		t.Errorf("unknown fault: %d", code)
+	}
+	if code := post("/hosts/nope/fault", `{"fault":"none"}`); code != 404 {
+		t.Errorf("unknown host: %d", code)
+	}
+	resp, err := http.Get(srv.URL + "/hosts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list []HostStatus
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || len(list) != 1 || list[0].Fault != "stall" {
+		t.Errorf("GET /hosts: %+v %v", list, err)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,6 +110,23 @@ func (h *Host) Logins() int64 { return h.logins.Load() }
 
 // Execs counts the commands run so far.
 func (h *Host) Execs() int64 { return h.execs.Load() }
+
+// Name is the host's name.
+func (h *Host) Name() string { return h.opts.Name }
+
+// Fault is the fault in force.
+func (h *Host) Fault() Fault { return h.currentFault() }
+
+// StoppedUnits lists the units reported inactive.
+func (h *Host) StoppedUnits() []string {
+	var units []string
+	h.stopped.Range(func(k, _ any) bool {
+		units = append(units, k.(string))
+		return true
+	})
+	slices.Sort(units)
+	return units
+}
 
 // SetUnitStopped makes unit report inactive (true) or active (false).
 func (h *Host) SetUnitStopped(unit string, stopped bool) {
