@@ -4,6 +4,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,7 +28,8 @@ const (
 // TestSSHSideBySideWithNodeExporter reads this machine twice: through the built
 // ronda-exporter over the real sshd on localhost, and with the real node_exporter. CPU,
 // memory, load, filesystems, uname and time must have the same names and label sets, and
-// values within a small tolerance (the two reads are a moment apart).
+// values within a small tolerance (the two reads are a moment apart); promtool must find
+// nothing to say about the exposition.
 func TestSSHSideBySideWithNodeExporter(t *testing.T) {
 	nodeExporter := testtool.Need(t, "prometheus-node-exporter")
 	bin := testtool.Binaries(t)
@@ -52,8 +54,11 @@ func TestSSHSideBySideWithNodeExporter(t *testing.T) {
 		"--collector.filesystem.fs-types-exclude="+nodeFSExcludes)
 	node.WaitHTTP(t, "http://"+nodeAddr+"/metrics")
 
-	ours := families(t, httpGet(t, "http://"+addr+"/ssh?target=localhost", nil))
-	theirs := families(t, httpGet(t, "http://"+nodeAddr+"/metrics", nil))
+	exposition := httpGet(t, "http://"+addr+"/ssh?target=localhost", nil)
+	nodeExposition := httpGet(t, "http://"+nodeAddr+"/metrics", nil)
+	lintLikeNodeExporter(t, testtool.Need(t, "promtool"), exposition, nodeExposition)
+	ours := families(t, exposition)
+	theirs := families(t, nodeExposition)
 	if v := ours["ssh_up"].GetMetric()[0].GetGauge().GetValue(); v != 1 {
 		t.Fatalf("ssh_up %v: %s", v, exporter.Output())
 	}
@@ -96,6 +101,37 @@ func TestSSHSideBySideWithNodeExporter(t *testing.T) {
 		t.Errorf("only %d series compared", compared)
 	}
 	t.Logf("%d series compared", compared)
+}
+
+// lintLikeNodeExporter runs promtool check metrics on both expositions: ronda's may draw
+// only the complaints node_exporter's also draws (its meminfo names, like
+// node_memory_MemTotal_bytes, are not snake_case, and keeping them is the point).
+func lintLikeNodeExporter(t *testing.T, promtool, ours, theirs string) {
+	t.Helper()
+	lint := func(exposition string) []string {
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = strings.NewReader(exposition)
+		out, _ := cmd.CombinedOutput() // exit status 3 means "lint problems", listed in out
+		var problems []string
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if line != "" {
+				problems = append(problems, line)
+			}
+		}
+		return problems
+	}
+	accepted := map[string]bool{}
+	for _, p := range lint(theirs) {
+		accepted[p] = true
+	}
+	if !accepted["node_memory_MemTotal_bytes metric names should be written in 'snake_case' not 'camelCase'"] {
+		t.Errorf("promtool's lint of node_exporter's output is not what this test expects (did promtool run?): %v", accepted)
+	}
+	for _, p := range lint(ours) {
+		if !accepted[p] {
+			t.Errorf("promtool check metrics: %s (node_exporter's output does not draw this)", p)
+		}
+	}
 }
 
 // skipped names families one of the two exporters has by design: node_exporter 1.5's
