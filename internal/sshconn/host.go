@@ -436,9 +436,18 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 	if err := errors.Join(err1, err2); err != nil {
 		return Result{}, collector.Fail(collector.ReasonOther, err)
 	}
-	if err := sess.Start(req.Command); err != nil {
-		h.drop(client)
-		return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: starting the command: %w", h.cfg.Address, err))
+	// Start waits for the server's answer to the exec request, with no deadline of its own.
+	started := make(chan error, 1)
+	go func() { started <- sess.Start(req.Command) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			h.drop(client)
+			return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: starting the command: %w", h.cfg.Address, err))
+		}
+	case <-ctx.Done():
+		h.drop(client) // a server that does not answer an exec request is stuck
+		return Result{}, collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s: starting the command: %w", h.cfg.Address, ctx.Err()))
 	}
 	waited := make(chan error, 1)
 	go func() {

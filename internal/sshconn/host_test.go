@@ -2,6 +2,8 @@ package sshconn_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"net"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/internal/sim/sshhost"
 	"github.com/rondanet/ronda/internal/sshconn"
 	"github.com/rondanet/ronda/internal/sshtest"
 )
@@ -221,5 +224,35 @@ func TestBackoff(t *testing.T) {
 	var backoff *sshconn.BackoffError
 	if !errors.As(err, &backoff) || reason(err) != collector.ReasonConnect {
 		t.Errorf("second: %v", err)
+	}
+}
+
+// TestExecNeverAnswered: a server that opens the session but never answers the exec
+// request costs the run its deadline, not forever (x/crypto's Session.Start has none).
+func TestExecNeverAnswered(t *testing.T) {
+	sim := sshhost.New(sshhost.Options{})
+	if err := sim.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	if err := sim.SetFault(sshhost.FaultStallExec); err != nil {
+		t.Fatal(err)
+	}
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := ssh.NewSignerFromKey(priv)
+	h := sshconn.New(sshconn.Config{Address: sim.Addr(), User: "u", Signer: signer, HostKeys: &sshconn.HostKeys{Insecure: true}})
+	defer h.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := run(t, h, 300*time.Millisecond, "true")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if reason(err) != collector.ReasonTimeout {
+			t.Errorf("err %v, want a timeout", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after its deadline")
 	}
 }

@@ -24,13 +24,16 @@ const (
 	FaultRefuseSession Fault = "refuse-session"
 	// FaultScriptFails: the script exits with status 1 at once (a broken /bin/sh).
 	FaultScriptFails Fault = "script-fails"
+	// FaultStallExec: sessions open, but exec requests are never answered (an sshd whose
+	// forks hang, a host out of process slots).
+	FaultStallExec Fault = "stall-exec"
 	// FaultBlackhole: every connection, including those already up, stops answering
 	// without closing (a host that froze, a link that died with no reset).
 	FaultBlackhole Fault = "blackhole"
 )
 
 // Faults lists every fault.
-var Faults = []Fault{FaultNone, FaultStall, FaultGarbage, FaultRefuseSession, FaultScriptFails, FaultBlackhole}
+var Faults = []Fault{FaultNone, FaultStall, FaultGarbage, FaultRefuseSession, FaultScriptFails, FaultStallExec, FaultBlackhole}
 
 // SetFault puts a fault in force for what happens next (connections already up keep
 // working unless the fault is about sessions).

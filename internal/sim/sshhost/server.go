@@ -251,6 +251,9 @@ func (h *Host) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			}
 			continue
 		}
+		if h.currentFault() == FaultStallExec {
+			continue // no reply; the client gives up and closes
+		}
 		var r execRequest
 		if err := ssh.Unmarshal(req.Payload, &r); err != nil {
 			_ = req.Reply(false, nil)
