@@ -1,9 +1,6 @@
 package hostparse
 
-import (
-	"slices"
-	"strings"
-)
+import "strings"
 
 // Mount is one line of /proc/mounts.
 type Mount struct {
@@ -40,13 +37,23 @@ func ParseMounts(b []byte) ([]Mount, []Problem) {
 			Device:     unescapeOctal(fields[0]),
 			MountPoint: unescapeOctal(fields[1]),
 			FSType:     fields[2],
-			ReadOnly:   slices.Contains(strings.Split(fields[3], ","), "ro"),
+			ReadOnly:   hasOption(fields[3], "ro"),
 		})
 	})
 	if len(mounts) == 0 {
 		problems = append(problems, problem(Missing, 0, "no mounts"))
 	}
 	return mounts, problems
+}
+
+// hasOption reports whether the comma-separated options hold option.
+func hasOption(options, option string) bool {
+	for o := range strings.SplitSeq(options, ",") {
+		if o == option {
+			return true
+		}
+	}
+	return false
 }
 
 // unescapeOctal decodes the kernel's \ooo escapes; anything else is kept as written.

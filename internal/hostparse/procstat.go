@@ -43,6 +43,11 @@ func ParseStat(b []byte) (Stat, []Problem) {
 	var problems []Problem
 	full := false // the limit was reached and reported
 	eachLine(b, func(n int, line string) {
+		// Only cpu and btime lines are read; the intr line alone can hold thousands of
+		// numbers, not worth splitting.
+		if !strings.HasPrefix(line, "cpu") && !strings.HasPrefix(line, "btime") {
+			return
+		}
 		fields := strings.Fields(line)
 		if len(fields) == 0 {
 			return
