@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -30,6 +29,7 @@ import (
 	"github.com/rondanet/ronda/alertmanager-webhook/telegram"
 	"github.com/rondanet/ronda/alertmanager-webhook/tmpl"
 	"github.com/rondanet/ronda/alertmanager-webhook/whatsapp"
+	"github.com/rondanet/ronda/internal/service"
 )
 
 // Options configures the application.
@@ -140,7 +140,7 @@ func Run(ctx context.Context, opts Options) error {
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
-	listeners, err := listen(opts.Web)
+	listeners, err := service.Listen(opts.Web)
 	if err != nil {
 		return err
 	}
@@ -270,25 +270,6 @@ func (a *App) forgetOldDedupKeys(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// listen opens the listeners itself so that tests can listen on port 0 and learn the address.
-func listen(flags *web.FlagConfig) ([]net.Listener, error) {
-	if flags == nil || flags.WebListenAddresses == nil || len(*flags.WebListenAddresses) == 0 {
-		return nil, errors.New("no --web.listen-address given")
-	}
-	var listeners []net.Listener
-	for _, addr := range *flags.WebListenAddresses {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			for _, open := range listeners {
-				_ = open.Close()
-			}
-			return nil, fmt.Errorf("listening on %s: %w", addr, err)
-		}
-		listeners = append(listeners, l)
-	}
-	return listeners, nil
 }
 
 // startReports (re)starts the scheduled reports of cfg.

@@ -19,6 +19,7 @@ import (
 	"github.com/rondanet/ronda/alertmanager-webhook/report"
 	"github.com/rondanet/ronda/alertmanager-webhook/route"
 	"github.com/rondanet/ronda/alertmanager-webhook/store"
+	"github.com/rondanet/ronda/internal/service"
 )
 
 func (a *App) routes(registry *prometheus.Registry) http.Handler {
@@ -33,19 +34,7 @@ func (a *App) routes(registry *prometheus.Registry) http.Handler {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelError),
 		EnableOpenMetrics: true,
 	}))
-	mux.HandleFunc("POST /-/reload", func(w http.ResponseWriter, _ *http.Request) {
-		if err := a.reload(); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		fmt.Fprintln(w, "configuration reloaded")
-	})
-	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "reload with POST /-/reload (or send SIGHUP)", http.StatusMethodNotAllowed)
-	})
-	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
-	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
+	service.HandleLifecycle(mux, a.reload)
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, "ronda-webhook: Alertmanager webhook relay\n\n"+

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/rondanet/ronda/internal/exporter"
+	"github.com/rondanet/ronda/internal/service"
 )
 
 // defaultListenAddress is ronda-exporter's port; ronda-webhook and ronda-restore use the next ones.
@@ -56,7 +57,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	reload := make(chan chan error)
-	go forwardSIGHUP(ctx, reload)
+	go service.ForwardSIGHUP(ctx, reload)
 
 	err := exporter.Run(ctx, exporter.Options{
 		ConfigFile:    *configFile,
@@ -69,26 +70,5 @@ func main() {
 	if err != nil {
 		logger.Error("ronda-exporter stopped", "err", err)
 		os.Exit(1)
-	}
-}
-
-// forwardSIGHUP turns each SIGHUP into a reload request.
-func forwardSIGHUP(ctx context.Context, reload chan<- chan error) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			done := make(chan error, 1)
-			select {
-			case reload <- done:
-				<-done // Run logs the outcome and sets the reload gauges.
-			case <-ctx.Done():
-				return
-			}
-		}
 	}
 }

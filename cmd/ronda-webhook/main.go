@@ -19,6 +19,7 @@ import (
 
 	"github.com/rondanet/ronda/alertmanager-webhook/app"
 	"github.com/rondanet/ronda/alertmanager-webhook/config"
+	"github.com/rondanet/ronda/internal/service"
 )
 
 // defaultListenAddress follows ronda-exporter's 9850.
@@ -90,7 +91,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	reload := make(chan chan error)
-	go forwardSIGHUP(ctx, reload)
+	go service.ForwardSIGHUP(ctx, reload)
 	err := app.Run(ctx, app.Options{
 		ConfigFile: *configFile, StoragePath: *storagePath, Web: webFlags,
 		MaxBodyBytes: *maxBody, Logger: logger, Reload: reload, BearerToken: bearer,
@@ -105,26 +106,5 @@ func exitOn(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
-	}
-}
-
-// forwardSIGHUP turns each SIGHUP into a reload request.
-func forwardSIGHUP(ctx context.Context, reload chan<- chan error) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			done := make(chan error, 1)
-			select {
-			case reload <- done:
-				<-done
-			case <-ctx.Done():
-				return
-			}
-		}
 	}
 }

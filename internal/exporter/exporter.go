@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/internal/service"
 )
 
 // Options configures the exporter.
@@ -81,7 +81,7 @@ func Run(ctx context.Context, opts Options) error {
 		WriteTimeout: 5 * time.Minute,
 		IdleTimeout:  2 * time.Minute,
 	}
-	listeners, err := listen(opts.Web)
+	listeners, err := service.Listen(opts.Web)
 	if err != nil {
 		return err
 	}
@@ -113,26 +113,6 @@ func Run(ctx context.Context, opts Options) error {
 	}
 }
 
-// listen opens the listeners itself (rather than leaving it to exporter-toolkit) so tests
-// can listen on port 0 and learn the address.
-func listen(flags *web.FlagConfig) ([]net.Listener, error) {
-	if flags == nil || flags.WebListenAddresses == nil || len(*flags.WebListenAddresses) == 0 {
-		return nil, errors.New("no --web.listen-address given")
-	}
-	var listeners []net.Listener
-	for _, addr := range *flags.WebListenAddresses {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			for _, open := range listeners {
-				_ = open.Close()
-			}
-			return nil, fmt.Errorf("listening on %s: %w", addr, err)
-		}
-		listeners = append(listeners, l)
-	}
-	return listeners, nil
-}
-
 func newMux(manager *collector.Manager, reloader *reloader, registry *prometheus.Registry, logger *slog.Logger) *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, kind := range manager.Kinds() {
@@ -143,19 +123,7 @@ func newMux(manager *collector.Manager, reloader *reloader, registry *prometheus
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		EnableOpenMetrics: true,
 	}))
-	mux.HandleFunc("POST /-/reload", func(w http.ResponseWriter, _ *http.Request) {
-		if err := reloader.reload(); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		fmt.Fprintln(w, "configuration reloaded")
-	})
-	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "reload with POST /-/reload (or send SIGHUP)", http.StatusMethodNotAllowed)
-	})
-	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
-	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
+	service.HandleLifecycle(mux, reloader.reload)
 	mux.HandleFunc("/config", func(w http.ResponseWriter, _ *http.Request) {
 		out, err := manager.Config().Redacted()
 		if err != nil {

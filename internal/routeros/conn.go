@@ -13,6 +13,7 @@ import (
 	"github.com/go-routeros/routeros/v3"
 
 	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/internal/backoff"
 )
 
 // Default API ports.
@@ -261,7 +262,7 @@ func (c *Conn) drop() {
 
 func (c *Conn) failed(err error) {
 	c.failures++
-	wait := backoff(c.failures, c.cfg.BackoffMin, c.cfg.BackoffMax)
+	wait := backoff.Jittered(c.failures, c.cfg.BackoffMin, c.cfg.BackoffMax)
 	c.retryAt = time.Now().Add(wait)
 	if c.lastErr == nil || c.lastErr.Error() != err.Error() {
 		// Log when the error changes, not on every failed attempt.

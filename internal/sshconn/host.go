@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/internal/backoff"
 )
 
 // Defaults for Config's zero values.
@@ -241,7 +242,7 @@ func (h *Host) current() *ssh.Client {
 
 func (h *Host) failedLocked(err error) {
 	h.failures++
-	wait := backoff(h.failures, h.cfg.BackoffMin, h.cfg.BackoffMax)
+	wait := backoff.Jittered(h.failures, h.cfg.BackoffMin, h.cfg.BackoffMax)
 	h.retryAt = time.Now().Add(wait)
 	if h.lastErr == nil || h.lastErr.Error() != err.Error() {
 		h.logger.Warn("SSH connection failed; backing off", "reason", string(reasonOf(err)), "retry_in", wait.Round(time.Millisecond), "err", err)

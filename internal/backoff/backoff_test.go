@@ -1,11 +1,11 @@
-package routeros
+package backoff
 
 import (
 	"testing"
 	"time"
 )
 
-func TestBackoffDoublesWithinJitterUpToMax(t *testing.T) {
+func TestJitteredDoublesWithinJitterUpToMax(t *testing.T) {
 	const minWait, maxWait = time.Second, 30 * time.Second
 	tests := []struct {
 		failures int
@@ -21,14 +21,14 @@ func TestBackoffDoublesWithinJitterUpToMax(t *testing.T) {
 	for _, tt := range tests {
 		seen := map[time.Duration]bool{}
 		for range 200 {
-			d := backoff(tt.failures, minWait, maxWait)
+			d := Jittered(tt.failures, minWait, maxWait)
 			if d < tt.ceiling/2 || d > tt.ceiling {
-				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", tt.failures, d, tt.ceiling/2, tt.ceiling)
+				t.Fatalf("Jittered(%d) = %v, want within [%v, %v]", tt.failures, d, tt.ceiling/2, tt.ceiling)
 			}
 			seen[d] = true
 		}
 		if len(seen) < 2 {
-			t.Errorf("backoff(%d) always returned the same wait: no jitter", tt.failures)
+			t.Errorf("Jittered(%d) always returned the same wait: no jitter", tt.failures)
 		}
 	}
 }

@@ -1,0 +1,77 @@
+// Package service holds what ronda's long-running binaries (ronda-exporter, ronda-webhook)
+// do alike: their listeners, SIGHUP reloads and the /-/ lifecycle endpoints.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/prometheus/exporter-toolkit/web"
+)
+
+// Listen opens the --web.listen-address listeners itself, rather than leaving it to
+// exporter-toolkit, so tests can listen on port 0 and learn the address. Serve them with
+// web.ServeMultiple, which adds TLS and authentication from the web config file.
+func Listen(flags *web.FlagConfig) ([]net.Listener, error) {
+	if flags == nil || flags.WebListenAddresses == nil || len(*flags.WebListenAddresses) == 0 {
+		return nil, errors.New("no --web.listen-address given")
+	}
+	var listeners []net.Listener
+	for _, addr := range *flags.WebListenAddresses {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, open := range listeners {
+				_ = open.Close()
+			}
+			return nil, fmt.Errorf("listening on %s: %w", addr, err)
+		}
+		listeners = append(listeners, l)
+	}
+	return listeners, nil
+}
+
+// ForwardSIGHUP turns each SIGHUP into a reload request on reload and waits for its outcome
+// (the receiver logs it), until ctx ends.
+func ForwardSIGHUP(ctx context.Context, reload chan<- chan error) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			done := make(chan error, 1)
+			select {
+			case reload <- done:
+				<-done
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// HandleLifecycle adds POST /-/reload (calling reload; any other method gets a 405 that
+// says how), /-/healthy and /-/ready to mux.
+func HandleLifecycle(mux *http.ServeMux, reload func() error) {
+	mux.HandleFunc("POST /-/reload", func(w http.ResponseWriter, _ *http.Request) {
+		if err := reload(); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "configuration reloaded")
+	})
+	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "reload with POST /-/reload (or send SIGHUP)", http.StatusMethodNotAllowed)
+	})
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
+}
