@@ -212,7 +212,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if len(targets) != 2 || targets[0].Name != "hotspot-pasar" || targets[1].Name != "hotspot-masjid" {
 		t.Fatalf("targets %+v", targets)
 	}
-	for name, module := range map[string]string{"sim-control": "http_2xx", "gateway-pusat": "icmp"} {
+	for name, module := range map[string]string{"sim-control": "http_2xx", "gateway-pusat": "tcp_connect"} {
 		if p, ok := cfg.ProbeTarget(name); !ok || p.Module != module || p.Labels["latitude"] == "" {
 			t.Errorf("probe target %s: %+v, want module %s with a map location", name, p, module)
 		}
