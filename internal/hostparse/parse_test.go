@@ -194,6 +194,17 @@ func TestParseDF(t *testing.T) {
 		{"busybox-df-inodes.txt", DFInodes, 3,
 			DFEntry{"/dev/root", "", "/", 3008, 1810, 1198},
 			DFEntry{"tmpfs", "", "/tmp", 15300, 19, 15281}},
+		// Captured from BusyBox v1.35.0 (Debian 12's busybox package): it understands the
+		// script's first choice, df -PT -B1 ("1-blocks"), and says Capacity, not Use%.
+		{"busybox135-df-PT-B1.txt", DFBytes, 4,
+			DFEntry{"devtmpfs", "devtmpfs", "/dev", 12630487040, 0, 12630487040},
+			DFEntry{"tmpfs", "tmpfs", "/dev/shm", 25276502016, 0, 25276502016}},
+		{"busybox135-df-PTi.txt", DFInodes, 4,
+			DFEntry{"devtmpfs", "devtmpfs", "/dev", 3083615, 114, 3083501},
+			DFEntry{"tmpfs", "tmpfs", "/dev/shm", 3085510, 1, 3085509}},
+		{"busybox135-df-P.txt", DFBytes, 4,
+			DFEntry{"devtmpfs", "", "/dev", 12334460 * 1024, 0, 12334460 * 1024},
+			DFEntry{"tmpfs", "", "/dev/shm", 24684084 * 1024, 0, 24684084 * 1024}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			entries, kind, problems := ParseDF(fixture(t, tc.file))
