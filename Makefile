@@ -31,9 +31,15 @@ test-tools:
 unit:
 	$(GO) test -count=1 -short $(PKGS)
 
-## bench: the benchmarks recorded in BENCHMARKS.md
+## bench: every benchmark recorded in BENCHMARKS.md, with the settings recorded there (run on a quiet machine)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 -timeout 30m ./collector/mikrotik/
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./internal/sim/routeros/
+	$(GO) test -run '^$$' -bench . -benchtime 30x -count 3 ./collector/olt/
+	$(GO) test -run '^$$' -bench HundredHosts -benchtime 20x -benchmem -count 3 ./collector/ssh/
+	$(GO) test -run '^$$' -bench ProbeCPU -benchtime 2000x -count 2 -timeout 30m ./collector/probe/
+	$(GO) test -run '^$$' -bench Intake -benchtime 3000x -count 3 ./alertmanager-webhook/app/
+	$(GO) test -run '^$$' -bench Delivery -benchtime 30x ./alertmanager-webhook/app/
 
 ## lint: gofmt, go vet and staticcheck
 lint:
