@@ -51,7 +51,8 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 ## demo: the simulated lab scraped by ronda-exporter and a real Prometheus; Ctrl-C stops it
-demo: test-tools build
+demo: build
+	@scripts/test-tools.sh prometheus curl
 	@scripts/demo.sh
 
 clean:

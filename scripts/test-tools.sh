@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the tools the integration tests and the demo run are installed.
+# Makes sure the tools the integration tests and the demo run are installed
+# (usage: test-tools.sh [TOOL…]; without arguments, every tool the tests use).
 # As root it installs what is missing with apt-get; otherwise it names exactly what to install.
 # In CI (CI=true) a tool that is still missing afterwards fails the run: tests never skip.
 set -euo pipefail
@@ -19,9 +20,17 @@ declare -A package_of=(
 # sshd lives in /usr/sbin, which a non-root PATH may lack.
 export PATH="$PATH:/usr/sbin:/sbin"
 
+# Check the tools named as arguments (make demo needs only prometheus and curl), or all.
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=("${!package_of[@]}")
+
 missing_pkgs=()
 missing_cmds=()
-for cmd in "${!package_of[@]}"; do
+for cmd in "${wanted[@]}"; do
+  if [ -z "${package_of[$cmd]+set}" ]; then
+    echo "test-tools.sh: unknown tool $cmd" >&2
+    exit 2
+  fi
   if ! command -v "$cmd" >/dev/null 2>&1; then
     missing_cmds+=("$cmd")
     pkg=${package_of[$cmd]}
