@@ -19,10 +19,12 @@ import (
 	"github.com/rondanet/ronda/internal/sim"
 )
 
-const help = `Simulated MikroTik hotspot routers speaking the RouterOS API (plain TCP, like port 8728).
+const help = `Simulated devices speaking their real protocols: MikroTik hotspot routers (RouterOS API),
+EPON OLTs (HiOSO, HSGQ and V-SOL web interfaces) and Linux hosts (SSH).
 
-Without --scenario.file it runs the built-in demo: two hotspots on 127.0.0.1:18728 and
-127.0.0.1:18729, API user "ronda", password "demo-password" (see examples/sim-scenario.yml).
+Without --scenario.file it runs the built-in demo (examples/sim-scenario.yml): hotspots on
+127.0.0.1:18728 and :18729 (API user "ronda", password "demo-password"), OLTs on
+127.0.0.1:18800-18804 and SSH hosts on 127.0.0.1:18822-18823.
 
 Control API (JSON) on --control.listen-address:
   GET  /routers                          every router: address, boot time, user and session counts
@@ -36,11 +38,14 @@ Control API (JSON) on --control.listen-address:
   GET  /clock   POST /clock/advance?by=5m  (only with --clock.frozen)
   GET  /olts, /olts/NAME/onus|requests   the simulated OLTs (HiOSO web interfaces)
   POST /olts/NAME/fault                  {"fault":"slow"}  (none, unauthorized, server-error, slow, truncated, garbage)
-  POST /olts/NAME/onu                    {"pon":1,"onu":3,"status":"PwrDown"}  (also rx_power_dbm, temperature_celsius, active, glitch, name)`
+  POST /olts/NAME/onu                    {"pon":1,"onu":3,"status":"PwrDown"}  (also rx_power_dbm, temperature_celsius, active, glitch, name)
+  GET  /hosts, /hosts/NAME                the simulated SSH hosts
+  POST /hosts/NAME/fault                 {"fault":"stall"}  (none, stall, garbage, refuse-session, script-fails, stall-exec, blackhole)
+  POST /hosts/NAME/unit                  {"unit":"nginx.service","stopped":true}`
 
 func main() {
 	app := kingpin.New("ronda-sim", help)
-	scenarioFile := app.Flag("scenario.file", "Scenario YAML listing the routers and their users (default: the built-in demo).").PlaceHolder("FILE").String()
+	scenarioFile := app.Flag("scenario.file", "Scenario YAML listing the routers, OLTs and hosts (default: the built-in demo).").PlaceHolder("FILE").String()
 	controlAddress := app.Flag("control.listen-address", "Address of the JSON control API.").Default(sim.DefaultControlAddress).String()
 	clockStart := app.Flag("clock.start", "Simulated time at start-up, RFC 3339 (default: now).").PlaceHolder("2025-03-01T08:00:00Z").String()
 	clockFrozen := app.Flag("clock.frozen", "Freeze the clock at --clock.start; it then moves only through POST /clock/advance (golden tests).").Bool()

@@ -27,7 +27,7 @@ const defaultListenAddress = ":9851"
 
 func main() {
 	a := kingpin.New("ronda-webhook",
-		"Alertmanager webhook receiver: stores each notification durably, then delivers it to Telegram chats and commands "+
+		"Alertmanager webhook receiver: stores each notification durably, then delivers it to Telegram, WhatsApp, SMS gateways and commands "+
 			"with rate limits, retries and dead letters.\n\n"+
 			"Point Alertmanager's webhook_configs url at http://HOST:9851/alert.")
 	a.HelpFlag.Short('h')
