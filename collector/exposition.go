@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -20,6 +21,18 @@ var (
 	textContentType = string(expfmt.NewFormat(expfmt.TypeTextPlain))
 	// acceptedFormats are the formats promhttp offers by default (no OpenMetrics).
 	acceptedFormats = expfmt.DefaultAcceptedFormats()
+)
+
+// gzipWriters and textBuffers are reused across answers: a gzip writer allocates about
+// 1 MB of compression state and the buffer 64 KB, which per answer dominated the CPU of a
+// small scrape (a probe) through allocation and garbage collection. promhttp pools its
+// gzip writers the same way.
+var (
+	gzipWriters = sync.Pool{New: func() any {
+		gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // BestSpeed is a valid level: no error
+		return gz
+	}}
+	textBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
 )
 
 // writeScrape answers a scrape. When every series is a Sample and the client takes the text
@@ -42,14 +55,22 @@ func writeScrape(w http.ResponseWriter, r *http.Request, metrics []prometheus.Me
 	if acceptsGzip(r) {
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Header().Add("Vary", "Accept-Encoding")
-		gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed) // BestSpeed is a valid level: no error
-		defer gz.Close()
+		gz := gzipWriters.Get().(*gzip.Writer)
+		gz.Reset(w)
+		defer func() {
+			_ = gz.Close()
+			gz.Reset(nil) // drop the reference to w while pooled
+			gzipWriters.Put(gz)
+		}()
 		out = gz
 	}
-	buf := bufio.NewWriterSize(out, 64<<10)
+	buf := textBuffers.Get().(*bufio.Writer)
+	buf.Reset(out)
 	// An error here is the client gone away: nothing useful is left to do with it.
 	_ = writeText(buf, samples)
 	_ = buf.Flush()
+	buf.Reset(nil)
+	textBuffers.Put(buf)
 }
 
 func asSamples(metrics []prometheus.Metric) ([]*Sample, bool) {

@@ -209,6 +209,34 @@ func TestWriteScrapeNegotiates(t *testing.T) {
 	}
 }
 
+// The gzip writers and buffers are pooled: answers in a row, gzipped or not, each carry
+// their own series and nothing of the one before.
+func TestWriteScrapeReusesWritersCleanly(t *testing.T) {
+	for i := range 6 {
+		metrics := []prometheus.Metric{testPlain.Sample(float64(i)), testCounter.Sample(float64(10+i), fmt.Sprint("x", i))}
+		req := httptest.NewRequest(http.MethodGet, "/mikrotik", nil)
+		gzipped := i%3 != 2
+		if gzipped {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		rec := httptest.NewRecorder()
+		writeScrape(rec, req, metrics)
+		var body io.Reader = rec.Body
+		if gzipped {
+			gz, err := gzip.NewReader(rec.Body)
+			if err != nil {
+				t.Fatalf("answer %d: %v", i, err)
+			}
+			body = gz
+		}
+		text, err := io.ReadAll(body)
+		if err != nil {
+			t.Fatalf("answer %d: %v", i, err)
+		}
+		sameFamilies(t, string(text), registryText(t, metrics))
+	}
+}
+
 func TestAcceptsGzip(t *testing.T) {
 	for header, want := range map[string]bool{
 		"": false, "gzip": true, "identity": false, "deflate, gzip;q=0.5": true, "gzipped": false, " gzip ": true,
