@@ -17,14 +17,14 @@ type cpuState struct {
 	last     map[string]hostparse.CPU
 }
 
-// monotonic returns cpus with each time at least its last value, and remembers them.
+// monotonic raises each time of cpus to at least its last value, in place, remembers them,
+// and returns cpus.
 func (s *cpuState) monotonic(bootTime int64, cpus []hostparse.CPU) []hostparse.CPU {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if bootTime != s.bootTime || s.last == nil {
 		s.bootTime, s.last = bootTime, make(map[string]hostparse.CPU, len(cpus))
 	}
-	out := make([]hostparse.CPU, len(cpus))
 	for i, cpu := range cpus {
 		if prev, ok := s.last[cpu.ID]; ok {
 			for m := range cpu.Seconds {
@@ -34,7 +34,7 @@ func (s *cpuState) monotonic(bootTime int64, cpus []hostparse.CPU) []hostparse.C
 			cpu.GuestNice = max(cpu.GuestNice, prev.GuestNice)
 		}
 		s.last[cpu.ID] = cpu
-		out[i] = cpu
+		cpus[i] = cpu
 	}
-	return out
+	return cpus
 }

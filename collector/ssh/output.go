@@ -2,6 +2,7 @@ package ssh
 
 import (
 	"log/slog"
+	"slices"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,6 +41,9 @@ type sectionProblem struct {
 	hostparse.Problem
 }
 
+// requiredSections are the sections every script prints.
+var requiredSections = [...]string{sectionStat, sectionMeminfo, sectionLoadavg, sectionUptime, sectionClock, sectionUname, sectionMounts, sectionDF, sectionDFI}
+
 // parseOutput reads every section of the script's output.
 func parseOutput(stdout []byte, marker string, t *config.SSHTarget) *output {
 	sections, _ := hostparse.Split(stdout, marker)
@@ -52,11 +56,15 @@ func parseOutput(stdout []byte, marker string, t *config.SSHTarget) *output {
 			o.problems = append(o.problems, sectionProblem{section, p})
 		}
 	}
-	seen := map[string]bool{}
+	var seen [len(requiredSections) + 1]bool // the required sections, then units
 	var mounts []hostparse.Mount
 	var dfBytes, dfInodes []hostparse.DFEntry
 	for i, s := range sections {
-		seen[s.Name] = true
+		if j := slices.Index(requiredSections[:], s.Name); j >= 0 {
+			seen[j] = true
+		} else if s.Name == sectionUnits {
+			seen[len(requiredSections)] = true
+		}
 		switch s.Name {
 		case sectionStat:
 			var p []hostparse.Problem
@@ -115,12 +123,12 @@ func parseOutput(stdout []byte, marker string, t *config.SSHTarget) *output {
 			o.parseCommand(sections, i, add)
 		}
 	}
-	for _, name := range []string{sectionStat, sectionMeminfo, sectionLoadavg, sectionUptime, sectionClock, sectionUname, sectionMounts, sectionDF, sectionDFI} {
-		if !seen[name] {
+	for j, name := range requiredSections {
+		if !seen[j] {
 			add(name, []hostparse.Problem{{Reason: hostparse.Missing, Detail: "section not in the output"}})
 		}
 	}
-	if len(t.Units) > 0 && !seen[sectionUnits] {
+	if len(t.Units) > 0 && !seen[len(requiredSections)] {
 		add(sectionUnits, []hostparse.Problem{{Reason: hostparse.Missing, Detail: "section not in the output"}})
 	}
 	o.fs = filesystems(mounts, dfBytes, dfInodes)
@@ -165,14 +173,30 @@ func firstArg(args []string) string {
 	return args[0]
 }
 
+// labelArena hands out the label slices of one scrape's samples from one allocation
+// instead of one per sample (Family.Sample keeps the slice it is given). Each slice is
+// capped, so appending to one cannot overwrite the next.
+type labelArena struct{ buf []string }
+
+func (a *labelArena) labels(values ...string) []string {
+	if cap(a.buf)-len(a.buf) < len(values) {
+		a.buf = make([]string, 0, max(64, len(values)))
+	}
+	start := len(a.buf)
+	a.buf = append(a.buf, values...)
+	return a.buf[start:len(a.buf):len(a.buf)]
+}
+
 // emit sends the metrics of the output.
 func (o *output) emit(ch chan<- prometheus.Metric, h *host, logger *slog.Logger) {
+	// The label values of the CPUs, uname and units, in one allocation.
+	arena := labelArena{buf: make([]string, 0, len(o.stat.CPUs)*2*(len(hostparse.CPUModes)+2)+6+len(o.units)*(3*len(unitStates)+1))}
 	for _, cpu := range h.cpu.monotonic(o.stat.BootTime, o.stat.CPUs) {
 		for m, mode := range hostparse.CPUModes {
-			ch <- cpuSeconds.Sample(cpu.Seconds[m], cpu.ID, mode)
+			ch <- cpuSeconds.Sample(cpu.Seconds[m], arena.labels(cpu.ID, mode)...)
 		}
-		ch <- cpuGuestSeconds.Sample(cpu.Guest, cpu.ID, "user")
-		ch <- cpuGuestSeconds.Sample(cpu.GuestNice, cpu.ID, "nice")
+		ch <- cpuGuestSeconds.Sample(cpu.Guest, arena.labels(cpu.ID, "user")...)
+		ch <- cpuGuestSeconds.Sample(cpu.GuestNice, arena.labels(cpu.ID, "nice")...)
 	}
 	if o.stat.BootTime > 0 {
 		ch <- bootTime.Sample(float64(o.stat.BootTime))
@@ -189,7 +213,7 @@ func (o *output) emit(ch chan<- prometheus.Metric, h *host, logger *slog.Logger)
 		ch <- timeSeconds.Sample(o.clock)
 	}
 	if u := o.uname; u != nil {
-		ch <- unameInfo.Sample(1, u.Domainname, u.Machine, u.Nodename, u.Release, u.Sysname, u.Version)
+		ch <- unameInfo.Sample(1, arena.labels(u.Domainname, u.Machine, u.Nodename, u.Release, u.Sysname, u.Version)...)
 	}
 	for _, fs := range o.fs {
 		labels := []string{fs.mount.Device, fs.mount.FSType, fs.mount.MountPoint}
@@ -208,7 +232,7 @@ func (o *output) emit(ch chan<- prometheus.Metric, h *host, logger *slog.Logger)
 		}
 		ch <- fsReadOnly.Sample(ro, labels...)
 	}
-	o.emitUnits(ch)
+	o.emitUnits(ch, &arena)
 	o.emitCommands(ch)
 
 	counts := map[[2]string]int{}
@@ -221,7 +245,7 @@ func (o *output) emit(ch chan<- prometheus.Metric, h *host, logger *slog.Logger)
 	}
 }
 
-func (o *output) emitUnits(ch chan<- prometheus.Metric) {
+func (o *output) emitUnits(ch chan<- prometheus.Metric, arena *labelArena) {
 	// Monotonic timestamps count from boot: the boot instant is the remote clock minus
 	// the uptime (finer than /proc/stat's whole-second btime).
 	boot := float64(o.stat.BootTime)
@@ -237,15 +261,16 @@ func (o *output) emitUnits(ch chan<- prometheus.Metric) {
 			if u.ActiveState == state {
 				v = 1
 			}
-			ch <- unitState.Sample(v, u.ID, state, u.Type)
+			ch <- unitState.Sample(v, arena.labels(u.ID, state, u.Type)...)
 		}
+		id := arena.labels(u.ID) // shared by the unit's other series
 		start := 0.0
 		if u.ActiveEnterMonotonic > 0 && boot > 0 {
 			start = boot + float64(u.ActiveEnterMonotonic)/1e6
 		}
-		ch <- unitStart.Sample(start, u.ID)
+		ch <- unitStart.Sample(start, id...)
 		if u.HasRestarts {
-			ch <- serviceRestarts.Sample(u.NRestarts, u.ID)
+			ch <- serviceRestarts.Sample(u.NRestarts, id...)
 		}
 	}
 }
@@ -255,10 +280,11 @@ func (o *output) emitCommands(ch chan<- prometheus.Metric) {
 		if !r.ran {
 			continue
 		}
-		ch <- commandExit.Sample(float64(r.exitCode), r.cfg.Name)
-		ch <- commandDuration.Sample(r.seconds, r.cfg.Name)
+		name := []string{r.cfg.Name} // shared by the command's series
+		ch <- commandExit.Sample(float64(r.exitCode), name...)
+		ch <- commandDuration.Sample(r.seconds, name...)
 		if r.hasValue {
-			ch <- commandValue.Sample(r.value, r.cfg.Name)
+			ch <- commandValue.Sample(r.value, name...)
 		}
 	}
 	emitExposed(ch, o.commands)

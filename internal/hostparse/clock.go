@@ -28,7 +28,8 @@ func ParseClock(b []byte) (float64, []Problem) {
 
 // ParseUptime reads /proc/uptime's first field: seconds since boot.
 func ParseUptime(b []byte) (float64, []Problem) {
-	fields := strings.Fields(string(b))
+	var buf [2]string
+	fields := appendFields(buf[:0], string(b))
 	if len(fields) == 0 {
 		return 0, []Problem{problem(Missing, 0, "no uptime output")}
 	}

@@ -1,6 +1,7 @@
 package hostparse
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -31,9 +32,10 @@ func ParseDF(b []byte) (entries []DFEntry, kind DFKind, problems []Problem) {
 	var typed bool
 	var unit float64
 	header := false
-	full := false // the limit was reached and reported
+	full := false                   // the limit was reached and reported
+	fields := make([]string, 0, 16) // reused for every line
 	eachLine(b, func(n int, line string) {
-		fields := strings.Fields(line)
+		fields = appendFields(fields[:0], line)
 		if len(fields) == 0 {
 			return
 		}
@@ -59,6 +61,9 @@ func ParseDF(b []byte) (entries []DFEntry, kind DFKind, problems []Problem) {
 		if !ok {
 			problems = append(problems, problem(Malformed, n, "df line %s", quote(line)))
 			return
+		}
+		if entries == nil { // one allocation for the whole listing
+			entries = make([]DFEntry, 0, min(bytes.Count(b, []byte{'\n'}), maxMounts))
 		}
 		entries = append(entries, e)
 	})

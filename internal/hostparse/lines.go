@@ -1,9 +1,15 @@
 package hostparse
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // eachLine calls fn with every line of b (without its newline, \r trimmed) and its 1-based
 // number. A final line without a newline counts.
+//
+// The body is converted to a string once: the lines are substrings of that copy, so what
+// a parser keeps of them stays valid after the caller recycles b.
 func eachLine(b []byte, fn func(n int, line string)) {
 	s := string(b)
 	n := 0
@@ -13,4 +19,32 @@ func eachLine(b []byte, fn func(n int, line string)) {
 		fn(n, strings.TrimSuffix(line, "\r"))
 		s = rest
 	}
+}
+
+// asciiSpace is strings.Fields' set of ASCII separators.
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// appendFields appends the fields of s to dst, exactly as strings.Fields splits them, so a
+// parser can reuse one slice for every line instead of allocating one per line.
+func appendFields(dst []string, s string) []string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf { // Unicode spaces: strings.Fields' own slower path
+			return append(dst, strings.Fields(s)...)
+		}
+	}
+	start := -1
+	for i := 0; i < len(s); i++ {
+		if asciiSpace[s[i]] {
+			if start >= 0 {
+				dst = append(dst, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, s[start:])
+	}
+	return dst
 }

@@ -3,7 +3,6 @@ package hostparse
 import (
 	"math"
 	"strconv"
-	"strings"
 )
 
 // Load is the first three fields of /proc/loadavg.
@@ -11,7 +10,8 @@ type Load struct{ Load1, Load5, Load15 float64 }
 
 // ParseLoadavg reads /proc/loadavg ("0.20 0.18 0.12 1/80 11206").
 func ParseLoadavg(b []byte) (Load, []Problem) {
-	fields := strings.Fields(string(b))
+	var buf [5]string
+	fields := appendFields(buf[:0], string(b))
 	if len(fields) < 3 {
 		return Load{}, []Problem{problem(Missing, 1, "loadavg has %d fields, want at least 3", len(fields))}
 	}

@@ -21,9 +21,10 @@ const maxMemFields = 200
 
 // ParseMeminfo reads /proc/meminfo the way node_exporter does: "Name:   123 kB".
 func ParseMeminfo(b []byte) ([]MemField, []Problem) {
-	var fields []MemField
+	// Sized for a current kernel's ~60 fields, so neither grows line by line.
+	fields := make([]MemField, 0, 64)
 	var problems []Problem
-	seen := map[string]bool{}
+	var seen nameSet
 	full := false // the limit was reached and reported
 	eachLine(b, func(n int, line string) {
 		if strings.TrimSpace(line) == "" {
@@ -37,21 +38,17 @@ func ParseMeminfo(b []byte) ([]MemField, []Problem) {
 			problems = append(problems, problem(Malformed, n, "meminfo line %s", quote(line)))
 			return
 		}
-		parts := []string{value}
-		if unit != "" {
-			parts = append(parts, unit)
-		}
 		name := memFieldName(key)
 		if !validMetricPart(name) {
 			problems = append(problems, problem(Malformed, n, "meminfo field name %s", quote(key)))
 			return
 		}
-		v, err := strconv.ParseUint(parts[0], 10, 64)
+		v, err := strconv.ParseUint(value, 10, 64)
 		if err != nil {
-			problems = append(problems, problem(Malformed, n, "meminfo value %s", quote(parts[0])))
+			problems = append(problems, problem(Malformed, n, "meminfo value %s", quote(value)))
 			return
 		}
-		if seen[name] {
+		if seen.has(name, fields) {
 			problems = append(problems, problem(Malformed, n, "meminfo field %s repeated", name))
 			return
 		}
@@ -62,18 +59,25 @@ func ParseMeminfo(b []byte) ([]MemField, []Problem) {
 			}
 			return
 		}
-		seen[name] = true
+		seen.add(name, len(fields))
 		f := MemField{Name: name, Value: float64(v)}
-		if len(parts) == 2 {
+		if unit != "" {
 			f.Value *= 1024
 			f.Bytes = true
 		}
 		fields = append(fields, f)
 	})
 	if len(fields) == 0 {
+		fields = nil
 		problems = append(problems, problem(Missing, 0, "no meminfo fields"))
 	}
 	return fields, problems
+}
+
+// parenFields are the names with parentheses every kernel prints, converted once.
+var parenFields = map[string]string{
+	"Active(anon)": "Active_anon", "Inactive(anon)": "Inactive_anon",
+	"Active(file)": "Active_file", "Inactive(file)": "Inactive_file",
 }
 
 // memFieldName turns "Active(anon)" into "Active_anon", as node_exporter does.
@@ -81,6 +85,9 @@ func memFieldName(key string) string {
 	key = strings.TrimSpace(key)
 	if !strings.Contains(key, "(") {
 		return key
+	}
+	if name, ok := parenFields[key]; ok {
+		return name
 	}
 	key = strings.ReplaceAll(key, "(", "_")
 	return strings.ReplaceAll(key, ")", "")
@@ -97,4 +104,36 @@ func validMetricPart(s string) bool {
 		}
 	}
 	return true
+}
+
+// nameSet finds the fields already read by name without a map: an open-addressing table
+// of indexes into the fields (plus one; 0 is empty), on the stack, twice as large as
+// maxMemFields so probes stay short.
+type nameSet [512]uint16
+
+func nameHash(name string) uint32 {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	return h
+}
+
+// has reports whether fields holds name.
+func (t *nameSet) has(name string, fields []MemField) bool {
+	for i := nameHash(name) % uint32(len(t)); t[i] != 0; i = (i + 1) % uint32(len(t)) {
+		if fields[t[i]-1].Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// add records that fields[index] is name.
+func (t *nameSet) add(name string, index int) {
+	i := nameHash(name) % uint32(len(t))
+	for t[i] != 0 {
+		i = (i + 1) % uint32(len(t))
+	}
+	t[i] = uint16(index + 1)
 }

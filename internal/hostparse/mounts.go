@@ -1,6 +1,9 @@
 package hostparse
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // Mount is one line of /proc/mounts.
 type Mount struct {
@@ -16,9 +19,10 @@ const maxMounts = 2000
 func ParseMounts(b []byte) ([]Mount, []Problem) {
 	var mounts []Mount
 	var problems []Problem
-	full := false // the limit was reached and reported
+	full := false                   // the limit was reached and reported
+	fields := make([]string, 0, 16) // reused for every line
 	eachLine(b, func(n int, line string) {
-		fields := strings.Fields(line)
+		fields = appendFields(fields[:0], line)
 		if len(fields) == 0 {
 			return
 		}
@@ -32,6 +36,9 @@ func ParseMounts(b []byte) ([]Mount, []Problem) {
 				full = true
 			}
 			return
+		}
+		if mounts == nil { // one allocation for the whole listing
+			mounts = make([]Mount, 0, min(bytes.Count(b, []byte{'\n'})+1, maxMounts))
 		}
 		mounts = append(mounts, Mount{
 			Device:     unescapeOctal(fields[0]),

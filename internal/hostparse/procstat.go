@@ -41,14 +41,15 @@ const maxCPUs = 4096
 func ParseStat(b []byte) (Stat, []Problem) {
 	var st Stat
 	var problems []Problem
-	full := false // the limit was reached and reported
+	full := false                   // the limit was reached and reported
+	fields := make([]string, 0, 16) // reused for every line
 	eachLine(b, func(n int, line string) {
 		// Only cpu and btime lines are read; the intr line alone can hold thousands of
 		// numbers, not worth splitting.
 		if !strings.HasPrefix(line, "cpu") && !strings.HasPrefix(line, "btime") {
 			return
 		}
-		fields := strings.Fields(line)
+		fields = appendFields(fields[:0], line)
 		if len(fields) == 0 {
 			return
 		}

@@ -2,7 +2,6 @@ package hostparse
 
 import (
 	"bytes"
-	"strings"
 )
 
 // Section is one part of the script's output: the lines between its marker line and the
@@ -22,16 +21,21 @@ type Section struct {
 // returned as preamble and otherwise ignored. Bodies are slices of output, not copies.
 func Split(output []byte, marker string) (sections []Section, preamble []byte) {
 	prefix := []byte(marker + " ")
-	var cur *Section
+	var cur Section
+	inSection := false
 	bodyStart := 0
 	flush := func(end int) {
-		if cur != nil {
+		if inSection {
 			cur.Body = output[bodyStart:end:end]
-			sections = append(sections, *cur)
+			sections = append(sections, cur)
 		} else {
 			preamble = output[:end:end]
 		}
 	}
+	// The words of every marker line share one backing array; each section's Args is capped
+	// so that appending to it cannot overwrite the next section's.
+	words := make([]string, 0, 32)
+	sections = make([]Section, 0, 16) // the script prints about a dozen
 	for pos := 0; pos < len(output); {
 		end := bytes.IndexByte(output[pos:], '\n')
 		next := len(output)
@@ -43,15 +47,19 @@ func Split(output []byte, marker string) (sections []Section, preamble []byte) {
 		}
 		if line := output[pos:end]; bytes.HasPrefix(line, prefix) {
 			flush(pos)
-			fields := strings.Fields(string(bytes.TrimSuffix(line[len(prefix):], []byte("\r"))))
-			cur = &Section{Args: []string{}}
-			if len(fields) > 0 {
-				cur.Name, cur.Args = fields[0], fields[1:]
+			start := len(words)
+			words = appendFields(words, string(bytes.TrimSuffix(line[len(prefix):], []byte("\r"))))
+			cur, inSection = Section{Args: []string{}}, true
+			if len(words) > start {
+				cur.Name, cur.Args = words[start], words[start+1:len(words):len(words)]
 			}
 			bodyStart = next
 		}
 		pos = next
 	}
 	flush(len(output))
+	if len(sections) == 0 {
+		sections = nil
+	}
 	return sections, preamble
 }
