@@ -21,21 +21,11 @@ type Section struct {
 // returned as preamble and otherwise ignored. Bodies are slices of output, not copies.
 func Split(output []byte, marker string) (sections []Section, preamble []byte) {
 	prefix := []byte(marker + " ")
-	var cur Section
-	inSection := false
-	bodyStart := 0
-	flush := func(end int) {
-		if inSection {
-			cur.Body = output[bodyStart:end:end]
-			sections = append(sections, cur)
-		} else {
-			preamble = output[:end:end]
-		}
-	}
-	// The words of every marker line share one backing array; each section's Args is capped
-	// so that appending to it cannot overwrite the next section's.
-	words := make([]string, 0, 32)
-	sections = make([]Section, 0, 16) // the script prints about a dozen
+	// First the marker lines: where each starts, where its body starts, and its words,
+	// gathered into one buffer so that they become strings in a single conversion.
+	type mark struct{ pos, bodyStart, wordsStart, wordsEnd int }
+	marks := make([]mark, 0, 16) // the script prints about a dozen sections
+	text := make([]byte, 0, 512)
 	for pos := 0; pos < len(output); {
 		end := bytes.IndexByte(output[pos:], '\n')
 		next := len(output)
@@ -46,20 +36,35 @@ func Split(output []byte, marker string) (sections []Section, preamble []byte) {
 			end = len(output)
 		}
 		if line := output[pos:end]; bytes.HasPrefix(line, prefix) {
-			flush(pos)
-			start := len(words)
-			words = appendFields(words, string(bytes.TrimSuffix(line[len(prefix):], []byte("\r"))))
-			cur, inSection = Section{Args: []string{}}, true
-			if len(words) > start {
-				cur.Name, cur.Args = words[start], words[start+1:len(words):len(words)]
-			}
-			bodyStart = next
+			m := mark{pos: pos, bodyStart: next, wordsStart: len(text)}
+			text = append(text, bytes.TrimSuffix(line[len(prefix):], []byte("\r"))...)
+			m.wordsEnd = len(text)
+			text = append(text, '\n')
+			marks = append(marks, m)
 		}
 		pos = next
 	}
-	flush(len(output))
-	if len(sections) == 0 {
-		sections = nil
+	if len(marks) == 0 {
+		return nil, output[:len(output):len(output)]
+	}
+	preamble = output[:marks[0].pos:marks[0].pos]
+	all := string(text)
+	// The words of every marker line share one backing array; each section's Args is capped
+	// so that appending to it cannot overwrite the next section's.
+	words := make([]string, 0, 3*len(marks))
+	sections = make([]Section, len(marks))
+	for i, m := range marks {
+		end := len(output)
+		if i+1 < len(marks) {
+			end = marks[i+1].pos
+		}
+		s := Section{Args: []string{}, Body: output[m.bodyStart:end:end]}
+		start := len(words)
+		words = appendFields(words, all[m.wordsStart:m.wordsEnd])
+		if len(words) > start {
+			s.Name, s.Args = words[start], words[start+1:len(words):len(words)]
+		}
+		sections[i] = s
 	}
 	return sections, preamble
 }

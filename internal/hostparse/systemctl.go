@@ -1,6 +1,7 @@
 package hostparse
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -52,6 +53,9 @@ func ParseSystemctlShow(b []byte) ([]Unit, []Problem) {
 				full = true
 			}
 		default:
+			if units == nil { // blocks are separated by blank lines: one allocation for all
+				units = make([]Unit, 0, min(bytes.Count(b, []byte("\n\n"))+1, maxUnits))
+			}
 			units = append(units, cur)
 		}
 		cur = Unit{}

@@ -452,11 +452,11 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 	}
 	waited := make(chan error, 1)
 	go func() {
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() { defer wg.Done(); drain(outPipe, stdout) }()
-		go func() { defer wg.Done(); drain(errPipe, stderr) }()
-		wg.Wait()
+		// stderr in a goroutine of its own, stdout in this one: one goroutine fewer per scrape.
+		errDone := make(chan struct{})
+		go func() { defer close(errDone); drain(errPipe, stderr) }()
+		drain(outPipe, stdout)
+		<-errDone
 		waited <- sess.Wait()
 	}()
 
