@@ -16,7 +16,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/miekg/dns"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -107,7 +106,7 @@ func TestProbeSideBySideWithBlackbox(t *testing.T) {
 	secure.StartTLS()
 	t.Cleanup(secure.Close)
 	silent := silentPeer(t)
-	dnsAddr := dnsPeer(t)
+	dnsAddr := testtool.DNSServer(t)
 
 	cases := []struct {
 		name, module, target string
@@ -281,32 +280,6 @@ func closedPortAddr(t *testing.T) string {
 	addr := l.Addr().String()
 	_ = l.Close()
 	return addr
-}
-
-// dnsPeer answers portal.example.net. A 192.0.2.80 and NXDOMAIN for other names, over UDP.
-func dnsPeer(t *testing.T) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		if q.Question[0].Name == "portal.example.net." && q.Question[0].Qtype == dns.TypeA {
-			rr, _ := dns.NewRR("portal.example.net. 60 IN A 192.0.2.80")
-			m.Answer = append(m.Answer, rr)
-		} else {
-			m.Rcode = dns.RcodeNameError
-		}
-		_ = w.WriteMsg(m)
-	})}
-	started := make(chan struct{})
-	server.NotifyStartedFunc = func() { close(started) }
-	go func() { _ = server.ActivateAndServe() }()
-	<-started
-	t.Cleanup(func() { _ = server.Shutdown() })
-	return pc.LocalAddr().String()
 }
 
 func parseFamilies(t *testing.T, text string) map[string]*dto.MetricFamily {

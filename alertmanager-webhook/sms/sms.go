@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -98,7 +97,7 @@ func (c *Channel) Send(ctx context.Context, job *delivery.Job) error {
 	}
 	resp, err := c.opts.Client.Do(req)
 	if err != nil {
-		err = redact(err)
+		err = delivery.RedactURL(err)
 		if ctx.Err() != nil {
 			return delivery.Temporary("timeout", 0, err)
 		}
@@ -114,10 +113,10 @@ func (c *Channel) request(ctx context.Context, number, text string) (*http.Reque
 	switch cfg.Provider {
 	case "zenziva":
 		form := url.Values{"userkey": {cfg.Token.Reveal()}, "passkey": {cfg.Secret.Reveal()}, "to": {number}, "message": {text}}
-		return postForm(ctx, cfg.URL, form)
+		return delivery.PostForm(ctx, cfg.URL, form)
 	case "twilio":
 		u := strings.TrimRight(cfg.URL, "/") + "/2010-04-01/Accounts/" + url.PathEscape(cfg.AccountSID) + "/Messages.json"
-		req, err := postForm(ctx, u, url.Values{"To": {"+" + number}, "From": {cfg.From}, "Body": {text}})
+		req, err := delivery.PostForm(ctx, u, url.Values{"To": {"+" + number}, "From": {cfg.From}, "Body": {text}})
 		if err == nil {
 			req.SetBasicAuth(cfg.AccountSID, cfg.Token.Reveal())
 		}
@@ -139,7 +138,7 @@ func (c *Channel) request(ctx context.Context, number, text string) (*http.Reque
 		values.Set(k, b.String())
 	}
 	if cfg.Method == http.MethodPost {
-		return postForm(ctx, cfg.URL, values)
+		return delivery.PostForm(ctx, cfg.URL, values)
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
@@ -151,26 +150,6 @@ func (c *Channel) request(ctx context.Context, number, text string) (*http.Reque
 	}
 	u.RawQuery = q.Encode()
 	return http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-}
-
-func postForm(ctx context.Context, u string, form url.Values) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
-	if err == nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	return req, err
-}
-
-// redact drops the query of a failed request's URL: generic gateways carry keys there.
-func redact(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			u.RawQuery = ""
-			return fmt.Errorf("%s %s: %w", ue.Op, u.Redacted(), ue.Err)
-		}
-	}
-	return err
 }
 
 func (c *Channel) result(resp *http.Response, data []byte) error {

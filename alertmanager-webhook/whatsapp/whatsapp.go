@@ -6,7 +6,6 @@
 package whatsapp
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -100,13 +99,13 @@ func (c *Channel) send(ctx context.Context, number, text string) error {
 	switch cfg.Provider {
 	case "fonnte":
 		form := url.Values{"target": {number}, "message": {text}}
-		req, err = formRequest(ctx, cfg.URL, form)
+		req, err = delivery.PostForm(ctx, cfg.URL, form)
 		if err == nil {
 			req.Header.Set("Authorization", cfg.Token.Reveal())
 		}
 	case "wablas":
 		body, _ := json.Marshal(map[string]any{"data": []map[string]string{{"phone": number, "message": text}}})
-		req, err = jsonRequest(ctx, cfg.URL, body)
+		req, err = delivery.PostJSON(ctx, cfg.URL, body)
 		if err == nil {
 			auth := cfg.Token.Reveal()
 			if cfg.Secret != "" {
@@ -116,7 +115,7 @@ func (c *Channel) send(ctx context.Context, number, text string) error {
 		}
 	case "kirimwa":
 		form := url.Values{"api_key": {cfg.Token.Reveal()}, "sender": {cfg.Sender}, "number": {number}, "message": {text}}
-		req, err = formRequest(ctx, cfg.URL, form)
+		req, err = delivery.PostForm(ctx, cfg.URL, form)
 	case "cloud":
 		msg := map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": number}
 		if t := cfg.Template; t != nil {
@@ -130,7 +129,7 @@ func (c *Channel) send(ctx context.Context, number, text string) error {
 			msg["text"] = map[string]any{"body": text, "preview_url": false}
 		}
 		body, _ := json.Marshal(msg)
-		req, err = jsonRequest(ctx, strings.TrimRight(cfg.URL, "/")+"/"+url.PathEscape(cfg.PhoneNumberID)+"/messages", body)
+		req, err = delivery.PostJSON(ctx, strings.TrimRight(cfg.URL, "/")+"/"+url.PathEscape(cfg.PhoneNumberID)+"/messages", body)
 		if err == nil {
 			req.Header.Set("Authorization", "Bearer "+cfg.Token.Reveal())
 		}
@@ -141,9 +140,9 @@ func (c *Channel) send(ctx context.Context, number, text string) error {
 	resp, err := c.opts.Client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return delivery.Temporary("timeout", 0, redactURL(err))
+			return delivery.Temporary("timeout", 0, delivery.RedactURL(err))
 		}
-		return delivery.Temporary("connection", 0, redactURL(err))
+		return delivery.Temporary("connection", 0, delivery.RedactURL(err))
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -151,35 +150,6 @@ func (c *Channel) send(ctx context.Context, number, text string) error {
 		return cloudResult(resp, data)
 	}
 	return gatewayResult(resp, data)
-}
-
-func formRequest(ctx context.Context, u string, form url.Values) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
-	if err == nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	return req, err
-}
-
-func jsonRequest(ctx context.Context, u string, body []byte) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err == nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return req, err
-}
-
-// redactURL drops the query of a failed request's URL (kirimwa-style GET gateways put the
-// API key there).
-func redactURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			u.RawQuery = ""
-			return fmt.Errorf("%s %s: %w", ue.Op, u.Redacted(), ue.Err)
-		}
-	}
-	return err
 }
 
 // gatewayResult reads Fonnte's, Wablas's and kirimwa's {"status":bool, "reason"|"message"|"msg"}.

@@ -4,37 +4,11 @@ import (
 	"net"
 	"testing"
 
-	"github.com/miekg/dns"
+	"github.com/rondanet/ronda/internal/testtool"
 )
 
-// dnsServer answers portal.example.net. A 192.0.2.80, NXDOMAIN for other names.
-func dnsServer(t *testing.T) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		if q.Question[0].Name == "portal.example.net." && q.Question[0].Qtype == dns.TypeA {
-			rr, _ := dns.NewRR("portal.example.net. 60 IN A 192.0.2.80")
-			m.Answer = append(m.Answer, rr)
-		} else {
-			m.Rcode = dns.RcodeNameError
-		}
-		_ = w.WriteMsg(m)
-	})}
-	started := make(chan struct{})
-	server.NotifyStartedFunc = func() { close(started) }
-	go func() { _ = server.ActivateAndServe() }()
-	<-started
-	t.Cleanup(func() { _ = server.Shutdown() })
-	return pc.LocalAddr().String()
-}
-
 func TestDNS(t *testing.T) {
-	server := dnsServer(t)
+	server := testtool.DNSServer(t)
 	text := modules + `
   dns_portal:
     prober: dns
