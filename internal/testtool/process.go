@@ -31,13 +31,25 @@ func Start(t testing.TB, name string, args ...string) *Process {
 // StartIn is Start in folder dir with extra environment variables (KEY=value).
 func StartIn(t testing.TB, dir string, env []string, name string, args ...string) *Process {
 	t.Helper()
+	return start(t, dir, env, nil, name, args...)
+}
+
+// StartAs is Start as another user (cred nil: this process's user), for tests of what an
+// unprivileged process may do.
+func StartAs(t testing.TB, cred *syscall.Credential, name string, args ...string) *Process {
+	t.Helper()
+	return start(t, "", nil, cred, name, args...)
+}
+
+func start(t testing.TB, dir string, env []string, cred *syscall.Credential, name string, args ...string) *Process {
+	t.Helper()
 	p := &Process{Name: filepath.Base(name), out: &LogBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(name, args...)
 	p.cmd.Dir = dir
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout = p.out
 	p.cmd.Stderr = p.out
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
