@@ -44,7 +44,7 @@ type WhatsAppTemplate struct {
 	Language string `yaml:"language"`
 }
 
-// WhatsApp providers.
+// WhatsAppProviders lists the WhatsApp providers a channel may name.
 var WhatsAppProviders = []string{"cloud", "fonnte", "wablas", "kirimwa"}
 
 // SMS sends text messages through an HTTP gateway.
@@ -142,7 +142,7 @@ func (w *WhatsApp) check(c *checker, path string) {
 	checkNumbers(c, path, w.Numbers, &w.CountryCode)
 }
 
-// SMS providers.
+// SMSProviders lists the SMS gateways a channel may name.
 var SMSProviders = []string{"generic", "zenziva", "twilio"}
 
 func (s *SMS) check(c *checker, path string) {

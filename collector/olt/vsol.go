@@ -3,6 +3,7 @@ package olt
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
@@ -52,7 +53,7 @@ var errVSOLLoggedOut = collector.Failf(collector.ReasonAuth, "the OLT answered w
 
 func (v *vsol) read(ctx context.Context) (*Snapshot, error) {
 	first, err := v.ponPage(ctx, 1)
-	if err == errVSOLLoggedOut { // the session ended (timeout, OLT restart): once more
+	if errors.Is(err, errVSOLLoggedOut) { // the session ended (timeout, OLT restart): once more
 		v.key = ""
 		first, err = v.ponPage(ctx, 1)
 	}

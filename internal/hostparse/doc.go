@@ -15,11 +15,11 @@ import "fmt"
 type Reason string
 
 const (
-	// Malformed: a line or field is not in the expected shape.
+	// Malformed means a line or field is not in the expected shape.
 	Malformed Reason = "malformed"
-	// Missing: a section or a required field is absent.
+	// Missing means a section or a required field is absent.
 	Missing Reason = "missing"
-	// TooMany: a limit on entries was reached; the rest was dropped.
+	// TooMany means a limit on entries was reached; the rest was dropped.
 	TooMany Reason = "too_many"
 )
 

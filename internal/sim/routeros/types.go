@@ -41,13 +41,14 @@ type Write struct {
 // Fault makes the router misbehave on every command, on every connection, until cleared.
 type Fault int
 
+// The faults, from none to the worst a router on a bad day does.
 const (
-	FaultNone            Fault = iota
-	FaultStall                 // read commands, never answer until the fault is cleared or the conn closes
-	FaultDropMidReply          // send part of a reply (ending in half a word), then close
-	FaultFatal                 // answer !fatal "session terminated on request", then close
-	FaultMalformedLength       // answer with a reserved control length byte (>= 0xF8), then close
-	FaultGarbage               // answer with random non-protocol bytes, then close
+	FaultNone            Fault = iota // behave
+	FaultStall                        // read commands, never answer until the fault is cleared or the conn closes
+	FaultDropMidReply                 // send part of a reply (ending in half a word), then close
+	FaultFatal                        // answer !fatal "session terminated on request", then close
+	FaultMalformedLength              // answer with a reserved control length byte (>= 0xF8), then close
+	FaultGarbage                      // answer with random non-protocol bytes, then close
 )
 
 var faultNames = [...]string{"none", "stall", "drop-mid-reply", "fatal", "malformed-length", "garbage"}

@@ -101,7 +101,7 @@ func readLength(r io.ByteReader) (int, error) {
 
 // unexpected turns a clean EOF inside a word or sentence into io.ErrUnexpectedEOF.
 func unexpected(err error) error {
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return io.ErrUnexpectedEOF
 	}
 	return err
