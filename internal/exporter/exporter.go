@@ -81,20 +81,10 @@ func Run(ctx context.Context, opts Options) error {
 		WriteTimeout: 5 * time.Minute,
 		IdleTimeout:  2 * time.Minute,
 	}
-	listeners, err := service.Listen(opts.Web)
+	serveErr, err := service.Start(server, opts.Web, logger, opts.Ready)
 	if err != nil {
 		return err
 	}
-	if opts.Ready != nil {
-		addrs := make([]string, len(listeners))
-		for i, l := range listeners {
-			addrs[i] = l.Addr().String()
-		}
-		opts.Ready(addrs)
-	}
-
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- web.ServeMultiple(listeners, server, opts.Web, logger) }()
 
 	for {
 		select {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -74,4 +75,24 @@ func HandleLifecycle(mux *http.ServeMux, reload func() error) {
 	})
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
+}
+
+// Start listens on the --web.listen-address addresses, tells ready (when set) the addresses
+// it listens on, and serves server in the background through exporter-toolkit (TLS and
+// authentication from the web config file). The channel receives the server's error.
+func Start(server *http.Server, flags *web.FlagConfig, logger *slog.Logger, ready func(addrs []string)) (<-chan error, error) {
+	listeners, err := Listen(flags)
+	if err != nil {
+		return nil, err
+	}
+	if ready != nil {
+		addrs := make([]string, len(listeners))
+		for i, l := range listeners {
+			addrs[i] = l.Addr().String()
+		}
+		ready(addrs)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- web.ServeMultiple(listeners, server, flags, logger) }()
+	return serveErr, nil
 }
