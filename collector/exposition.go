@@ -42,11 +42,10 @@ var (
 // The direct path does not repeat the registry's consistency checks (duplicate series,
 // label validity): Family and Sample guarantee label validity, collectors' tests check for
 // duplicates with testutil, and ?debug=true answers through the checking registry.
-func writeScrape(w http.ResponseWriter, r *http.Request, metrics []prometheus.Metric) {
-	samples, ok := asSamples(metrics)
-	if !ok || expfmt.NegotiateAccept(r.Header, acceptedFormats...).FormatType() != expfmt.TypeTextPlain {
+func writeScrape(w http.ResponseWriter, r *http.Request, b *Batch) {
+	if len(b.others) > 0 || expfmt.NegotiateAccept(r.Header, acceptedFormats...).FormatType() != expfmt.TypeTextPlain {
 		reg := prometheus.NewRegistry()
-		reg.MustRegister(&replay{metrics: metrics})
+		reg.MustRegister(&replay{metrics: b.Metrics()})
 		promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, r)
 		return
 	}
@@ -67,22 +66,10 @@ func writeScrape(w http.ResponseWriter, r *http.Request, metrics []prometheus.Me
 	buf := textBuffers.Get().(*bufio.Writer)
 	buf.Reset(out)
 	// An error here is the client gone away: nothing useful is left to do with it.
-	_ = writeText(buf, samples)
+	_ = writeText(buf, b)
 	_ = buf.Flush()
 	buf.Reset(nil)
 	textBuffers.Put(buf)
-}
-
-func asSamples(metrics []prometheus.Metric) ([]*Sample, bool) {
-	samples := make([]*Sample, len(metrics))
-	for i, m := range metrics {
-		s, ok := m.(*Sample)
-		if !ok {
-			return nil, false
-		}
-		samples[i] = s
-	}
-	return samples, true
 }
 
 func acceptsGzip(r *http.Request) bool {
@@ -94,75 +81,121 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// writeText writes samples in the text format: families in name order, each family's
-// series in the order the collector sent them.
-func writeText(w *bufio.Writer, samples []*Sample) error {
-	type group struct {
-		family  *Family
-		samples []*Sample
-	}
-	index := map[*Family]int{}
-	var groups []group
-	for _, s := range samples {
-		i, ok := index[s.family]
-		if !ok {
-			i = len(groups)
-			index[s.family] = i
-			groups = append(groups, group{family: s.family})
-		}
-		groups[i].samples = append(groups[i].samples, s)
-	}
-	slices.SortFunc(groups, func(a, b group) int { return strings.Compare(a.family.name, b.family.name) })
+// textGroup is one family's series in writeText: how many, and where they start in the
+// sorted order.
+type textGroup struct {
+	family    *Family
+	n, offset int32
+}
 
-	scratch := make([]byte, 0, 64)
-	for _, g := range groups {
-		if _, err := w.WriteString(g.family.header); err != nil {
+// writeText writes the batch's Samples in the text format: families in name order, each
+// family's series in the order the collector added them.
+//
+// It groups with a counting sort over the batch's own scratch space (no allocation once
+// the batch is pooled): a scrape has a few families and up to tens of thousands of series.
+func writeText(w *bufio.Writer, b *Batch) error {
+	samples := b.samples
+	if cap(b.order) < 2*len(samples) {
+		b.order = make([]int32, 2*len(samples))
+	}
+	group := b.order[:len(samples)]                 // the group of each sample
+	order := b.order[len(samples) : 2*len(samples)] // sample indices, grouped
+	var groups []textGroup
+	var index map[*Family]int32 // only for scrapes with many families: a scan is quicker for few
+	const scanAtMost = 16
+	for i := range samples {
+		f := samples[i].family
+		g := int32(-1)
+		if index != nil {
+			if k, ok := index[f]; ok {
+				g = k
+			}
+		} else {
+			for k := range groups {
+				if groups[k].family == f {
+					g = int32(k)
+					break
+				}
+			}
+		}
+		if g < 0 {
+			g = int32(len(groups))
+			groups = append(groups, textGroup{family: f})
+			if index != nil {
+				index[f] = g
+			} else if len(groups) > scanAtMost {
+				index = make(map[*Family]int32, 2*len(groups))
+				for k := range groups {
+					index[groups[k].family] = int32(k)
+				}
+			}
+		}
+		groups[g].n++
+		group[i] = g
+	}
+	byName := make([]int32, len(groups))
+	for k := range byName {
+		byName[k] = int32(k)
+	}
+	slices.SortFunc(byName, func(a, b int32) int { return strings.Compare(groups[a].family.name, groups[b].family.name) })
+	var next int32
+	for _, k := range byName {
+		groups[k].offset = next
+		next += groups[k].n
+	}
+	for i, g := range group {
+		order[groups[g].offset] = int32(i)
+		groups[g].offset++
+	}
+
+	line := make([]byte, 0, 256)
+	start := int32(0)
+	for _, k := range byName {
+		f := groups[k].family
+		if _, err := w.WriteString(f.header); err != nil {
 			return err
 		}
-		for _, s := range g.samples {
-			w.WriteString(g.family.name)
-			if len(s.labelValues) > 0 {
-				w.WriteByte('{')
-				for i, v := range s.labelValues {
-					if i > 0 {
-						w.WriteByte(',')
-					}
-					w.WriteString(g.family.labelNames[i])
-					w.WriteString(`="`)
-					writeLabelValue(w, v)
-					w.WriteByte('"')
+		for _, i := range order[start : start+groups[k].n] {
+			s := &samples[i]
+			line = append(line[:0], f.open...)
+			for j, v := range s.labelValues {
+				if j > 0 {
+					line = append(line, f.between[j-1]...)
 				}
-				w.WriteByte('}')
+				line = appendLabelValue(line, v)
 			}
-			w.WriteByte(' ')
-			scratch = appendFloat(scratch[:0], s.value)
-			scratch = append(scratch, '\n')
-			if _, err := w.Write(scratch); err != nil {
+			if len(s.labelValues) > 0 {
+				line = append(line, `"} `...)
+			}
+			line = appendFloat(line, s.value)
+			line = append(line, '\n')
+			if _, err := w.Write(line); err != nil {
 				return err
 			}
 		}
+		start += groups[k].n
 	}
 	return nil
 }
 
-// writeLabelValue escapes backslash, double quote and newline, as the text format requires.
-func writeLabelValue(w *bufio.Writer, v string) {
+// appendLabelValue escapes backslash, double quote and newline, as the text format requires.
+func appendLabelValue(b []byte, v string) []byte {
 	if !needsEscaping(v) {
-		w.WriteString(v)
-		return
+		return append(b, v...)
 	}
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; c {
 		case '\\':
-			w.WriteString(`\\`)
+			b = append(b, `\\`...)
 		case '"':
-			w.WriteString(`\"`)
+			b = append(b, `\"`...)
 		case '\n':
-			w.WriteString(`\n`)
+			b = append(b, `\n`...)
 		default:
-			w.WriteByte(c)
+			b = append(b, c)
 		}
 	}
+	return b
 }
 
 // needsEscaping is strings.ContainsAny(v, "\\\"\n") without its generic set lookup, which

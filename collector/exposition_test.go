@@ -44,11 +44,23 @@ func registryText(t *testing.T, metrics []prometheus.Metric) string {
 	return b.String()
 }
 
+func batchOf(metrics []prometheus.Metric) *Batch {
+	b := new(Batch)
+	for _, m := range metrics {
+		b.AddMetric(m)
+	}
+	return b
+}
+
 func directText(t *testing.T, samples []*Sample) string {
 	t.Helper()
 	var b bytes.Buffer
 	w := bufio.NewWriter(&b)
-	if err := writeText(w, samples); err != nil {
+	var batch Batch
+	for _, s := range samples {
+		batch.AddMetric(s)
+	}
+	if err := writeText(w, &batch); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Flush(); err != nil {
@@ -175,7 +187,7 @@ func TestWriteScrapeNegotiates(t *testing.T) {
 		req := httptest.NewRequest(http.MethodGet, "/mikrotik", nil)
 		req.Header = header
 		rec := httptest.NewRecorder()
-		writeScrape(rec, req, metrics)
+		writeScrape(rec, req, batchOf(metrics))
 		return rec.Result()
 	}
 
@@ -220,7 +232,7 @@ func TestWriteScrapeReusesWritersCleanly(t *testing.T) {
 			req.Header.Set("Accept-Encoding", "gzip")
 		}
 		rec := httptest.NewRecorder()
-		writeScrape(rec, req, metrics)
+		writeScrape(rec, req, batchOf(metrics))
 		var body io.Reader = rec.Body
 		if gzipped {
 			gz, err := gzip.NewReader(rec.Body)

@@ -23,6 +23,11 @@ type Family struct {
 	desc       *prometheus.Desc
 	// header is the family's "# HELP" and "# TYPE" lines, escaped once.
 	header string
+	// open is what a series line starts with: `name{first="`, or `name ` without labels;
+	// between[i] goes before label i+1's value (`",second="`). Built once, so writing a
+	// series copies whole runs of bytes instead of assembling them name by name.
+	open    string
+	between []string
 }
 
 // NewFamily declares a family. Like prometheus.NewDesc it panics on an invalid name or
@@ -39,10 +44,18 @@ func NewFamily(name, help string, valueType prometheus.ValueType, labelNames ...
 	case prometheus.UntypedValue:
 		typ = "untyped"
 	}
-	return &Family{
+	f := &Family{
 		name: name, help: help, valueType: valueType, labelNames: labelNames, desc: desc,
 		header: "# HELP " + name + " " + helpEscaper.Replace(help) + "\n# TYPE " + name + " " + typ + "\n",
+		open:   name + " ",
 	}
+	if len(labelNames) > 0 {
+		f.open = name + "{" + labelNames[0] + `="`
+		for _, l := range labelNames[1:] {
+			f.between = append(f.between, `",`+l+`="`)
+		}
+	}
+	return f
 }
 
 // Name is the family's metric name.
@@ -56,6 +69,11 @@ func (f *Family) Desc() *prometheus.Desc { return f.desc }
 // repaired so the exposition stays valid. The slice is kept, not copied: several samples
 // of one user may share it.
 func (f *Family) Sample(value float64, labelValues ...string) *Sample {
+	return &Sample{family: f, value: value, labelValues: f.checked(labelValues)}
+}
+
+// checked returns labelValues after the checks Sample describes.
+func (f *Family) checked(labelValues []string) []string {
 	if len(labelValues) != len(f.labelNames) {
 		panic(fmt.Sprintf("collector: %s has labels %v, got %d values", f.name, f.labelNames, len(labelValues)))
 	}
@@ -70,7 +88,7 @@ func (f *Family) Sample(value float64, labelValues ...string) *Sample {
 		}
 		labelValues[i] = strings.ToValidUTF8(v, "\uFFFD")
 	}
-	return &Sample{family: f, value: value, labelValues: labelValues}
+	return labelValues
 }
 
 // Sample is one series of a Family. It implements prometheus.Metric.

@@ -30,8 +30,13 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	query := r.URL.Query()
 	name := query.Get("target")
 	target, status, msg := lookupTarget(cfg, kind, name)
-	scrape := func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) error {
+	scrape := channelScrape(func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) error {
 		return c.Scrape(ctx, name, logger, ch)
+	})
+	if bc, ok := c.(BatchCollector); ok {
+		scrape = func(ctx context.Context, logger *slog.Logger, b *Batch) error {
+			return bc.ScrapeBatch(ctx, name, logger, b)
+		}
 	}
 	adHoc := false
 	if status == http.StatusNotFound {
@@ -40,7 +45,7 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 			case err != nil:
 				status, msg = http.StatusBadRequest, err.Error()
 			case t != nil:
-				status, adHoc, scrape = http.StatusOK, true, t.Scrape
+				status, adHoc, scrape = http.StatusOK, true, channelScrape(t.Scrape)
 				target = config.Target{Kind: kind, Name: name, Timeout: t.Timeout}
 			}
 		}
@@ -68,11 +73,14 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	logger = logger.With("kind", kind, "target", name)
 
 	start := time.Now()
-	var metrics []prometheus.Metric
+	var batch *Batch
 	if err = m.acquireSlot(ctx, kind); err == nil {
-		metrics, err = runScrape(ctx, scrape, logger)
+		batch, err = runScrape(ctx, scrape, logger)
 		m.releaseSlot(kind)
+	} else {
+		batch = getBatch()
 	}
+	defer putBatch(batch)
 	duration := time.Since(start)
 	reason := Classify(ctx, err)
 	if err != nil && !slices.Contains(m.shared[kind].reasons, reason) {
@@ -81,7 +89,7 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	if err != nil {
 		logger.Error("scrape failed", "reason", string(reason), "duration", duration, "err", err)
 	} else {
-		logger.Debug("scrape succeeded", "duration", duration, "metrics", len(metrics))
+		logger.Debug("scrape succeeded", "duration", duration, "metrics", batch.Len())
 	}
 	m.metrics.observe(kind, duration, reason)
 	result := Result{
@@ -94,16 +102,16 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	}
 	m.history.add(result)
 
-	metrics = append(metrics, m.shared[kind].metrics(duration, reason)...)
+	m.shared[kind].add(batch, duration, reason)
 	if debug {
 		// The debug answer goes through a registry, whose consistency checks (duplicate
 		// series, label validity) then show up in it.
 		reg := prometheus.NewRegistry()
-		reg.MustRegister(&replay{metrics: metrics})
+		reg.MustRegister(&replay{metrics: batch.Metrics()})
 		writeDebug(w, &debugLog, reg)
 		return
 	}
-	writeScrape(w, r, metrics)
+	writeScrape(w, r, batch)
 }
 
 // lookupTarget finds the target a request names, or says clearly why it cannot.
@@ -194,37 +202,27 @@ func (m *Manager) releaseSlot(kind string) {
 	}
 }
 
-// runScrape runs one scrape and collects what it sends.
-func runScrape(ctx context.Context, scrape func(context.Context, *slog.Logger, chan<- prometheus.Metric) error, logger *slog.Logger) ([]prometheus.Metric, error) {
-	ch := make(chan prometheus.Metric, 1024)
-	collected := make(chan []prometheus.Metric, 1)
-	go func() {
-		var metrics []prometheus.Metric
-		for m := range ch {
-			metrics = append(metrics, m)
-		}
-		collected <- metrics
-	}()
-
+// runScrape runs one scrape and returns the batch it filled. A scrape that overstays its
+// deadline by abandonGrace is left behind with its batch (it may still write to it); the
+// answer then goes out with an empty one.
+func runScrape(ctx context.Context, scrape func(context.Context, *slog.Logger, *Batch) error, logger *slog.Logger) (*Batch, error) {
+	b := getBatch()
 	done := make(chan error, 1)
-	go func() {
-		defer close(ch)
-		done <- scrape(ctx, logger, ch)
-	}()
+	go func() { done <- scrape(ctx, logger, b) }()
 
 	select {
 	case err := <-done:
-		return <-collected, err
+		return b, err
 	case <-ctx.Done():
 	}
 	grace := time.NewTimer(abandonGrace)
 	defer grace.Stop()
 	select {
 	case err := <-done:
-		return <-collected, err
+		return b, err
 	case <-grace.C:
 		logger.Error("collector did not return within its deadline; answering without it (this is a bug in the collector)")
-		return nil, Fail(ReasonTimeout, fmt.Errorf("scrape did not return within its deadline: %w", ctx.Err()))
+		return getBatch(), Fail(ReasonTimeout, fmt.Errorf("scrape did not return within its deadline: %w", ctx.Err()))
 	}
 }
 
@@ -256,20 +254,21 @@ func newSharedFamilies(c Collector) sharedFamilies {
 	}
 }
 
-func (f sharedFamilies) metrics(duration time.Duration, reason Reason) []prometheus.Metric {
+// add appends the per-scrape series to b.
+func (f sharedFamilies) add(b *Batch, duration time.Duration, reason Reason) {
 	up := 1.0
 	if reason != "" {
 		up = 0
 	}
-	out := []prometheus.Metric{f.up.Sample(up), f.duration.Sample(duration.Seconds())}
+	b.Add(f.up, up)
+	b.Add(f.duration, duration.Seconds())
 	for _, r := range f.reasons {
 		v := 0.0
 		if r == reason {
 			v = 1
 		}
-		out = append(out, f.reason.Sample(v, string(r)))
+		b.Add(f.reason, v, string(r))
 	}
-	return out
 }
 
 func writeDebug(w http.ResponseWriter, log *bytes.Buffer, reg *prometheus.Registry) {

@@ -1,0 +1,114 @@
+package collector
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// BatchCollector is implemented by a Collector that can append its series to a Batch
+// instead of sending them on a channel. The framework then uses ScrapeBatch for every
+// scrape: a large scrape (an OLT's 4,000 series, a host's 150) saves a channel send, a
+// goroutine hand-off and an allocation per series. Scrape stays for everything else that
+// takes prometheus.Metrics (tests with client_golang's testutil).
+type BatchCollector interface {
+	Collector
+	// ScrapeBatch has Scrape's contract, with b in place of the channel: the collector
+	// must not touch b after it returned.
+	ScrapeBatch(ctx context.Context, target string, logger *slog.Logger, b *Batch) error
+}
+
+// Batch holds the series of one scrape, in the order they were added. Its zero value is
+// empty and ready to use; it is not safe for concurrent use.
+type Batch struct {
+	samples []Sample
+	// others are series that are not Samples (a collector using client_golang's own
+	// metrics): they send the answer through a registry.
+	others []prometheus.Metric
+	// order is writeText's scratch space, kept with the batch so that a pooled batch
+	// writes without allocating.
+	order []int32
+}
+
+// Add appends a series of family f. labelValues follow Family.Sample's rules: their number
+// must match the family's label names (it panics otherwise), invalid UTF-8 is repaired,
+// and the slice is kept, not copied, so several series may share one backing array.
+func (b *Batch) Add(f *Family, value float64, labelValues ...string) {
+	b.samples = append(b.samples, Sample{family: f, value: value, labelValues: f.checked(labelValues)})
+}
+
+// AddMetric appends any prometheus.Metric: a *Sample joins the batch as a Sample.
+func (b *Batch) AddMetric(m prometheus.Metric) {
+	if s, ok := m.(*Sample); ok {
+		b.samples = append(b.samples, *s)
+		return
+	}
+	b.others = append(b.others, m)
+}
+
+// Len is the number of series in the batch.
+func (b *Batch) Len() int { return len(b.samples) + len(b.others) }
+
+// Send sends every series of the batch to ch, in order (Samples first): how a
+// BatchCollector implements Scrape.
+func (b *Batch) Send(ch chan<- prometheus.Metric) {
+	for i := range b.samples {
+		ch <- &b.samples[i]
+	}
+	for _, m := range b.others {
+		ch <- m
+	}
+}
+
+// Metrics returns the batch's series as prometheus.Metrics (the Samples point into the
+// batch), for the registry's paths: protobuf, ?debug=true, series of other types.
+func (b *Batch) Metrics() []prometheus.Metric {
+	out := make([]prometheus.Metric, 0, b.Len())
+	for i := range b.samples {
+		out = append(out, &b.samples[i])
+	}
+	return append(out, b.others...)
+}
+
+// reset empties the batch for reuse, dropping its references to label values.
+func (b *Batch) reset() {
+	clear(b.samples)
+	clear(b.others)
+	b.samples, b.others, b.order = b.samples[:0], b.others[:0], b.order[:0]
+}
+
+// batches are reused across scrapes: an OLT's batch is about 170 KB of Samples, which per
+// scrape would be garbage as large as the page it came from.
+var batches = sync.Pool{New: func() any { return new(Batch) }}
+
+func getBatch() *Batch { return batches.Get().(*Batch) }
+
+// putBatch returns b to the pool. Only a batch no collector can still write to may go back.
+func putBatch(b *Batch) {
+	const keepAtMost = 1 << 20 // series; a larger batch is left to the garbage collector
+	if cap(b.samples) > keepAtMost {
+		return
+	}
+	b.reset()
+	batches.Put(b)
+}
+
+// channelScrape runs a channel-based scrape into a batch.
+func channelScrape(scrape func(context.Context, *slog.Logger, chan<- prometheus.Metric) error) func(context.Context, *slog.Logger, *Batch) error {
+	return func(ctx context.Context, logger *slog.Logger, b *Batch) error {
+		ch := make(chan prometheus.Metric, 1024)
+		drained := make(chan struct{})
+		go func() {
+			defer close(drained)
+			for m := range ch {
+				b.AddMetric(m)
+			}
+		}()
+		err := scrape(ctx, logger, ch)
+		close(ch)
+		<-drained
+		return err
+	}
+}
