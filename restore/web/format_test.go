@@ -1,0 +1,89 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHumanDuration(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{time.Millisecond, "<1s"},
+		{-time.Millisecond, "-<1s"},
+		{time.Second, "1s"},
+		{1500 * time.Millisecond, "1s"},
+		{59 * time.Second, "59s"},
+		{time.Minute, "1m"},
+		{time.Hour + 5*time.Second, "1h 5s"},
+		{24 * time.Hour, "1d"},
+		{30*24*time.Hour + 2*time.Hour + 3*time.Minute + 4*time.Second, "30d 2h 3m 4s"},
+		{-(90 * time.Minute), "-1h 30m"},
+	} {
+		if got := humanDuration(c.d); got != c.want {
+			t.Errorf("humanDuration(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
+
+func TestParsePointID(t *testing.T) {
+	loc := time.FixedZone("WITA", 8*3600)
+	at := time.Date(2026, 11, 24, 11, 14, 30, 250e6, time.UTC)
+	boot := time.Date(2026, 11, 24, 11, 21, 7, 0, time.UTC)
+	for _, c := range []struct {
+		query    string
+		at, boot time.Time
+		err      string
+	}{
+		{query: pointID{At: at, Boot: boot}.values(false).Encode(), at: at, boot: boot},
+		{query: "at=2026-11-24T11:14:30.25Z", at: at},
+		{query: "at=2026-11-24T19:14:30.25%2B08:00", at: at},
+		{query: "at=2026-11-24T19:14", at: time.Date(2026, 11, 24, 19, 14, 0, 0, loc)},
+		{query: "at=2026-11-24T19:14:30", at: time.Date(2026, 11, 24, 19, 14, 30, 0, loc)},
+		{query: "at=2026-11-24+19:14", at: time.Date(2026, 11, 24, 19, 14, 0, 0, loc)},
+		{query: "", err: "no time given"},
+		{query: "at=now", err: `"now" is neither`},
+		{query: "at=0001-01-01T00:00:00Z", err: "year 1 is out of range"},
+		{query: "at=9999-01-01T00:00", err: "year 9999 is out of range"},
+		{query: "at=2026-11-24T11:14:30Z&boot=soon", err: `boot time "soon"`},
+		{query: "at=2026-11-24T11:14:30Z&boot=2026-11-24T11:00:00Z", err: "is not after the restore point"},
+	} {
+		form, err := url.ParseQuery(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := parsePointID(form, loc)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) || statusOf(err) != 400 {
+				t.Errorf("%s: error %v, want %q (400)", c.query, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !id.At.Equal(c.at) || !id.Boot.Equal(c.boot) {
+			t.Errorf("%s: %v %v %v, want %v %v", c.query, id.At, id.Boot, err, c.at, c.boot)
+		}
+	}
+}
+
+// FuzzParseTime: whatever is typed into the page's time field yields a time in range or an
+// error, never a panic, and an exact stamp survives the round trip through a link.
+func FuzzParseTime(f *testing.F) {
+	loc := time.FixedZone("WIB", 7*3600)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseTime(s, loc)
+		if err != nil {
+			return
+		}
+		if y := got.Year(); y < 2000 || y > 2200 {
+			t.Fatalf("%q: year %d accepted", s, y)
+		}
+		again, err := parseTime(formatStamp(got), loc)
+		if err != nil || !again.Equal(got.Truncate(time.Millisecond)) {
+			t.Fatalf("%q: %v does not survive a link: %v %v", s, got, again, err)
+		}
+	})
+}
