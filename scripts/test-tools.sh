@@ -16,6 +16,7 @@ declare -A package_of=(
   [prometheus-blackbox-exporter]=prometheus-blackbox-exporter
   [sshd]=openssh-server
   [ssh-keygen]=openssh-client
+  [chromium]=chromium
 )
 # sshd lives in /usr/sbin, which a non-root PATH may lack.
 export PATH="$PATH:/usr/sbin:/sbin"

@@ -173,7 +173,7 @@ func TestPlanPageShowsEveryUserOnline(t *testing.T) {
 		{"dewi", "6h", "1h 3m", "1h", "3m", "—", "skipped: limit changed since the reboot (3h then, 6h now)"},
 		{"vc-7731", "1s", "0s", "0s", "0s", "—", "skipped: expired voucher (limit 1s)"},
 	})
-	if !strings.Contains(body, "<strong>2</strong> users get <strong>1h 40m 5s</strong> back in total; 3 skipped.") {
+	if !strings.Contains(body, "<strong>2 users</strong> to restore, <strong>1h 40m 5s</strong> to give back in total; 3 skipped.") {
 		t.Errorf("summary missing:\n%s", body)
 	}
 	if !strings.Contains(body, "2026-11-24 18:14:30 WIB") || !strings.Contains(body, "2026-11-24 18:21:07 WIB") {
