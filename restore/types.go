@@ -27,6 +27,18 @@ type Point struct {
 	// Gap is the time from At to the next sample of the router (the first failed scrape
 	// when the power went): the uncertainty of the lost time.
 	Gap time.Duration `json:"gap"`
+	// After is the first scrape after the boot (zero for a chosen time): the stored
+	// uptimes it saw tell whether the router saved the sessions (a clean reboot).
+	After time.Time `json:"after,omitzero"`
+	// Interval is the scrape interval seen in the router's samples around the point.
+	Interval time.Duration `json:"interval,omitempty"`
+}
+
+// Bridged reports whether Prometheus saw the router fail between At and the boot, so the
+// power cut is known to lie within Gap. An unbridged point (Prometheus or the exporter was
+// down too) is planned only when Gap is small enough.
+func (p Point) Bridged() bool {
+	return p.BootTime.IsZero() || !p.At.Add(p.Gap).After(p.BootTime)
 }
 
 // Skip says why a user online at the restore point gets nothing back. The empty Skip
@@ -96,6 +108,9 @@ type Result struct {
 type PlanOptions struct {
 	// Force plans users whose limit changed since the reboot.
 	Force bool
+	// MaxGap is the longest unbridged gap planned anyway (see Point.Bridged); zero means
+	// twice the scrape interval.
+	MaxGap time.Duration
 }
 
 // Service is what the CLI and the web page drive.

@@ -1,0 +1,144 @@
+package restore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rondanet/ronda/config"
+	"github.com/rondanet/ronda/internal/routeros"
+)
+
+// Apply writes the plan's new limits to the router, one user at a time, recording each in
+// the ledger as soon as the router has taken it. It holds the ledger's lock throughout, so
+// two runs never restore the same users. Before writing it reads the router's users once
+// more and leaves alone any user whose limit (or .id) is no longer what the plan saw.
+//
+// A failed write is counted in Result.Failed and the rest go on; the error returned is for
+// what stops the whole run (lock held, router unreachable before any write, ledger not
+// writable).
+func (r *Restorer) Apply(ctx context.Context, plan *Plan, progress func(done, total int)) (*Result, error) {
+	if plan == nil {
+		return nil, refused("no plan to apply")
+	}
+	t, err := r.target(plan.Router)
+	if err != nil {
+		return nil, err
+	}
+	lk, err := lockLedger(ctx, r.opts.LedgerFile, r.opts.LockWait)
+	if err != nil {
+		return nil, err
+	}
+	defer lk.release()
+	ledger, err := readLedger(r.opts.LedgerFile)
+	if err != nil {
+		return nil, err
+	}
+
+	res := &Result{Plan: plan, Outcomes: make([]Outcome, 0, len(plan.Entries))}
+	var current map[string]now
+	for _, e := range plan.Entries {
+		if e.Restored() {
+			// Only worth a print when something is to be written.
+			if current, err = r.routerUsers(ctx, t); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	total := len(plan.Entries)
+	for i, e := range plan.Entries {
+		o := r.applyOne(ctx, t, plan, ledger, current, e)
+		switch {
+		case o.Applied:
+			res.Applied++
+			res.GivenBack += o.Lost
+		case o.Error != "":
+			res.Failed++
+		default:
+			res.Skipped++
+		}
+		res.Outcomes = append(res.Outcomes, o.Outcome)
+		if progress != nil {
+			progress(i+1, total)
+		}
+		if o.ledgerErr != nil {
+			// The router has the new limit but the ledger does not know: stop before
+			// anything else is written that a second run could not recognise.
+			return res, o.ledgerErr
+		}
+	}
+	return res, nil
+}
+
+// outcome is an Outcome with the error that must stop the run.
+type outcome struct {
+	Outcome
+	ledgerErr error
+}
+
+func (r *Restorer) applyOne(ctx context.Context, t config.MikroTikTarget, plan *Plan, l *ledger, current map[string]now, e Entry) outcome {
+	o := outcome{Outcome: Outcome{Entry: e}}
+	if !e.Restored() {
+		return o
+	}
+	skip := func(s Skip, format string, args ...any) outcome {
+		o.Skip, o.SkipDetail = s, fmt.Sprintf(format, args...)
+		return o
+	}
+	if detail, ok := l.find(plan.Point, e); ok {
+		return skip(SkipAlreadyRestored, "%s", detail)
+	}
+	cur := current[e.User]
+	switch {
+	case cur.count == 0:
+		return skip(SkipDeleted, "deleted since the plan was made")
+	case cur.count > 1:
+		return skip(SkipAmbiguous, "%d users named %q since the plan was made", cur.count, e.User)
+	case cur.id != e.ID:
+		return skip(SkipDeleted, "the user was deleted and made again since the plan (.id %s, planned %s)", cur.id, e.ID)
+	case cur.limit != e.LimitNow:
+		return skip(SkipLimitChanged, "limit-uptime changed since the plan was made: %s, planned from %s", formatLimit(cur.limit), formatLimit(e.LimitNow))
+	}
+	if err := ctx.Err(); err != nil {
+		o.Error = "not written: " + err.Error()
+		return o
+	}
+	if err := r.setLimit(ctx, t, e.ID, e.NewLimit); err != nil {
+		o.Error = err.Error()
+		r.logger.Warn("writing limit-uptime failed", "router", t.Name, "user", e.User, "err", err)
+		return o
+	}
+	o.Applied = true
+	r.logger.Info("limit-uptime restored", "router", t.Name, "user", e.User,
+		"old", routeros.FormatDuration(e.LimitNow), "new", routeros.FormatDuration(e.NewLimit), "lost", routeros.FormatDuration(e.Lost))
+	rec := Record{
+		Router:       plan.Router,
+		User:         e.User,
+		BootTime:     plan.Point.BootTime,
+		At:           plan.Point.At,
+		SessionStart: plan.Point.At.Add(-e.SessionThen),
+		OldLimit:     Duration(e.LimitNow),
+		NewLimit:     Duration(e.NewLimit),
+		Lost:         Duration(e.Lost),
+		AppliedAt:    r.now(),
+	}
+	if err := l.add(rec); err != nil {
+		o.ledgerErr = refused("router %s took limit-uptime=%s for %s but the ledger %s could not be written (%v): fix the ledger before running again, or that user gets the time taken twice",
+			t.Name, routeros.FormatDuration(e.NewLimit), e.User, l.path, err)
+	}
+	return o
+}
+
+// setLimit writes one user's limit-uptime: the only write ronda ever makes. A set is
+// idempotent, so the connection's one retry after a dropped idle session is safe.
+func (r *Restorer) setLimit(ctx context.Context, t config.MikroTikTarget, id string, limit time.Duration) error {
+	conn, err := r.conn(t)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(t.Timeout))
+	defer cancel()
+	_, err = conn.Run(ctx, "/ip/hotspot/user/set", "=.id="+id, "=limit-uptime="+routeros.FormatDuration(limit))
+	return err
+}

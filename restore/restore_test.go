@@ -1,0 +1,395 @@
+package restore
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sim "github.com/rondanet/ronda/internal/sim/routeros"
+)
+
+var (
+	t0       = time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	oldBoot  = t0.Add(-24 * time.Hour)
+	interval = 15 * time.Second
+	at       = t0.Add(4 * interval)     // the last scrape before the cut
+	newBoot  = at.Add(35 * time.Second) // power back
+	after    = at.Add(3 * interval)     // first scrape after the boot
+	cafe     = "Caf\xe9"                // latin-1 on the router, "Café" in Prometheus
+	h, m     = time.Hour, time.Minute
+)
+
+// usersAt is the hotspot at the restore point.
+var usersAt = []hotspotUser{
+	{name: "alice", uptime: 30 * m, limit: 2 * h, session: 10 * m, online: true},
+	{name: "bob", uptime: 5 * h, session: 5 * m, online: true},
+	{name: "carol", uptime: 10 * m, limit: 3 * h, session: 20 * m, online: true},
+	{name: "dave", uptime: 20 * m, limit: h, session: 5 * m, online: true},
+	{name: "erin", uptime: 0, limit: h, session: 7 * m, online: true},
+	{name: "frank", uptime: 10 * m, limit: h, session: 4 * m, online: true},
+	{name: "gina", uptime: 10 * m, limit: h, session: 0, online: true},
+	{name: "hana", uptime: 0, limit: h, session: 10 * m, online: true},
+	{name: "ivan", uptime: 10 * m, limit: h},
+	{name: "Café", uptime: 0, limit: h, session: 3 * m, online: true},
+}
+
+// powerCutHistory is a clean power cut: scrapes every 15s, two failed scrapes, the boot,
+// and the first scrape after it, where only dave's session was saved (he logged out just
+// before the cut).
+func powerCutHistory(p *fakeProm) {
+	for i := range 5 {
+		ts := t0.Add(time.Duration(i) * interval)
+		users := make([]hotspotUser, len(usersAt))
+		copy(users, usersAt)
+		for j := range users {
+			if users[j].online {
+				users[j].session -= at.Sub(ts)
+				users[j].session = max(users[j].session, 0)
+			}
+		}
+		p.scrape(ts, oldBoot, users...)
+	}
+	p.failedScrape(at.Add(interval))
+	p.failedScrape(at.Add(2 * interval))
+	afterUsers := make([]hotspotUser, 0, len(usersAt))
+	for _, u := range usersAt {
+		u.online, u.session = false, 0
+		if u.name == "dave" {
+			u.uptime += 5 * m
+		}
+		afterUsers = append(afterUsers, u)
+	}
+	p.scrape(after, newBoot, afterUsers...)
+}
+
+// routerNow is the router after the boot.
+var routerNow = []sim.User{
+	{Name: "alice", Uptime: 30 * m, LimitUptime: 2 * h},
+	{Name: "bob", Uptime: 5 * h},
+	{Name: "carol", Uptime: 10 * m, LimitUptime: time.Second},
+	{Name: "dave", Uptime: 25 * m, LimitUptime: h},
+	{Name: "frank", Uptime: 10 * m, LimitUptime: 3 * h},
+	{Name: "gina", Uptime: 10 * m, LimitUptime: h},
+	{Name: "hana", Uptime: 0, LimitUptime: 5 * m},
+	{Name: "ivan", Uptime: 10 * m, LimitUptime: h},
+	{Name: cafe, LimitUptime: h},
+	{Name: "Café", LimitUptime: h},
+}
+
+func powerCutLab(t *testing.T) *lab {
+	l := newLab(t, "all")
+	powerCutHistory(l.prom)
+	l.addUsers(t, routerNow...)
+	return l
+}
+
+func onlyPoint(t *testing.T, l *lab) Point {
+	t.Helper()
+	points, err := l.r.Points(testCtx(t), testRouter, t0.Add(-time.Hour), after.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(points) != 1 {
+		t.Fatalf("want one point, got %+v", points)
+	}
+	return points[0]
+}
+
+func TestPointsFindTheCut(t *testing.T) {
+	l := powerCutLab(t)
+	p := onlyPoint(t, l)
+	want := Point{Router: testRouter, At: at, BootTime: newBoot, Online: 9, Gap: interval, After: after, Interval: interval}
+	if p != want {
+		t.Errorf("point\n got %+v\nwant %+v", p, want)
+	}
+	if !p.Bridged() {
+		t.Error("failed scrapes before the boot bridge the gap")
+	}
+}
+
+func TestPlanSkipReasonsAndNewLimits(t *testing.T) {
+	l := powerCutLab(t)
+	plan, err := l.r.Plan(testCtx(t), onlyPoint(t, l), PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range plan.Entries {
+		names = append(names, e.User)
+	}
+	if got := strings.Join(names, ","); got != "Café,alice,bob,carol,dave,erin,frank,gina,hana" {
+		t.Errorf("entries %s: want the users online at the point, sorted", got)
+	}
+	alice := entryOf(t, plan, "alice")
+	want := Entry{User: "alice", ID: alice.ID, UptimeThen: 30 * m, SessionThen: 10 * m, Used: 40 * m, UptimeNow: 30 * m,
+		Lost: 10 * m, LimitThen: 2 * h, LimitNow: 2 * h, NewLimit: 110 * m}
+	if alice != want || alice.ID == "" {
+		t.Errorf("alice\n got %+v\nwant %+v", alice, want)
+	}
+	for user, skip := range map[string]Skip{
+		"bob": SkipUnlimited, "carol": SkipExpired, "dave": SkipUptimeGrew, "erin": SkipDeleted,
+		"frank": SkipLimitChanged, "gina": SkipNothingLost, "hana": SkipLimitChanged, "Café": SkipAmbiguous,
+	} {
+		e := entryOf(t, plan, user)
+		if e.Skip != skip || e.SkipDetail == "" || e.NewLimit != 0 || e.Lost != 0 {
+			t.Errorf("%s: got skip %q (%s), new limit %v; want %q", user, e.Skip, e.SkipDetail, e.NewLimit, skip)
+		}
+	}
+	if d := entryOf(t, plan, "dave").SkipDetail; !strings.Contains(d, "20m to 25m") || !strings.Contains(d, "first scrape after the boot") {
+		t.Errorf("dave's detail: %s", d)
+	}
+}
+
+func TestForcePlansChangedLimitsWithTheOneSecondFloor(t *testing.T) {
+	l := powerCutLab(t)
+	plan, err := l.r.Plan(testCtx(t), onlyPoint(t, l), PlanOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := entryOf(t, plan, "frank"); e.Skip != "" || e.NewLimit != 3*h-4*m {
+		t.Errorf("frank: %+v", e)
+	}
+	// 5m - 10m would be negative, and 0 means unlimited: the floor is 1s.
+	if e := entryOf(t, plan, "hana"); e.Skip != "" || e.Lost != 10*m || e.NewLimit != time.Second {
+		t.Errorf("hana: %+v", e)
+	}
+	// Force does not override the other reasons.
+	if e := entryOf(t, plan, "carol"); e.Skip != SkipExpired {
+		t.Errorf("carol: %+v", e)
+	}
+}
+
+func TestApplyWritesOnlyLimitsAndOnce(t *testing.T) {
+	l := powerCutLab(t)
+	p := onlyPoint(t, l)
+	plan, err := l.r.Plan(testCtx(t), p, PlanOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress []int
+	res, err := l.r.Apply(testCtx(t), plan, func(done, total int) {
+		if total != len(plan.Entries) {
+			t.Errorf("total %d", total)
+		}
+		progress = append(progress, done)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Applied != 3 || res.Failed != 0 || res.Skipped != 6 || res.GivenBack != 10*m+4*m+10*m {
+		t.Errorf("result: applied %d failed %d skipped %d given back %v", res.Applied, res.Failed, res.Skipped, res.GivenBack)
+	}
+	if len(progress) != len(plan.Entries) || progress[len(progress)-1] != len(plan.Entries) {
+		t.Errorf("progress calls %v", progress)
+	}
+	writes := l.router.Writes()
+	got := map[string]string{}
+	for _, w := range writes {
+		if w.Field != "limit-uptime" {
+			t.Errorf("wrote %s of %s", w.Field, w.User)
+		}
+		got[w.User] = w.New
+	}
+	want := map[string]string{"alice": "1h50m", "frank": "2h56m", "hana": "1s"}
+	if len(got) != len(want) || len(writes) != 3 {
+		t.Errorf("writes %+v, want %v", writes, want)
+	}
+	for u, v := range want {
+		if got[u] != v {
+			t.Errorf("%s: wrote %q, want %q", u, got[u], v)
+		}
+	}
+	for _, u := range []string{"bob", "carol", "dave", "gina", "ivan"} {
+		before := findUser(routerNow, u)
+		now, _ := l.router.User(u)
+		if now.LimitUptime != before.LimitUptime || now.Uptime != before.Uptime {
+			t.Errorf("%s was changed: %+v", u, now)
+		}
+	}
+
+	// A second run, planned afresh from the same point, changes nothing.
+	again, err := l.r.Plan(testCtx(t), p, PlanOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"alice", "frank"} {
+		if e := entryOf(t, again, u); e.Skip != SkipAlreadyRestored {
+			t.Errorf("%s planned again: %+v", u, e)
+		}
+	}
+	// Brought down to the 1s floor, hana now reads as an expired voucher, which she is.
+	if e := entryOf(t, again, "hana"); e.Skip != SkipExpired {
+		t.Errorf("hana planned again: %+v", e)
+	}
+	res, err = l.r.Apply(testCtx(t), again, nil)
+	if err != nil || res.Applied != 0 {
+		t.Fatalf("second apply: %+v %v", res, err)
+	}
+	// Applying the first plan again (a stale plan) is refused by the ledger too.
+	res, err = l.r.Apply(testCtx(t), plan, nil)
+	if err != nil || res.Applied != 0 || len(l.router.Writes()) != 3 {
+		t.Fatalf("stale apply: %+v %v, %d writes", res, err, len(l.router.Writes()))
+	}
+	if s := entryOfOutcomes(res, "alice"); s.Skip != SkipAlreadyRestored {
+		t.Errorf("stale alice: %+v", s)
+	}
+	// A time picked with --at in the same session is recognised as the same restore.
+	pa, err := l.r.PointAt(testCtx(t), testRouter, at.Add(-interval))
+	if err != nil {
+		t.Fatal(err)
+	}
+	planAt, err := l.r.Plan(testCtx(t), pa, PlanOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := entryOf(t, planAt, "alice"); e.Skip != SkipAlreadyRestored {
+		t.Errorf("alice from --at: %+v", e)
+	}
+}
+
+func findUser(users []sim.User, name string) sim.User {
+	for _, u := range users {
+		if u.Name == name {
+			return u
+		}
+	}
+	return sim.User{}
+}
+
+func entryOfOutcomes(res *Result, user string) Outcome {
+	for _, o := range res.Outcomes {
+		if o.User == user {
+			return o
+		}
+	}
+	return Outcome{}
+}
+
+func TestApplyLeavesAUserChangedSinceThePlan(t *testing.T) {
+	l := powerCutLab(t)
+	plan, err := l.r.Plan(testCtx(t), onlyPoint(t, l), PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The operator sells alice another hour between plan and apply.
+	if err := l.router.SetUser(sim.User{Name: "alice", Uptime: 30 * m, LimitUptime: 3 * h}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.r.Apply(testCtx(t), plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := entryOfOutcomes(res, "alice"); o.Applied || o.Skip != SkipLimitChanged || !strings.Contains(o.SkipDetail, "since the plan") {
+		t.Errorf("alice: %+v", o)
+	}
+	if len(l.router.Writes()) != 0 {
+		t.Errorf("writes: %+v", l.router.Writes())
+	}
+}
+
+func TestLockRefusesAConcurrentRun(t *testing.T) {
+	l := powerCutLab(t)
+	plan, err := l.r.Plan(testCtx(t), onlyPoint(t, l), PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := lockLedger(testCtx(t), l.ledger, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = l.r.Apply(testCtx(t), plan, nil)
+	if !errors.Is(err, ErrLocked) || FailureOf(err) != Incomplete {
+		t.Fatalf("want ErrLocked (incomplete), got %v", err)
+	}
+	if len(l.router.Writes()) != 0 {
+		t.Errorf("wrote while locked out: %+v", l.router.Writes())
+	}
+	held.release()
+
+	// Many runs at once: the lock and the ledger let exactly one write each user.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			r := l.restorer(t, l.r.opts.Prometheus)
+			r.opts.LockWait = 20 * time.Second
+			if _, err := r.Apply(testCtx(t), plan, nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(l.router.Writes()); n != 1 {
+		t.Errorf("%d writes, want 1 (alice): %+v", n, l.router.Writes())
+	}
+}
+
+func TestLedgerIsWrittenAtomically(t *testing.T) {
+	l := powerCutLab(t)
+	plan, err := l.r.Plan(testCtx(t), onlyPoint(t, l), PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.r.Apply(testCtx(t), plan, nil); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(filepath.Dir(l.ledger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp") {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+	led, err := readLedger(l.ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(led.records) != 1 {
+		t.Fatalf("records %+v", led.records)
+	}
+	rec := led.records[0]
+	want := Record{Router: testRouter, User: "alice", BootTime: newBoot, At: at, SessionStart: at.Add(-10 * m),
+		OldLimit: Duration(2 * h), NewLimit: Duration(110 * m), Lost: Duration(10 * m), AppliedAt: rec.AppliedAt}
+	if rec != want || rec.AppliedAt.IsZero() {
+		t.Errorf("record\n got %+v\nwant %+v", rec, want)
+	}
+	data, _ := os.ReadFile(l.ledger)
+	if !strings.Contains(string(data), `"new_limit": "1h50m"`) {
+		t.Errorf("ledger is not readable by people:\n%s", data)
+	}
+
+	// A damaged ledger stops everything rather than being taken for an empty one.
+	if err := os.WriteFile(l.ledger, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.r.Plan(testCtx(t), plan.Point, PlanOptions{}); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("plan with a damaged ledger: %v", err)
+	}
+	if _, err := l.r.Apply(testCtx(t), plan, nil); err == nil || FailureOf(err) != Refused {
+		t.Errorf("apply with a damaged ledger: %v", err)
+	}
+}
+
+func TestAnUnreadableLedgerStopsBeforeAnyWrite(t *testing.T) {
+	l := powerCutLab(t)
+	plan, err := l.r.Plan(testCtx(t), onlyPoint(t, l), PlanOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A folder where the ledger file should be.
+	if err := os.Mkdir(l.ledger, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = l.r.Apply(testCtx(t), plan, nil)
+	if err == nil || !strings.Contains(err.Error(), "ledger") || FailureOf(err) != Refused {
+		t.Fatalf("want a ledger error, got %v", err)
+	}
+	if len(l.router.Writes()) != 0 {
+		t.Errorf("writes without a ledger: %+v", l.router.Writes())
+	}
+}
