@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,14 +31,32 @@ type Batch struct {
 	// order is writeText's scratch space, kept with the batch so that a pooled batch
 	// writes without allocating.
 	order []int32
+	// lastIn is the label values Add checked last and lastOut what it made of them:
+	// collectors share one slice among a target's series (an ONU's nine readings), and a
+	// slice already checked need not be checked again (Samples keep their slices, so they
+	// must not change once added).
+	lastIn, lastOut []string
 }
 
 // Add appends a series of family f. labelValues follow Family.Sample's rules: their number
 // must match the family's label names (it panics otherwise), invalid UTF-8 is repaired,
 // and the slice is kept, not copied, so several series may share one backing array.
 func (b *Batch) Add(f *Family, value float64, labelValues ...string) {
-	b.samples = append(b.samples, Sample{family: f, value: value, labelValues: f.checked(labelValues)})
+	switch {
+	case len(labelValues) == 0:
+		_ = f.checked(nil) // only the count to check
+	case len(labelValues) == len(b.lastIn) && &labelValues[0] == &b.lastIn[0] && len(labelValues) == len(f.labelNames):
+		labelValues = b.lastOut
+	default:
+		checked := f.checked(labelValues)
+		b.lastIn, b.lastOut = labelValues, checked
+		labelValues = checked
+	}
+	b.samples = append(b.samples, Sample{family: f, value: value, labelValues: labelValues})
 }
+
+// Grow makes room for n more series, for a collector that knows how many it will add.
+func (b *Batch) Grow(n int) { b.samples = slices.Grow(b.samples, n) }
 
 // AddMetric appends any prometheus.Metric: a *Sample joins the batch as a Sample.
 func (b *Batch) AddMetric(m prometheus.Metric) {
@@ -77,6 +96,7 @@ func (b *Batch) reset() {
 	clear(b.samples)
 	clear(b.others)
 	b.samples, b.others, b.order = b.samples[:0], b.others[:0], b.order[:0]
+	b.lastIn, b.lastOut = nil, nil
 }
 
 // batches are reused across scrapes: an OLT's batch is about 170 KB of Samples, which per

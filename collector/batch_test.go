@@ -171,3 +171,26 @@ func TestBatchSend(t *testing.T) {
 		t.Errorf("sent %v", got)
 	}
 }
+
+// Add checks a shared slice once, and still repairs, and still refuses a wrong count, when
+// the same slice comes again.
+func TestBatchAddSharedSlice(t *testing.T) {
+	var b Batch
+	shared := []string{"Caf\xe9", "ok"}
+	b.Add(testGauge, 1, shared...)
+	b.Add(testGauge, 2, shared...)
+	for i, s := range b.samples {
+		if s.labelValues[0] != "Caf\uFFFD" {
+			t.Errorf("series %d: label %q not repaired", i, s.labelValues[0])
+		}
+	}
+	if shared[0] != "Caf\xe9" {
+		t.Errorf("caller's slice changed to %q", shared[0])
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for a family with another label count")
+		}
+	}()
+	b.Add(testCounter, 3, shared...) // test_events_total has one label
+}

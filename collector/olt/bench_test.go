@@ -179,3 +179,20 @@ func BenchmarkPageParseExportVsFetch(b *testing.B) {
 	b.ReportMetric(float64(pageBytes), "page-bytes")
 	b.ReportMetric(float64(textBytes), "exposition-bytes")
 }
+
+// BenchmarkPageParseExport is the parse-and-export half of BenchmarkPageParseExportVsFetch
+// alone, on one page fetched once: what to profile (-cpuprofile) when that half is too dear.
+func BenchmarkPageParseExport(b *testing.B) {
+	f := newBenchFleet(b, 1)
+	name := f.names[0]
+	f.scrape(b, name)
+	page, err := f.coll.olts[name].session.drv.(*hioso).client.get(context.Background(), hiosoAllPONs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.coll.olts[name].session.drv = pageDriver{page: page}
+	for b.Loop() {
+		f.clock.advance()
+		f.scrape(b, name)
+	}
+}

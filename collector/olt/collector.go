@@ -40,7 +40,7 @@ type Collector struct {
 	closed bool
 }
 
-var _ collector.Collector = (*Collector)(nil)
+var _ collector.BatchCollector = (*Collector)(nil)
 
 // olt is one configured OLT. It is replaced on reload; its session (driver, connection
 // and last read) carries over when only labels, timeout or min_interval changed.
@@ -147,9 +147,17 @@ func (c *Collector) Close() error {
 	return nil
 }
 
-// Scrape reads one OLT, or reuses its last read when that is younger than min_interval,
-// and sends its metrics. A failed read sends nothing.
+// Scrape is ScrapeBatch with the series sent to ch.
 func (c *Collector) Scrape(ctx context.Context, target string, logger *slog.Logger, ch chan<- prometheus.Metric) error {
+	var b collector.Batch
+	err := c.ScrapeBatch(ctx, target, logger, &b)
+	b.Send(ch)
+	return err
+}
+
+// ScrapeBatch reads one OLT, or reuses its last read when that is younger than
+// min_interval, and adds its series to b. A failed read adds nothing.
+func (c *Collector) ScrapeBatch(ctx context.Context, target string, logger *slog.Logger, b *collector.Batch) error {
 	c.mu.Lock()
 	o := c.olts[target]
 	c.mu.Unlock()
@@ -182,13 +190,13 @@ func (c *Collector) Scrape(ctx context.Context, target string, logger *slog.Logg
 	} else {
 		logger.Debug("serving the last read: younger than min_interval", "age", now.Sub(s.lastAt), "min_interval", o.cfg.MinInterval)
 	}
-	emit(ch, s.last, now.Sub(s.lastAt), logger)
+	emit(b, s.last, now.Sub(s.lastAt), logger)
 	return nil
 }
 
-// emit sends the series of one snapshot.
-func emit(ch chan<- prometheus.Metric, snap *Snapshot, age time.Duration, logger *slog.Logger) {
-	ch <- dataAge.Sample(age.Seconds())
+// emit adds the series of one snapshot to b.
+func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Logger) {
+	b.Add(dataAge, age.Seconds())
 
 	type ponCount struct{ byState map[State]int }
 	pons := map[string]*ponCount{}
@@ -206,6 +214,8 @@ func emit(ch chan<- prometheus.Metric, snap *Snapshot, age time.Duration, logger
 		addPON(p)
 	}
 
+	// Most ONUs have up to 9 readings, one-hot states and _info; the PONs their counts.
+	b.Grow(len(snap.ONUs)*(len(States)+10) + len(snap.PONs)*len(States))
 	seen := make(map[[2]string]bool, len(snap.ONUs))
 	duplicates := 0
 	for i := range snap.ONUs {
@@ -220,13 +230,13 @@ func emit(ch chan<- prometheus.Metric, snap *Snapshot, age time.Duration, logger
 
 		// One backing array for the label values of all this ONU's series: a Sample keeps
 		// its slice, and 4,096 ONUs × 20 series is too many small allocations otherwise.
-		labels := make([]string, 0, 2+3*len(States)+3*len(OfflineReasons))
+		labels := make([]string, 0, 2+3*len(States)+3*len(OfflineReasons)+7)
 		labels = append(labels, o.PON, o.ID)
 		id := labels[0:2:2] // shared by every series with only pon and onu
 		for _, st := range States {
 			start := len(labels)
 			labels = append(labels, o.PON, o.ID, string(st))
-			ch <- onuState.Sample(oneHot(o.State == st), labels[start:start+3:start+3]...)
+			b.Add(onuState, oneHot(o.State == st), labels[start:start+3:start+3]...)
 		}
 		for _, v := range []struct {
 			f *collector.Family
@@ -239,7 +249,7 @@ func emit(ch chan<- prometheus.Metric, snap *Snapshot, age time.Duration, logger
 			{onuDyingGasp, o.DyingGasp},
 		} {
 			if present(v.v) {
-				ch <- v.f.Sample(v.v, id...)
+				b.Add(v.f, v.v, id...)
 			}
 		}
 		// Why an ONU is offline matters while it is; for an ONU that is up, the history
@@ -248,14 +258,16 @@ func emit(ch chan<- prometheus.Metric, snap *Snapshot, age time.Duration, logger
 			for _, r := range OfflineReasons {
 				start := len(labels)
 				labels = append(labels, o.PON, o.ID, string(r))
-				ch <- onuOfflineReason.Sample(oneHot(o.OfflineReason == r), labels[start:start+3:start+3]...)
+				b.Add(onuOfflineReason, oneHot(o.OfflineReason == r), labels[start:start+3:start+3]...)
 			}
 		}
-		ch <- onuInfo.Sample(1, o.PON, o.ID, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus)
+		start := len(labels)
+		labels = append(labels, o.PON, o.ID, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus)
+		b.Add(onuInfo, 1, labels[start:]...)
 	}
 	for _, p := range order {
 		for _, st := range States {
-			ch <- ponONUs.Sample(float64(pons[p].byState[st]), p, string(st))
+			b.Add(ponONUs, float64(pons[p].byState[st]), p, string(st))
 		}
 	}
 	if duplicates > 0 {

@@ -154,20 +154,12 @@ var hiosoOffline = map[string]OfflineReason{
 // states, and the rows. pon is the PON an overview page was asked for ("" for the all-PON
 // page), used when a row's id has no PON part.
 func parseHiOSO(page []byte, pon string) (*Snapshot, error) {
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
-	if err != nil {
-		return nil, collector.Fail(collector.ReasonProtocol, fmt.Errorf("page is not HTML: %w", err))
-	}
-	var script string
-	doc.Find("script").EachWithBreak(func(_ int, s *goquery.Selection) bool {
-		if text := s.Text(); strings.Contains(text, hiosoArray) {
-			script = text
-			return false
+	script, ok := findScript(page, hiosoArray)
+	if !ok {
+		var err error
+		if script, err = findScriptDOM(page, hiosoArray); err != nil {
+			return nil, err
 		}
-		return true
-	})
-	if script == "" {
-		return nil, collector.Fail(collector.ReasonProtocol, fmt.Errorf("no <script> with the ONU array %s: %w (not an ONU list page)", hiosoArray, errNoArray))
 	}
 	cells, err := jsArray(script, hiosoArray)
 	if err != nil {
@@ -201,6 +193,27 @@ func parseHiOSO(page []byte, pon string) (*Snapshot, error) {
 		snap.ONUs = append(snap.ONUs, onu)
 	}
 	return snap, nil
+}
+
+// findScriptDOM is findScript through goquery's DOM: slower, but it reads any page the
+// way a browser does, so it answers for the pages findScript leaves to it.
+func findScriptDOM(page []byte, needle string) (string, error) {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
+	if err != nil {
+		return "", collector.Fail(collector.ReasonProtocol, fmt.Errorf("page is not HTML: %w", err))
+	}
+	var script string
+	doc.Find("script").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		if text := s.Text(); strings.Contains(text, needle) {
+			script = text
+			return false
+		}
+		return true
+	})
+	if script == "" {
+		return "", collector.Fail(collector.ReasonProtocol, fmt.Errorf("no <script> with the ONU array %s: %w (not an ONU list page)", needle, errNoArray))
+	}
+	return script, nil
 }
 
 func (l *hiosoLayout) row(cells []string, pagePON string) (ONU, error) {
@@ -256,6 +269,16 @@ func (l *hiosoLayout) row(cells []string, pagePON string) (ONU, error) {
 
 // hiosoState maps HiOSO's status words (Up, Down, PwrDown, LoopDetected).
 func hiosoState(s string) State {
+	switch s { // the words as HiOSO writes them, without the cost of normalising
+	case "Up":
+		return StateUp
+	case "Down":
+		return StateDown
+	case "PwrDown":
+		return StatePwrDown
+	case "LoopDetected":
+		return StateLoopDetected
+	}
 	switch strings.ToLower(strings.ReplaceAll(s, " ", "")) {
 	case "up", "online":
 		return StateUp

@@ -98,11 +98,9 @@ func invalidText(s string) bool {
 // number reads a bare decimal; ok is false for the OLTs' ways of saying "no reading" and
 // for anything that is not a finite number.
 func number(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
-	if invalidText(s) {
-		return 0, false
-	}
-	v, err := strconv.ParseFloat(s, 64)
+	// Every word invalidText knows either fails ParseFloat or reads as NaN or ±Inf, which
+	// are refused below, so it need not be asked first for every reading.
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, false
 	}
