@@ -192,20 +192,27 @@ func (h *Handler) failBack(w http.ResponseWriter, r *http.Request, status int, h
 	h.render(w, r, status, "error", heading, r.PathValue("router"), errorView{Status: status, Heading: heading, Reason: err.Error(), Back: back})
 }
 
-// statusOf maps a Service error to the page's status. An error can choose its own status
-// by having an HTTPStatus() int method (a refused plan: 409); a time-out is 504; anything
-// else from Prometheus or the router is 502.
+// statusOf maps a Service error to the page's status: a time-out is 504; the core's
+// classes say the rest (a refused plan or a held lock 409, an unreachable router or
+// Prometheus 502); an error can also choose its own status with an HTTPStatus() int
+// method; anything else is 502, a failure of what the page depends on.
 func statusOf(err error) int {
 	var s interface{ HTTPStatus() int }
+	var classed *restore.Error
 	switch {
-	case errors.As(err, &s):
-		return s.HTTPStatus()
 	case errors.Is(err, errBadInput):
 		return http.StatusBadRequest
 	case errors.Is(err, errNoPoint):
 		return http.StatusNotFound
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
+	case errors.As(err, &s):
+		return s.HTTPStatus()
+	case errors.As(err, &classed):
+		switch classed.Failure {
+		case restore.Refused, restore.Incomplete:
+			return http.StatusConflict
+		}
 	}
 	return http.StatusBadGateway
 }

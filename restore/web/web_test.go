@@ -452,6 +452,15 @@ func TestErrorsAreShownWithTheirReason(t *testing.T) {
 		{"bad time", func(*fakeService) {}, "/routers/hotspot-1/plan?at=yesterday", http.StatusBadRequest, "&#34;yesterday&#34; is neither"},
 		{"no time", func(*fakeService) {}, "/routers/hotspot-1/plan", http.StatusBadRequest, "no time given"},
 		{"bad window", func(*fakeService) {}, "/routers/hotspot-1?days=0", http.StatusBadRequest, "whole number of days"},
+		{"core refusal", func(f *fakeService) {
+			f.planErr = &restore.Error{Failure: restore.Refused, Err: errors.New("Prometheus warned: partial data")}
+		}, "/routers/hotspot-1/plan?" + pointA, http.StatusConflict, "partial data"},
+		{"core unreachable", func(f *fakeService) {
+			f.planErr = &restore.Error{Failure: restore.Unreachable, Err: errors.New("router hotspot-1: connection refused")}
+		}, "/routers/hotspot-1/plan?" + pointA, http.StatusBadGateway, "connection refused"},
+		{"core timeout", func(f *fakeService) {
+			f.pointsErr = &restore.Error{Failure: restore.Unreachable, Err: fmt.Errorf("query: %w", context.DeadlineExceeded)}
+		}, "/routers/hotspot-1", http.StatusGatewayTimeout, "deadline exceeded"},
 		{"markup in an error", func(f *fakeService) { f.pointsErr = errors.New("<script>alert(1)</script>") },
 			"/routers/hotspot-1", http.StatusBadGateway, "&lt;script&gt;alert(1)&lt;/script&gt;"},
 	}
@@ -486,7 +495,7 @@ func TestApplyFailures(t *testing.T) {
 	}
 
 	// The whole apply failing (the lock held): the reason, nothing else.
-	f.applyErr = refusal{"another ronda-restore is applying a restore"}
+	f.applyErr = &restore.Error{Failure: restore.Incomplete, Err: restore.ErrLocked}
 	f.fail = nil
 	form = s.confirmForm(pointA) // one user left to restore
 	code, body = s.post("/routers/hotspot-1/apply", form)
