@@ -43,8 +43,8 @@ type Collector struct {
 }
 
 var (
-	_ collector.Collector    = (*Collector)(nil)
-	_ collector.ReasonLister = (*Collector)(nil)
+	_ collector.BatchCollector = (*Collector)(nil)
+	_ collector.ReasonLister   = (*Collector)(nil)
 )
 
 // host is one configured host; replaced on reload, keeping the connection and CPU state
@@ -157,10 +157,18 @@ func (c *Collector) Close() error {
 	return nil
 }
 
-// Scrape runs the script on the host and sends what its output holds. A session that
-// fails sends nothing; a section that cannot be read costs its own series only, and is
-// counted in ssh_parse_problems.
+// Scrape is ScrapeBatch with the series sent to ch.
 func (c *Collector) Scrape(ctx context.Context, target string, logger *slog.Logger, ch chan<- prometheus.Metric) error {
+	var b collector.Batch
+	err := c.ScrapeBatch(ctx, target, logger, &b)
+	b.Send(ch)
+	return err
+}
+
+// ScrapeBatch runs the script on the host and adds what its output holds to b. A session
+// that fails adds nothing; a section that cannot be read costs its own series only, and
+// is counted in ssh_parse_problems.
+func (c *Collector) ScrapeBatch(ctx context.Context, target string, logger *slog.Logger, b *collector.Batch) error {
 	c.mu.Lock()
 	h := c.hosts[target]
 	c.mu.Unlock()
@@ -191,11 +199,11 @@ func (c *Collector) Scrape(ctx context.Context, target string, logger *slog.Logg
 	// what cannot be read in it is counted in ssh_parse_problems, not a failed scrape.
 	out := parseOutput(res.Stdout, marker, &h.cfg) // copies what it keeps
 	res.Release()
-	out.emit(ch, h, logger)
+	out.emit(b, h, logger)
 	reused := 0.0
 	if res.Reused {
 		reused = 1
 	}
-	ch <- connectionReused.Sample(reused)
+	b.Add(connectionReused, reused)
 	return nil
 }

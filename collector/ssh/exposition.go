@@ -91,7 +91,7 @@ func parseExposition(b []byte) ([]exposed, []hostparse.Problem) {
 // from several commands share a family: its labels are the union of theirs (an absent
 // label is an empty value, which Prometheus treats the same), and a series printed twice
 // is sent once.
-func emitExposed(ch chan<- prometheus.Metric, commands []commandResult) {
+func emitExposed(b *collector.Batch, commands []commandResult) {
 	type group struct {
 		typ    dto.MetricType
 		help   string
@@ -136,7 +136,7 @@ func emitExposed(ch chan<- prometheus.Metric, commands []commandResult) {
 				continue
 			}
 			seen[key] = true
-			ch <- fam.Sample(e.value, values...)
+			b.Add(fam, e.value, values...)
 		}
 	}
 }

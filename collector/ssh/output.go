@@ -5,8 +5,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/prometheus/client_golang/prometheus"
-
+	"github.com/rondanet/ronda/collector"
 	"github.com/rondanet/ronda/config"
 	"github.com/rondanet/ronda/internal/hostparse"
 )
@@ -187,53 +186,53 @@ func (a *labelArena) labels(values ...string) []string {
 	return a.buf[start:len(a.buf):len(a.buf)]
 }
 
-// emit sends the metrics of the output.
-func (o *output) emit(ch chan<- prometheus.Metric, h *host, logger *slog.Logger) {
+// emit adds the series of the output to b.
+func (o *output) emit(b *collector.Batch, h *host, logger *slog.Logger) {
 	// The label values of the CPUs, uname and units, in one allocation.
 	arena := labelArena{buf: make([]string, 0, len(o.stat.CPUs)*2*(len(hostparse.CPUModes)+2)+6+len(o.units)*(3*len(unitStates)+1))}
 	for _, cpu := range h.cpu.monotonic(o.stat.BootTime, o.stat.CPUs) {
 		for m, mode := range hostparse.CPUModes {
-			ch <- cpuSeconds.Sample(cpu.Seconds[m], arena.labels(cpu.ID, mode)...)
+			b.Add(cpuSeconds, cpu.Seconds[m], arena.labels(cpu.ID, mode)...)
 		}
-		ch <- cpuGuestSeconds.Sample(cpu.Guest, arena.labels(cpu.ID, "user")...)
-		ch <- cpuGuestSeconds.Sample(cpu.GuestNice, arena.labels(cpu.ID, "nice")...)
+		b.Add(cpuGuestSeconds, cpu.Guest, arena.labels(cpu.ID, "user")...)
+		b.Add(cpuGuestSeconds, cpu.GuestNice, arena.labels(cpu.ID, "nice")...)
 	}
 	if o.stat.BootTime > 0 {
-		ch <- bootTime.Sample(float64(o.stat.BootTime))
+		b.Add(bootTime, float64(o.stat.BootTime))
 	}
 	for _, f := range o.memory {
-		ch <- memFamily(f.Name, f.Bytes).Sample(f.Value)
+		b.Add(memFamily(f.Name, f.Bytes), f.Value)
 	}
 	if o.load != nil {
-		ch <- load1.Sample(o.load.Load1)
-		ch <- load5.Sample(o.load.Load5)
-		ch <- load15.Sample(o.load.Load15)
+		b.Add(load1, o.load.Load1)
+		b.Add(load5, o.load.Load5)
+		b.Add(load15, o.load.Load15)
 	}
 	if o.clock > 0 {
-		ch <- timeSeconds.Sample(o.clock)
+		b.Add(timeSeconds, o.clock)
 	}
 	if u := o.uname; u != nil {
-		ch <- unameInfo.Sample(1, arena.labels(u.Domainname, u.Machine, u.Nodename, u.Release, u.Sysname, u.Version)...)
+		b.Add(unameInfo, 1, arena.labels(u.Domainname, u.Machine, u.Nodename, u.Release, u.Sysname, u.Version)...)
 	}
 	for _, fs := range o.fs {
 		labels := []string{fs.mount.Device, fs.mount.FSType, fs.mount.MountPoint}
-		if b := fs.bytes; b != nil {
-			ch <- fsSize.Sample(b.Total, labels...)
-			ch <- fsFree.Sample(max(0, b.Total-b.Used), labels...)
-			ch <- fsAvail.Sample(b.Avail, labels...)
+		if by := fs.bytes; by != nil {
+			b.Add(fsSize, by.Total, labels...)
+			b.Add(fsFree, max(0, by.Total-by.Used), labels...)
+			b.Add(fsAvail, by.Avail, labels...)
 		}
 		if in := fs.inodes; in != nil {
-			ch <- fsFiles.Sample(in.Total, labels...)
-			ch <- fsFilesFree.Sample(in.Avail, labels...)
+			b.Add(fsFiles, in.Total, labels...)
+			b.Add(fsFilesFree, in.Avail, labels...)
 		}
 		ro := 0.0
 		if fs.mount.ReadOnly {
 			ro = 1
 		}
-		ch <- fsReadOnly.Sample(ro, labels...)
+		b.Add(fsReadOnly, ro, labels...)
 	}
-	o.emitUnits(ch, &arena)
-	o.emitCommands(ch)
+	o.emitUnits(b, &arena)
+	o.emitCommands(b)
 
 	counts := map[[2]string]int{}
 	for _, p := range o.problems {
@@ -241,11 +240,11 @@ func (o *output) emit(ch chan<- prometheus.Metric, h *host, logger *slog.Logger)
 		logger.Debug("part of the host's output could not be read", "section", p.section, "problem", p.Problem.String())
 	}
 	for k, n := range counts {
-		ch <- parseProblems.Sample(float64(n), k[0], k[1])
+		b.Add(parseProblems, float64(n), k[0], k[1])
 	}
 }
 
-func (o *output) emitUnits(ch chan<- prometheus.Metric, arena *labelArena) {
+func (o *output) emitUnits(b *collector.Batch, arena *labelArena) {
 	// Monotonic timestamps count from boot: the boot instant is the remote clock minus
 	// the uptime (finer than /proc/stat's whole-second btime).
 	boot := float64(o.stat.BootTime)
@@ -261,31 +260,31 @@ func (o *output) emitUnits(ch chan<- prometheus.Metric, arena *labelArena) {
 			if u.ActiveState == state {
 				v = 1
 			}
-			ch <- unitState.Sample(v, arena.labels(u.ID, state, u.Type)...)
+			b.Add(unitState, v, arena.labels(u.ID, state, u.Type)...)
 		}
 		id := arena.labels(u.ID) // shared by the unit's other series
 		start := 0.0
 		if u.ActiveEnterMonotonic > 0 && boot > 0 {
 			start = boot + float64(u.ActiveEnterMonotonic)/1e6
 		}
-		ch <- unitStart.Sample(start, id...)
+		b.Add(unitStart, start, id...)
 		if u.HasRestarts {
-			ch <- serviceRestarts.Sample(u.NRestarts, id...)
+			b.Add(serviceRestarts, u.NRestarts, id...)
 		}
 	}
 }
 
-func (o *output) emitCommands(ch chan<- prometheus.Metric) {
+func (o *output) emitCommands(b *collector.Batch) {
 	for _, r := range o.commands {
 		if !r.ran {
 			continue
 		}
 		name := []string{r.cfg.Name} // shared by the command's series
-		ch <- commandExit.Sample(float64(r.exitCode), name...)
-		ch <- commandDuration.Sample(r.seconds, name...)
+		b.Add(commandExit, float64(r.exitCode), name...)
+		b.Add(commandDuration, r.seconds, name...)
 		if r.hasValue {
-			ch <- commandValue.Sample(r.value, name...)
+			b.Add(commandValue, r.value, name...)
 		}
 	}
-	emitExposed(ch, o.commands)
+	emitExposed(b, o.commands)
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rondanet/ronda/collector"
 
 	"github.com/rondanet/ronda/config"
 	"github.com/rondanet/ronda/internal/hostparse"
@@ -80,13 +80,8 @@ func FuzzParseOutput(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		o := parseOutput(b, "@@m", target)
 		// Emitting builds families from what the host printed: it must never panic.
-		ch := make(chan prometheus.Metric, 64)
-		go func() {
-			o.emit(ch, &host{cpu: &cpuState{}}, slog.New(slog.DiscardHandler))
-			close(ch)
-		}()
-		for range ch {
-		}
+		var batch collector.Batch
+		o.emit(&batch, &host{cpu: &cpuState{}}, slog.New(slog.DiscardHandler))
 		for _, r := range o.commands {
 			if len(r.metrics) > maxExposedSeries {
 				t.Fatalf("%d series", len(r.metrics))

@@ -396,31 +396,24 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 		h.mu.Unlock()
 	}()
 
-	type opened struct {
-		s   *ssh.Session
-		err error
+	// Opening the session and starting the command wait for the server's answers, with no
+	// deadline of their own. A server that does not answer them is stuck, so the deadline
+	// drops the connection, which ends both waits; this costs no goroutine per step.
+	stuck := context.AfterFunc(ctx, func() { h.drop(client) })
+	timedOut := func(what string) (Result, error) {
+		return Result{}, collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s: %s: %w", h.cfg.Address, what, ctx.Err()))
 	}
-	open := make(chan opened, 1)
-	go func() {
-		s, err := client.NewSession()
-		open <- opened{s, err}
-	}()
-	var sess *ssh.Session
-	select {
-	case o := <-open:
-		if o.err != nil {
-			if oce, ok := errors.AsType[*ssh.OpenChannelError](o.err); ok {
-				// The server refused the session but the connection is fine (MaxSessions).
-				return Result{}, collector.Fail(collector.ReasonDevice, fmt.Errorf("%s: session refused: %w", h.cfg.Address, oce))
-			}
-			h.drop(client)
-			return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: %w: %w", h.cfg.Address, errStale, o.err))
+	sess, err := client.NewSession()
+	if err != nil {
+		if !stuck() {
+			return timedOut("opening a session")
 		}
-		sess = o.s
-	case <-ctx.Done():
-		// A server that does not answer a channel open is stuck: drop the connection.
+		if oce, ok := errors.AsType[*ssh.OpenChannelError](err); ok {
+			// The server refused the session but the connection is fine (MaxSessions).
+			return Result{}, collector.Fail(collector.ReasonDevice, fmt.Errorf("%s: session refused: %w", h.cfg.Address, oce))
+		}
 		h.drop(client)
-		return Result{}, collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s: opening a session: %w", h.cfg.Address, ctx.Err()))
+		return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: %w: %w", h.cfg.Address, errStale, err))
 	}
 	defer sess.Close()
 
@@ -431,24 +424,26 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 	stderr := &tailBuffer{max: 4096}
 	// The pipes are read here with small pooled buffers: sess.Stdout and sess.Stderr would
 	// each cost an io.Copy with a fresh 32 KiB buffer per session, the largest allocation
-	// of a scrape on a kept connection.
+	// of a scrape on a kept connection. Stdin is a pipe that is never written: without it
+	// x/crypto/ssh runs a goroutine per session to send an empty stdin and its EOF, one
+	// more packet and write per scrape. The script reads nothing (it starts with
+	// `exec </dev/null`), and closing the session closes the channel.
+	_, err0 := sess.StdinPipe()
 	outPipe, err1 := sess.StdoutPipe()
 	errPipe, err2 := sess.StderrPipe()
-	if err := errors.Join(err1, err2); err != nil {
+	if err := errors.Join(err0, err1, err2); err != nil {
+		stuck()
 		return Result{}, collector.Fail(collector.ReasonOther, err)
 	}
-	// Start waits for the server's answer to the exec request, with no deadline of its own.
-	started := make(chan error, 1)
-	go func() { started <- sess.Start(req.Command) }()
-	select {
-	case err := <-started:
-		if err != nil {
-			h.drop(client)
-			return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: starting the command: %w", h.cfg.Address, err))
+	if err := sess.Start(req.Command); err != nil {
+		if !stuck() {
+			return timedOut("starting the command")
 		}
-	case <-ctx.Done():
-		h.drop(client) // a server that does not answer an exec request is stuck
-		return Result{}, collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s: starting the command: %w", h.cfg.Address, ctx.Err()))
+		h.drop(client)
+		return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: starting the command: %w", h.cfg.Address, err))
+	}
+	if !stuck() {
+		return timedOut("starting the command")
 	}
 	waited := make(chan error, 1)
 	go func() {
@@ -460,7 +455,7 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 		waited <- sess.Wait()
 	}()
 
-	var err error
+	err = nil
 	select {
 	case <-stdout.found:
 	case err = <-waited:
