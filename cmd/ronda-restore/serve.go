@@ -34,7 +34,7 @@ func registerServe(app *kingpin.Application, f *flags) func(ctx context.Context,
 			return &restore.Error{Failure: restore.Refused, Err: fmt.Errorf("--since %q: want a duration like 7d or 36h", f.since)}
 		}
 		logger.Info("starting ronda-restore serve", "config", f.configFile, "prometheus", f.promURL, "ledger", f.ledgerFile,
-			"routers", len(svc.Routers()), "zone", time.Local.String())
+			"routers", len(svc.Routers()), "zone", time.Now().Format("MST -07:00"))
 		return web.Run(ctx, web.Options{
 			Service: svc, Logger: logger, Window: time.Duration(since),
 			Timeout: *timeout, ApplyTimeout: *applyTimeout,

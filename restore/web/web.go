@@ -160,7 +160,10 @@ type page struct {
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name, title, router string, data any) {
-	p := page{Title: title, Zone: h.opts.Location.String(), Router: router, Data: data}
+	// The zone as the clock on the wall names it now ("WIB (UTC+07:00)"): a Location's own
+	// name is "Local" for the server's zone, which tells the operator nothing.
+	zone := h.opts.Now().In(h.opts.Location).Format("MST (UTC-07:00)")
+	p := page{Title: title, Zone: zone, Router: router, Data: data}
 	if name == "confirm" {
 		p.CSRF = h.csrf.token(h.csrf.session(w, r))
 	} else {

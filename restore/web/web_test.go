@@ -124,7 +124,7 @@ func TestRoutersPage(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("status %d", code)
 	}
-	for _, want := range []string{`<a href="/routers/hotspot-1">hotspot-1</a>`, `<a href="/routers/hotspot-2">hotspot-2</a>`, "Times are in WIB"} {
+	for _, want := range []string{`<a href="/routers/hotspot-1">hotspot-1</a>`, `<a href="/routers/hotspot-2">hotspot-2</a>`, "Times are in WIB (UTC&#43;07:00)."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("routers page lacks %s:\n%s", want, body)
 		}
