@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -93,6 +94,23 @@ func TestMakeDemo(t *testing.T) {
 		return nil
 	})
 
+	// rules/ is loaded through examples/prometheus.yml: recording rules produce data and the
+	// demo's stopped backup.timer makes ServiceNotActive pending (or firing).
+	testtool.Eventually(t, 90*time.Second, "Prometheus evaluates rules/", func(ctx context.Context) error {
+		ratio, err := promQuery(ctx, prom, `instance:olt_onus_online:ratio`)
+		if len(ratio) != 5 || err != nil {
+			return fmt.Errorf("instance:olt_onus_online:ratio: %v %v, want one per demo OLT", ratio, err)
+		}
+		alert, err := promQuery(ctx, prom, `ALERTS{alertname="ServiceNotActive",instance="nas-masjid",name="backup.timer"}`)
+		if len(alert) != 1 || err != nil {
+			return fmt.Errorf("ServiceNotActive for nas-masjid's backup.timer: %v %v", alert, err)
+		}
+		return nil
+	})
+	if bad := unhealthyRules(t, prom); len(bad) > 0 {
+		t.Errorf("rules failing to evaluate on the demo's data:\n%s", strings.Join(bad, "\n"))
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	sessions, err := promQuery(ctx, prom, `sum(mikrotik_hotspot_active_sessions)`)
@@ -141,4 +159,36 @@ func TestMakeDemo(t *testing.T) {
 			t.Errorf("port %d still answers after the demo stopped", port)
 		}
 	}
+}
+
+// unhealthyRules lists the rules Prometheus reports as failing (a many-to-many match, a
+// template error), with their error.
+func unhealthyRules(t *testing.T, prom string) []string {
+	t.Helper()
+	resp, err := http.Get(prom + "/api/v1/rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Data struct {
+			Groups []struct {
+				Rules []struct {
+					Name, Health, LastError string
+				}
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	var bad []string
+	for _, g := range r.Data.Groups {
+		for _, rule := range g.Rules {
+			if rule.Health != "ok" {
+				bad = append(bad, rule.Name+": "+rule.Health+" "+rule.LastError)
+			}
+		}
+	}
+	return bad
 }
