@@ -188,6 +188,10 @@ func (a *labelArena) labels(values ...string) []string {
 
 // emit adds the series of the output to b.
 func (o *output) emit(b *collector.Batch, h *host, logger *slog.Logger) {
+	// Room for every series at once: CPUs, meminfo, filesystems, units, commands and the
+	// handful of single series.
+	b.Grow(len(o.stat.CPUs)*(len(hostparse.CPUModes)+2) + len(o.memory) + 6*len(o.fs) +
+		len(o.units)*(len(unitStates)+2) + 3*len(o.commands) + len(o.problems) + 16)
 	// The label values of the CPUs, uname and units, in one allocation.
 	arena := labelArena{buf: make([]string, 0, len(o.stat.CPUs)*2*(len(hostparse.CPUModes)+2)+6+len(o.units)*(3*len(unitStates)+1))}
 	for _, cpu := range h.cpu.monotonic(o.stat.BootTime, o.stat.CPUs) {
