@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -112,7 +113,9 @@ func TestPromtoolUnitTests(t *testing.T) {
 // alertCases is what the unit tests say about one alert name.
 type alertCases struct {
 	firing map[string]bool // severities seen firing
-	quiet  bool            // a case where it must not fire
+	// In one test group, a case where it must not fire before its first firing case (below
+	// the threshold or within `for`), and one after it (resolved).
+	quietBefore, quietAfter bool
 }
 
 func collectCases(t *testing.T) (map[string]*alertCases, map[string]bool, map[string]bool) {
@@ -130,17 +133,43 @@ func collectCases(t *testing.T) (map[string]*alertCases, map[string]bool, map[st
 			loaded[p] = true
 		}
 		for _, tc := range tf.Tests {
+			// Per alert name in this group: when it first fires, when it is quiet.
+			type span struct{ firstFiring time.Duration }
+			firing := map[string]*span{}
+			var quiet []struct {
+				name string
+				at   time.Duration
+			}
 			for _, at := range tc.AlertRuleTests {
 				c := cases[at.Alertname]
 				if c == nil {
 					c = &alertCases{firing: map[string]bool{}}
 					cases[at.Alertname] = c
 				}
+				when, err := time.ParseDuration(at.EvalTime)
+				if err != nil {
+					t.Fatalf("%s: eval_time %q: %v", f, at.EvalTime, err)
+				}
 				if len(at.ExpAlerts) == 0 {
-					c.quiet = true
+					quiet = append(quiet, struct {
+						name string
+						at   time.Duration
+					}{at.Alertname, when})
+					continue
 				}
 				for _, a := range at.ExpAlerts {
 					c.firing[a.ExpLabels["severity"]] = true
+				}
+				if sp := firing[at.Alertname]; sp == nil {
+					firing[at.Alertname] = &span{when}
+				} else {
+					sp.firstFiring = min(sp.firstFiring, when)
+				}
+			}
+			for _, q := range quiet {
+				if sp := firing[q.name]; sp != nil {
+					cases[q.name].quietBefore = cases[q.name].quietBefore || q.at < sp.firstFiring
+					cases[q.name].quietAfter = cases[q.name].quietAfter || q.at > sp.firstFiring
 				}
 			}
 			for _, pt := range tc.PromQLExprTests {
@@ -189,8 +218,10 @@ func TestEveryAlertLabelledAndTested(t *testing.T) {
 					t.Errorf("%s: no test in tests/", where)
 				case !c.firing[r.Labels["severity"]]:
 					t.Errorf("%s: no test where it fires with severity %s", where, r.Labels["severity"])
-				case !c.quiet:
-					t.Errorf("%s: no test where it stays quiet (below the threshold, within `for`, resolved)", where)
+				case !c.quietBefore:
+					t.Errorf("%s: no test where it stays quiet before it fires (below the threshold, within `for`)", where)
+				case !c.quietAfter:
+					t.Errorf("%s: no test where it resolves after firing", where)
 				}
 			}
 		}
