@@ -136,7 +136,7 @@ func (p pageDriver) read(context.Context) (*Snapshot, error) { return parseHiOSO
 
 // BenchmarkPageParseExportVsFetch measures, in the same run and on the same page (one OLT,
 // 256 ONUs), the bare HTTP fetch (GET with Basic auth on a kept-alive connection, body read)
-// and the collector's parse and export of that page (goquery, tokenizer, rows, every series
+// and the collector's parse and export of that page (finding the script, tokenizer, rows, every series
 // written as exposition text through the framework). The goal: parse+export ≤ 0.5 × fetch.
 func BenchmarkPageParseExportVsFetch(b *testing.B) {
 	f := newBenchFleet(b, 1)
