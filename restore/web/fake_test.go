@@ -72,6 +72,9 @@ func (f *fakeService) Plan(_ context.Context, p restore.Point, opts restore.Plan
 	if f.planErr != nil {
 		return nil, f.planErr
 	}
+	if !p.Bridged() && p.Gap > max(opts.MaxGap, 2*scrapeInterval) {
+		return nil, &restore.Error{Failure: restore.Refused, Err: errors.New("no sample between the restore point and the boot: allow it with a larger --max-gap")}
+	}
 	plan := &restore.Plan{Router: p.Router, Point: p, PlannedAt: p.At.Add(time.Hour)}
 	for _, e := range f.entries[p.Router] {
 		if e.Skip == restore.SkipLimitChanged && opts.Force {

@@ -39,14 +39,22 @@ func humanDuration(d time.Duration) string {
 	return sign + strings.Join(parts, " ")
 }
 
-// pointID is what identifies a restore point in links and forms: the router, the time of
-// the scrape the plan reads and, for an abrupt reboot, the boot time after it. Nothing
-// else of a point or a plan travels through the browser; the server finds the point again
-// from these and re-plans.
-type pointID struct {
+// selection is what links and forms carry: the restore point's identity (the time of the
+// scrape the plan reads and, for an abrupt reboot, the boot time after it) and the
+// operator's planning choices. Nothing else of a point or a plan travels through the
+// browser; the server finds the point again from these and re-plans.
+type selection struct {
 	At   time.Time
 	Boot time.Time // zero for a time the operator chose
+	// Force includes users whose limit changed since the reboot.
+	Force bool
+	// MaxGap accepts a point whose gap Prometheus did not see the router fail in
+	// (restore.PlanOptions.MaxGap); zero is the Service's default.
+	MaxGap time.Duration
 }
+
+// maxGapLimit bounds max_gap: a point unseen for more than a day is not one to trust.
+const maxGapLimit = 24 * time.Hour
 
 // stampLayout is RFC 3339 in UTC with milliseconds: exact for Prometheus timestamps
 // and still readable in a URL.
@@ -54,14 +62,17 @@ const stampLayout = "2006-01-02T15:04:05.000Z07:00"
 
 func formatStamp(t time.Time) string { return t.UTC().Format(stampLayout) }
 
-// values encodes the identity as query parameters (force only when set).
-func (id pointID) values(force bool) url.Values {
-	v := url.Values{"at": {formatStamp(id.At)}}
-	if !id.Boot.IsZero() {
-		v.Set("boot", formatStamp(id.Boot))
+// values encodes the selection as query parameters (the choices only when made).
+func (s selection) values() url.Values {
+	v := url.Values{"at": {formatStamp(s.At)}}
+	if !s.Boot.IsZero() {
+		v.Set("boot", formatStamp(s.Boot))
 	}
-	if force {
+	if s.Force {
 		v.Set("force", "1")
+	}
+	if s.MaxGap > 0 {
+		v.Set("max_gap", strconv.FormatInt(int64((s.MaxGap+time.Second-1)/time.Second), 10))
 	}
 	return v
 }
@@ -70,11 +81,19 @@ func (id pointID) values(force bool) url.Values {
 // Prometheus or the router.
 var errBadInput = errors.New("bad request")
 
-// parsePointID reads the identity from a form. "at" is either an exact RFC 3339 stamp
+// parseSelection reads a selection from a form. "at" is either an exact RFC 3339 stamp
 // (links made by this page) or a local date and time typed into the page's datetime-local
 // field ("2026-11-24T13:05", seconds optional), read in loc.
-func parsePointID(form url.Values, loc *time.Location) (pointID, error) {
-	var id pointID
+func parseSelection(form url.Values, loc *time.Location) (selection, error) {
+	var id selection
+	id.Force = formBool(form, "force")
+	if g := form.Get("max_gap"); g != "" {
+		secs, err := strconv.ParseInt(g, 10, 64)
+		if err != nil || secs < 1 || time.Duration(secs)*time.Second > maxGapLimit {
+			return id, fmt.Errorf("%w: max_gap=%q: give whole seconds from 1 to %d", errBadInput, g, int64(maxGapLimit/time.Second))
+		}
+		id.MaxGap = time.Duration(secs) * time.Second
+	}
 	at, err := parseTime(form.Get("at"), loc)
 	if err != nil {
 		return id, fmt.Errorf("%w: restore point time: %w", errBadInput, err)
@@ -119,3 +138,8 @@ func checkYear(t time.Time, s string) (time.Time, error) {
 }
 
 func pathEscape(s string) string { return url.PathEscape(s) }
+
+func formBool(form url.Values, key string) bool {
+	v := form[key]
+	return len(v) > 0 && (v[0] == "1" || v[0] == "on" || v[0] == "true")
+}

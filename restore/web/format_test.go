@@ -37,9 +37,17 @@ func TestParsePointID(t *testing.T) {
 	for _, c := range []struct {
 		query    string
 		at, boot time.Time
+		force    bool
+		maxGap   time.Duration
 		err      string
 	}{
-		{query: pointID{At: at, Boot: boot}.values(false).Encode(), at: at, boot: boot},
+		{query: selection{At: at, Boot: boot}.values().Encode(), at: at, boot: boot},
+		{query: selection{At: at, Boot: boot, Force: true, MaxGap: 1500 * time.Millisecond}.values().Encode(), at: at, boot: boot,
+			force: true, maxGap: 2 * time.Second},
+		{query: "at=2026-11-24T11:14:30.25Z&force=on&max_gap=86400", at: at, force: true, maxGap: 24 * time.Hour},
+		{query: "at=2026-11-24T11:14:30Z&max_gap=86401", err: "max_gap=\"86401\": give whole seconds from 1 to 86400"},
+		{query: "at=2026-11-24T11:14:30Z&max_gap=0", err: "give whole seconds"},
+		{query: "at=2026-11-24T11:14:30Z&max_gap=5m", err: "give whole seconds"},
 		{query: "at=2026-11-24T11:14:30.25Z", at: at},
 		{query: "at=2026-11-24T19:14:30.25%2B08:00", at: at},
 		{query: "at=2026-11-24T19:14", at: time.Date(2026, 11, 24, 19, 14, 0, 0, loc)},
@@ -56,15 +64,15 @@ func TestParsePointID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		id, err := parsePointID(form, loc)
+		id, err := parseSelection(form, loc)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) || statusOf(err) != 400 {
 				t.Errorf("%s: error %v, want %q (400)", c.query, err, c.err)
 			}
 			continue
 		}
-		if err != nil || !id.At.Equal(c.at) || !id.Boot.Equal(c.boot) {
-			t.Errorf("%s: %v %v %v, want %v %v", c.query, id.At, id.Boot, err, c.at, c.boot)
+		if err != nil || !id.At.Equal(c.at) || !id.Boot.Equal(c.boot) || id.Force != c.force || id.MaxGap != c.maxGap {
+			t.Errorf("%s: %+v %v, want %v %v force=%v max_gap=%v", c.query, id, err, c.at, c.boot, c.force, c.maxGap)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -181,6 +182,8 @@ type errorView struct {
 	Heading string
 	Reason  string
 	Back    string
+	// Accept, for a plan refused over an unseen gap, plans again accepting it.
+	Accept, AcceptGap string
 }
 
 // fail shows a clear message and the reason; never a stack trace.
@@ -192,7 +195,12 @@ func (h *Handler) failBack(w http.ResponseWriter, r *http.Request, status int, h
 	if status >= 500 {
 		h.log.Warn("restore page failed", "path", r.URL.Path, "status", status, "err", err)
 	}
-	h.render(w, r, status, "error", heading, r.PathValue("router"), errorView{Status: status, Heading: heading, Reason: err.Error(), Back: back})
+	v := errorView{Status: status, Heading: heading, Reason: err.Error(), Back: back}
+	var gap gapError
+	if errors.As(err, &gap) {
+		v.Accept, v.AcceptGap = planPath(r.PathValue("router"), "plan", gap.accept), humanDuration(gap.gap)
+	}
+	h.render(w, r, status, "error", heading, r.PathValue("router"), v)
 }
 
 // statusOf maps a Service error to the page's status: a time-out is 504; the core's
@@ -280,14 +288,13 @@ func (h *Handler) points(w http.ResponseWriter, r *http.Request) {
 		AtValue: now.In(h.opts.Location).Format("2006-01-02T15:04"),
 	}
 	for _, p := range points {
-		id := pointID{At: p.At, Boot: p.BootTime}
-		v.Points = append(v.Points, pointRow{Point: p, Link: planPath(router, "plan", id, false)})
+		v.Points = append(v.Points, pointRow{Point: p, Link: planPath(router, "plan", selection{At: p.At, Boot: p.BootTime})})
 	}
 	h.render(w, r, http.StatusOK, "points", "Restore points of "+router, router, v)
 }
 
-func planPath(router, step string, id pointID, force bool) string {
-	return "/routers/" + pathEscape(router) + "/" + step + "?" + id.values(force).Encode()
+func planPath(router, step string, sel selection) string {
+	return "/routers/" + pathEscape(router) + "/" + step + "?" + sel.values().Encode()
 }
 
 // errNoPoint: the identity in the form names no restore point the history still has.
@@ -299,7 +306,7 @@ const pointMargin = time.Hour
 
 // resolve finds the restore point named by id again, from the history: the browser's word
 // is only an identity, never the point's numbers.
-func (h *Handler) resolve(ctx context.Context, router string, id pointID) (restore.Point, error) {
+func (h *Handler) resolve(ctx context.Context, router string, id selection) (restore.Point, error) {
 	if id.Boot.IsZero() {
 		return h.opts.Service.PointAt(ctx, router, id.At)
 	}
@@ -337,6 +344,7 @@ func absDur(d time.Duration) time.Duration {
 type planView struct {
 	Point      restore.Point
 	Force      bool
+	MaxGap     time.Duration
 	Entries    []restore.Entry
 	Restore    int
 	GiveBack   time.Duration
@@ -346,37 +354,57 @@ type planView struct {
 	ForceURL   string
 	ConfirmURL string
 	PointsURL  string
-	// Hidden fields of the confirm form.
-	At, Boot string
+	// Hidden holds the confirm form's fields: the selection, nothing more.
+	Hidden []hiddenField
 }
 
+type hiddenField struct{ Name, Value string }
+
+// gapError is a plan refused for a gap Prometheus did not see the router fail in: the
+// page offers to accept it, as the CLI's --max-gap does.
+type gapError struct {
+	error
+	accept selection
+	gap    time.Duration
+}
+
+func (e gapError) Unwrap() error { return e.error }
+
 // planFor resolves the point from the request's form and plans it.
-func (h *Handler) planFor(ctx context.Context, router string, form map[string][]string) (*planView, *restore.Plan, error) {
-	id, err := parsePointID(form, h.opts.Location)
+func (h *Handler) planFor(ctx context.Context, router string, form url.Values) (*planView, *restore.Plan, error) {
+	sel, err := parseSelection(form, h.opts.Location)
 	if err != nil {
 		return nil, nil, err
 	}
-	force := formBool(form, "force")
-	p, err := h.resolve(ctx, router, id)
+	p, err := h.resolve(ctx, router, sel)
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, err := h.opts.Service.Plan(ctx, p, restore.PlanOptions{Force: force})
+	plan, err := h.opts.Service.Plan(ctx, p, restore.PlanOptions{Force: sel.Force, MaxGap: sel.MaxGap})
 	if err != nil {
+		if !p.Bridged() && p.Gap > sel.MaxGap {
+			accept := sel
+			accept.At, accept.Boot, accept.MaxGap = p.At, p.BootTime, p.Gap
+			return nil, nil, gapError{error: err, accept: accept, gap: p.Gap}
+		}
 		return nil, nil, err
 	}
 	// Links carry the resolved point's identity: a typed time becomes the exact scrape.
-	id = pointID{At: plan.Point.At, Boot: plan.Point.BootTime}
+	sel.At, sel.Boot = plan.Point.At, plan.Point.BootTime
+	toggled := sel
+	toggled.Force = !sel.Force
 	v := &planView{
-		Point: plan.Point, Force: force, Entries: plan.Entries,
-		PlanURL:    planPath(router, "plan", id, force),
-		ForceURL:   planPath(router, "plan", id, !force),
-		ConfirmURL: planPath(router, "confirm", id, force),
+		Point: plan.Point, Force: sel.Force, MaxGap: sel.MaxGap, Entries: plan.Entries,
+		PlanURL:    planPath(router, "plan", sel),
+		ForceURL:   planPath(router, "plan", toggled),
+		ConfirmURL: planPath(router, "confirm", sel),
 		PointsURL:  "/routers/" + pathEscape(router),
-		At:         formatStamp(id.At),
 	}
-	if !id.Boot.IsZero() {
-		v.Boot = formatStamp(id.Boot)
+	vals := sel.values()
+	for _, k := range []string{"at", "boot", "force", "max_gap"} {
+		if vals.Has(k) {
+			v.Hidden = append(v.Hidden, hiddenField{k, vals.Get(k)})
+		}
 	}
 	v.Restore, v.GiveBack = summarize(plan)
 	for _, e := range plan.Entries {
@@ -399,11 +427,6 @@ func summarize(plan *restore.Plan) (users int, total time.Duration) {
 		}
 	}
 	return users, total
-}
-
-func formBool(form map[string][]string, key string) bool {
-	v := form[key]
-	return len(v) > 0 && (v[0] == "1" || v[0] == "on" || v[0] == "true")
 }
 
 func (h *Handler) plan(w http.ResponseWriter, r *http.Request) {

@@ -239,7 +239,7 @@ func TestRestoreFlow(t *testing.T) {
 	// Only identity and the confirmed counts travel; no plan numbers.
 	for k := range form {
 		switch k {
-		case csrfField, "at", "boot", "users", "total":
+		case csrfField, "at", "boot", "users", "total": // force and max_gap only when chosen
 		default:
 			t.Errorf("the confirm form carries %s", k)
 		}
@@ -520,4 +520,46 @@ type panicky struct{ *fakeService }
 
 func (panicky) Points(context.Context, string, time.Time, time.Time) ([]restore.Point, error) {
 	panic("bug")
+}
+
+// TestUnseenGapIsAcceptedOnlyWhenAsked: a point Prometheus did not see the router fail
+// before (it was down too) is refused with the reason; the page offers to plan it anyway,
+// and that choice travels to the confirm form and to Apply.
+func TestUnseenGapIsAcceptedOnlyWhenAsked(t *testing.T) {
+	f := fixture()
+	cut := time.Date(2026, 11, 23, 21, 0, 0, 0, wib)
+	f.points["hotspot-1"] = append(f.points["hotspot-1"],
+		restore.Point{Router: "hotspot-1", At: cut, BootTime: cut.Add(2 * time.Minute), Online: 5, Gap: 7*time.Minute + 300*time.Millisecond})
+	s := newSite(t, f)
+	_, body := s.get("/routers/hotspot-1")
+	if r := rows(t, body, "points"); r[1][3] != "7m unseen" {
+		t.Errorf("the unseen gap's row %q", r[1])
+	}
+	sel := "at=" + url.QueryEscape("2026-11-23T14:00:00.000Z") + "&boot=" + url.QueryEscape("2026-11-23T14:02:00.000Z")
+	code, body := s.get("/routers/hotspot-1/plan?" + sel)
+	if code != http.StatusConflict || !strings.Contains(body, "larger --max-gap") || !strings.Contains(body, "Plan anyway, accepting 7m") {
+		t.Fatalf("unseen gap: %d\n%s", code, body)
+	}
+	accept := regexp.MustCompile(`id="accept-gap" href="([^"]+)"`).FindStringSubmatch(body)
+	if accept == nil || !strings.Contains(accept[1], "max_gap=421") {
+		t.Fatalf("no link accepting the gap (421s, rounded up):\n%s", body)
+	}
+	code, body = s.get(htmlUnescape(accept[1]))
+	if code != http.StatusOK || !strings.Contains(body, "(unseen by Prometheus, accepted)") {
+		t.Fatalf("accepted: %d\n%s", code, body)
+	}
+	form := s.confirmForm(sel + "&max_gap=421")
+	if form.Get("max_gap") != "421" {
+		t.Fatalf("the confirm form drops max_gap: %v", form)
+	}
+	if code, body := s.post("/routers/hotspot-1/apply", form); code != http.StatusOK {
+		t.Fatalf("apply: %d\n%s", code, body)
+	}
+	if p := f.applied[0].Point; !p.At.Equal(cut) {
+		t.Errorf("applied %+v", p)
+	}
+	// A max_gap smaller than the gap is still refused.
+	if code, _ := s.get("/routers/hotspot-1/plan?" + sel + "&max_gap=60"); code != http.StatusConflict {
+		t.Errorf("max_gap=60 on a 7m gap: %d", code)
+	}
 }
