@@ -245,7 +245,7 @@ func TestRestoreAfterPowerCut(t *testing.T) {
 		want := b.LimitUptimeSeconds - b.UptimeSeconds - truth[name]
 		// The restore point is the last scrape before the cut, up to one interval before
 		// it, and RouterOS counts whole seconds: the user keeps at most that much extra.
-		if d := left - want; d < 0 || d > (scrapeInterval + time.Second).Seconds() {
+		if d := left - want; d < 0 || d > (scrapeInterval+time.Second).Seconds() {
 			t.Errorf("%s: %vs left, the truth is %vs (session %vs at the cut)", name, left, want, truth[name])
 		}
 		if a.UptimeSeconds != b.UptimeSeconds {
