@@ -21,6 +21,7 @@ type fakeService struct {
 	ledger  map[string]bool            // router/user/at
 
 	pointsErr, pointAtErr, planErr, applyErr error
+	applyHook                                func(ctx context.Context) // called first in Apply
 
 	pointAtCalls []time.Time
 	planPoints   []restore.Point
@@ -93,6 +94,9 @@ func (f *fakeService) Apply(ctx context.Context, plan *restore.Plan, progress fu
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.applied = append(f.applied, plan)
+	if f.applyHook != nil {
+		f.applyHook(ctx)
+	}
 	defer func() { f.applyCtxErr = ctx.Err() }()
 	if f.applyErr != nil {
 		return nil, f.applyErr

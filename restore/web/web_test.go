@@ -563,3 +563,34 @@ func TestUnseenGapIsAcceptedOnlyWhenAsked(t *testing.T) {
 		t.Errorf("max_gap=60 on a 7m gap: %d", code)
 	}
 }
+
+// TestRestoreOutlivesTheBrowser: a phone that loses its connection while the restore
+// writes does not cut the restore off half done.
+func TestRestoreOutlivesTheBrowser(t *testing.T) {
+	f := fixture()
+	s := newSite(t, f)
+	form := s.confirmForm(pointA)
+	u, _ := url.Parse(s.srv.URL)
+	h := s.srv.Config.Handler
+
+	reqCtx, hangUp := context.WithCancel(context.Background())
+	req := httptest.NewRequestWithContext(reqCtx, http.MethodPost, "/routers/hotspot-1/apply", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range s.client.Jar.Cookies(u) {
+		req.AddCookie(c)
+	}
+	var during error
+	f.applyHook = func(ctx context.Context) {
+		hangUp() // the browser goes away while the writes run
+		<-reqCtx.Done()
+		during = ctx.Err()
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if during != nil || f.applyCtxErr != nil {
+		t.Errorf("the restore's context ended with the request: during %v, at the end %v", during, f.applyCtxErr)
+	}
+	if len(f.ledger) != 2 {
+		t.Errorf("ledger %v: the restore did not finish", f.ledger)
+	}
+}
