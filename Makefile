@@ -1,7 +1,7 @@
 # The targets are the commands README tells people to run.
 GO        ?= go
 BIN       := bin
-BINARIES  := ronda-exporter ronda-sim ronda-webhook
+BINARIES  := ronda-exporter ronda-sim ronda-webhook ronda-restore
 PKGS      := ./...
 # staticcheck is run from the module proxy at a pinned version, so nothing needs installing.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -40,6 +40,7 @@ bench:
 	$(GO) test -run '^$$' -bench ProbeCPU -benchtime 2000x -count 2 -timeout 30m ./collector/probe/
 	$(GO) test -run '^$$' -bench Intake -benchtime 3000x -count 3 ./alertmanager-webhook/app/
 	$(GO) test -run '^$$' -bench Delivery -benchtime 30x ./alertmanager-webhook/app/
+	$(GO) test -run '^$$' -bench Plan10kUsers2kOnline -benchtime 10x -benchmem -count 3 ./e2e/
 
 ## lint: gofmt, go vet and staticcheck
 lint:

@@ -71,9 +71,7 @@ func backfilledPrometheus(t testing.TB, om *openMetrics) string {
 	dir := t.(interface{ TempDir() string }).TempDir()
 	file, data := filepath.Join(dir, "history.om"), filepath.Join(dir, "data")
 	om.write(t, file)
-	began := time.Now()
 	out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", file, data).CombinedOutput()
-	t.Logf("promtool took %v", time.Since(began))
 	if err != nil {
 		t.Fatalf("promtool create-blocks-from openmetrics: %v\n%s", err, out)
 	}
@@ -86,7 +84,6 @@ func backfilledPrometheus(t testing.TB, om *openMetrics) string {
 	p := testtool.Start(t, prometheus, "--config.file="+cfg, "--storage.tsdb.path="+data,
 		"--storage.tsdb.retention.time=10y", "--web.listen-address="+addr)
 	p.WaitHTTP(t, "http://"+addr+"/-/ready")
-	t.Logf("prometheus ready after %v", time.Since(began))
 	return "http://" + addr
 }
 
