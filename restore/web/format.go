@@ -98,13 +98,15 @@ func parseSelection(form url.Values, loc *time.Location) (selection, error) {
 	if err != nil {
 		return id, fmt.Errorf("%w: restore point time: %w", errBadInput, err)
 	}
-	id.At = at
+	// Links carry milliseconds, Prometheus's resolution: a finer time would not survive them.
+	id.At = at.Truncate(time.Millisecond)
 	if b := form.Get("boot"); b != "" {
 		boot, err := time.Parse(time.RFC3339Nano, b)
+		boot = boot.Truncate(time.Millisecond)
 		if err != nil {
 			return id, fmt.Errorf("%w: boot time %q is not an RFC 3339 time", errBadInput, b)
 		}
-		if !boot.After(at) {
+		if !boot.After(id.At) {
 			return id, fmt.Errorf("%w: boot time %s is not after the restore point %s", errBadInput, b, form.Get("at"))
 		}
 		id.Boot = boot
@@ -128,10 +130,11 @@ func parseTime(s string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is neither a date and time (2026-11-24T13:05) nor an RFC 3339 time", s)
 }
 
-// checkYear keeps times where Prometheus can have data: a year-0 or year-9999 time is a
-// typing mistake, and would overflow durations computed from it.
+// checkYear keeps times where Prometheus can have data (the year in UTC, as links carry
+// it): a year-0 or year-9999 time is a typing mistake, and would overflow durations
+// computed from it.
 func checkYear(t time.Time, s string) (time.Time, error) {
-	if y := t.Year(); y < 2000 || y > 2200 {
+	if y := t.UTC().Year(); y < 2000 || y > 2200 {
 		return time.Time{}, fmt.Errorf("%q: year %d is out of range", s, y)
 	}
 	return t, nil

@@ -56,7 +56,8 @@ func TestParsePointID(t *testing.T) {
 		{query: "", err: "no time given"},
 		{query: "at=now", err: `"now" is neither`},
 		{query: "at=0001-01-01T00:00:00Z", err: "year 1 is out of range"},
-		{query: "at=9999-01-01T00:00", err: "year 9999 is out of range"},
+		{query: "at=9999-01-01T00:00", err: "year 9998 is out of range"}, // in UTC, as links carry it
+		{query: "at=2000-01-01T00:00", err: "year 1999 is out of range"},
 		{query: "at=2026-11-24T11:14:30Z&boot=soon", err: `boot time "soon"`},
 		{query: "at=2026-11-24T11:14:30Z&boot=2026-11-24T11:00:00Z", err: "is not after the restore point"},
 	} {
@@ -92,6 +93,32 @@ func FuzzParseTime(f *testing.F) {
 		again, err := parseTime(formatStamp(got), loc)
 		if err != nil || !again.Equal(got.Truncate(time.Millisecond)) {
 			t.Fatalf("%q: %v does not survive a link: %v %v", s, got, again, err)
+		}
+	})
+}
+
+// FuzzParseSelection: any query a browser (or anyone) sends yields a selection or an error,
+// never a panic, and a selection survives the round trip through the page's own links.
+func FuzzParseSelection(f *testing.F) {
+	loc := time.FixedZone("WIB", 7*3600)
+	f.Fuzz(func(t *testing.T, query string) {
+		form, err := url.ParseQuery(query)
+		if err != nil {
+			return
+		}
+		sel, err := parseSelection(form, loc)
+		if err != nil {
+			if statusOf(err) != 400 {
+				t.Fatalf("%q: %v is not a 400", query, err)
+			}
+			return
+		}
+		if !sel.Boot.IsZero() && !sel.Boot.After(sel.At) {
+			t.Fatalf("%q: boot %v not after %v", query, sel.Boot, sel.At)
+		}
+		again, err := parseSelection(sel.values(), loc)
+		if err != nil || !again.At.Equal(sel.At) || !again.Boot.Equal(sel.Boot) || again.Force != sel.Force || again.MaxGap != sel.MaxGap {
+			t.Fatalf("%q: %+v does not survive a link: %+v %v", query, sel, again, err)
 		}
 	})
 }
