@@ -17,7 +17,7 @@ import (
 // A failed write is counted in Result.Failed and the rest go on; the error returned is for
 // what stops the whole run (lock held, router unreachable before any write, ledger not
 // writable).
-func (r *Restorer) Apply(ctx context.Context, plan *Plan, progress func(done, total int)) (*Result, error) {
+func (r *Restorer) Apply(ctx context.Context, plan *Plan, progress func(done, total int)) (_ *Result, err error) {
 	if plan == nil {
 		return nil, refused("no plan to apply")
 	}
@@ -34,6 +34,17 @@ func (r *Restorer) Apply(ctx context.Context, plan *Plan, progress func(done, to
 	if err != nil {
 		return nil, err
 	}
+	// Fold in what a run cut short left in the journal, so the ledger file alone is
+	// complete between runs.
+	if err := ledger.compact(); err != nil {
+		return nil, refused("ledger %s: %v", ledger.path, err)
+	}
+	defer func() {
+		if cerr := ledger.compact(); cerr != nil && err == nil {
+			// Every record is safe in the journal; the next run folds it in.
+			r.logger.Warn("could not fold the ledger's journal into the ledger; the next run will", "ledger", ledger.path, "err", cerr)
+		}
+	}()
 
 	res := &Result{Plan: plan, Outcomes: make([]Outcome, 0, len(plan.Entries))}
 	var current map[string]now

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -64,44 +65,105 @@ type ledgerFile struct {
 	Records []Record `json:"records"`
 }
 
-// ledger is the ledger file's content.
+// ledger is the ledger's content. On disk it is two files: the ledger itself, rewritten
+// atomically, and a journal next to it (LEDGER.journal) that Apply appends each record to,
+// synced, as soon as the router has taken a write: rewriting the whole ledger after every
+// one of 2,000 writes would cost tens of seconds. The journal is folded into the ledger
+// (atomically) when Apply ends, and by the next run if one was cut short.
 type ledger struct {
 	path    string
 	records []Record
+	byUser  map[[2]string][]int // (router, user) → indexes into records
+	// journaled reports that the journal holds records not yet in the ledger file.
+	journaled bool
+	journal   *os.File // open for appending while Apply runs
 }
 
-// readLedger reads the ledger; a missing file is an empty ledger. A file that cannot be
-// read is an error, never treated as empty: that would restore everything again.
+func journalPath(path string) string { return path + ".journal" }
+
+// readLedger reads the ledger and its journal; missing files are an empty ledger. A file
+// that cannot be read is an error, never treated as empty: that would restore everything
+// again.
 func readLedger(path string) (*ledger, error) {
-	l := &ledger{path: path}
+	l := &ledger{path: path, byUser: map[[2]string][]int{}}
 	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, refused("ledger %s: %v", path, err)
+	default:
+		var f ledgerFile
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			return nil, refused("ledger %s is damaged (%v): fix or move it; without it, restores already made would be made again", path, err)
+		}
+		if f.Version != ledgerVersion {
+			return nil, refused("ledger %s has version %d; this ronda-restore reads version %d", path, f.Version, ledgerVersion)
+		}
+		for _, rec := range f.Records {
+			l.index(rec)
+		}
+	}
+	if err := l.readJournal(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// readJournal adds the journal's records. A last line cut short (the machine lost power
+// while appending it) is left out; any other bad line means the journal is damaged.
+func (l *ledger) readJournal() error {
+	name := journalPath(l.path)
+	data, err := os.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return l, nil
+		return nil
 	}
 	if err != nil {
-		return nil, refused("ledger %s: %v", path, err)
+		return refused("ledger journal %s: %v", name, err)
 	}
-	var f ledgerFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return nil, refused("ledger %s is damaged (%v): fix or move it; without it, restores already made would be made again", path, err)
+	lines := bytes.Split(data, []byte("\n"))
+	for i, line := range lines {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var rec Record
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rec); err != nil {
+			if i == len(lines)-1 {
+				break // torn last append, never completed
+			}
+			return refused("ledger journal %s is damaged at line %d (%v): fix or move it; without it, restores already made would be made again", name, i+1, err)
+		}
+		l.journaled = true
+		if !l.has(rec) { // already folded in by a run that stopped before removing the journal
+			l.index(rec)
+		}
 	}
-	if f.Version != ledgerVersion {
-		return nil, refused("ledger %s has version %d; this ronda-restore reads version %d", path, f.Version, ledgerVersion)
+	return nil
+}
+
+func (l *ledger) index(rec Record) {
+	key := [2]string{rec.Router, rec.User}
+	l.byUser[key] = append(l.byUser[key], len(l.records))
+	l.records = append(l.records, rec)
+}
+
+func (l *ledger) has(rec Record) bool {
+	for _, i := range l.byUser[[2]string{rec.Router, rec.User}] {
+		if l.records[i] == rec {
+			return true
+		}
 	}
-	l.records = f.Records
-	return l, nil
+	return false
 }
 
 // find reports whether the ledger holds e's restore from point p, and describes it.
 func (l *ledger) find(p Point, e Entry) (string, bool) {
 	start := p.At.Add(-e.SessionThen)
-	for i := len(l.records) - 1; i >= 0; i-- {
+	for _, i := range slices.Backward(l.byUser[[2]string{p.Router, e.User}]) {
 		rec := &l.records[i]
-		if rec.Router != p.Router || rec.User != e.User {
-			continue
-		}
 		sameBoot := !p.BootTime.IsZero() && rec.BootTime.Equal(p.BootTime)
 		if d := rec.SessionStart.Sub(start); sameBoot || (d <= sessionTolerance && d >= -sessionTolerance) {
 			return fmt.Sprintf("restored on %s (limit-uptime %s → %s, %s given back)", rec.AppliedAt.Format(time.RFC3339),
@@ -111,26 +173,67 @@ func (l *ledger) find(p Point, e Entry) (string, bool) {
 	return "", false
 }
 
-// add appends a record and writes the ledger to disk before returning.
+// add records rec in the journal, synced to disk, before returning.
 func (l *ledger) add(rec Record) error {
-	l.records = append(l.records, rec)
-	if err := l.save(); err != nil {
-		l.records = l.records[:len(l.records)-1]
+	line, err := json.Marshal(rec)
+	if err != nil {
 		return err
 	}
+	if l.journal == nil {
+		f, err := os.OpenFile(journalPath(l.path), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		if err := syncDir(filepath.Dir(l.path)); err != nil { // the new file's name must last too
+			_ = f.Close()
+			return err
+		}
+		l.journal = f
+	}
+	if _, err := l.journal.Write(append(line, '\n')); err != nil {
+		return err
+	}
+	if err := l.journal.Sync(); err != nil {
+		return err
+	}
+	l.journaled = true
+	l.index(rec)
 	return nil
 }
 
-// save writes the whole ledger atomically: a temporary file in the same folder, synced,
-// renamed over the old one, and the folder synced, so a crash leaves either the old or
-// the new ledger, never half of one.
-func (l *ledger) save() error {
+// compact folds the journal into the ledger file: the ledger is rewritten atomically (a
+// temporary file in the same folder, synced, renamed over the old one, the folder synced),
+// then the journal is removed. A crash in between leaves records in both, which reading
+// merges.
+func (l *ledger) compact() error {
+	if l.journal != nil {
+		_ = l.journal.Close()
+		l.journal = nil
+	}
+	if !l.journaled {
+		return nil
+	}
 	data, err := json.MarshalIndent(ledgerFile{Version: ledgerVersion, Records: l.records}, "", " ")
 	if err != nil {
 		return err
 	}
-	data = append(data, '\n')
-	return writeAtomic(l.path, data, 0o644)
+	if err := writeAtomic(l.path, append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := os.Remove(journalPath(l.path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	l.journaled = false
+	return syncDir(filepath.Dir(l.path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 func writeAtomic(path string, data []byte, perm fs.FileMode) (err error) {
@@ -160,12 +263,7 @@ func writeAtomic(path string, data []byte, perm fs.FileMode) (err error) {
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return syncDir(dir)
 }
 
 // lock is an exclusive flock on the ledger's lock file. The file itself is left in place

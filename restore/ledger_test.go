@@ -1,0 +1,113 @@
+package restore
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func record(user string, start time.Time) Record {
+	return Record{Router: testRouter, User: user, BootTime: newBoot, At: at, SessionStart: start,
+		OldLimit: Duration(2 * h), NewLimit: Duration(110 * m), Lost: Duration(10 * m), AppliedAt: after}
+}
+
+func TestJournalOfARunCutShortIsHonoured(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.json")
+	l, err := readLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.add(record("alice", at.Add(-10*m))); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.add(record("erin", at.Add(-7*m))); err != nil {
+		t.Fatal(err)
+	}
+	// The process dies here: no compaction. The ledger file does not even exist yet.
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("ledger file: %v", err)
+	}
+	// And the machine lost power in the middle of a third append.
+	f, err := os.OpenFile(journalPath(path), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"router":"hotspot-pasar","user":"fra`); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	again, err := readLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Point{Router: testRouter, At: at, BootTime: newBoot}
+	for _, u := range []string{"alice", "erin"} {
+		if _, ok := again.find(p, Entry{User: u}); !ok {
+			t.Errorf("%s's restore is forgotten", u)
+		}
+	}
+	if _, ok := again.find(p, Entry{User: "frank"}); ok {
+		t.Error("a torn record counts as a restore")
+	}
+	if err := again.compact(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(journalPath(path)); !os.IsNotExist(err) {
+		t.Errorf("journal left after compaction: %v", err)
+	}
+	folded, err := readLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(folded.records) != 2 {
+		t.Errorf("records after compaction: %+v", folded.records)
+	}
+}
+
+func TestCompactionCutShortDoesNotDuplicate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.json")
+	l, _ := readLedger(path)
+	if err := l.add(record("alice", at.Add(-10*m))); err != nil {
+		t.Fatal(err)
+	}
+	journal, err := os.ReadFile(journalPath(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.compact(); err != nil {
+		t.Fatal(err)
+	}
+	// The ledger was rewritten but the process died before removing the journal.
+	if err := os.WriteFile(journalPath(path), journal, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, err := readLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.records) != 1 {
+		t.Errorf("records %+v, want alice once", again.records)
+	}
+}
+
+func TestDamagedJournalIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.json")
+	bad := "{\"router\":\"x\"\n" + `{"router":"hotspot-pasar","user":"alice"}` + "\n"
+	if err := os.WriteFile(journalPath(path), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := readLedger(path)
+	if err == nil || !strings.Contains(err.Error(), "damaged at line 1") {
+		t.Fatalf("got %v", err)
+	}
+	if err := os.WriteFile(path, []byte(`{"version":2,"records":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(journalPath(path))
+	if _, err := readLedger(path); err == nil || !strings.Contains(err.Error(), "version 2") {
+		t.Fatalf("got %v", err)
+	}
+}
