@@ -213,6 +213,18 @@ func TestRestoreAfterPowerCut(t *testing.T) {
 		t.Errorf("point %+v: want the last scrape before the cut at %v, 5 online, a gap of about one interval", p, cut)
 	}
 
+	// The reboot can be picked by the boot time the table shows.
+	out, code = l.restoreCmd(t, "points")
+	shown := p.BootTime.Local().Format(time.RFC3339)
+	if code != 0 || !strings.Contains(out, shown) {
+		t.Errorf("points table: exit %d, want the boot time %s in it", code, shown)
+	}
+	out, code = l.restoreCmd(t, "plan", "--reboot="+shown, "--output=json")
+	var plan restore.Plan
+	if err := json.Unmarshal([]byte(out), &plan); err != nil || code != 0 || !plan.Point.At.Equal(p.At) || len(plan.Entries) != 5 {
+		t.Errorf("plan --reboot: exit %d, %v, point %+v, %d entries", code, err, plan.Point, len(plan.Entries))
+	}
+
 	// The dry run writes nothing and says how to apply.
 	out, code = l.restoreCmd(t, "apply")
 	if code != 0 || !strings.Contains(out, "--yes") || !strings.Contains(out, "alice") {

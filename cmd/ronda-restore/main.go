@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"strconv"
@@ -320,6 +321,9 @@ func report(err error) int {
 // parseTime reads RFC 3339 or Unix seconds.
 func parseTime(s string) (time.Time, error) {
 	if secs, err := strconv.ParseFloat(s, 64); err == nil {
+		if math.IsNaN(secs) || secs < 0 || secs > 1e11 {
+			return time.Time{}, fmt.Errorf("%q is not a Unix time", s)
+		}
 		return time.UnixMilli(int64(secs * 1000)), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)

@@ -29,12 +29,13 @@ func (o *output) table() *tabwriter.Writer {
 	return tabwriter.NewWriter(o.w, 0, 0, 2, ' ', 0)
 }
 
-// when is a time as the operator reads it: local time, to the second.
+// when is a time as the operator reads it: local time, to the second, in RFC 3339 so it
+// can be pasted into --reboot or --at as it is.
 func when(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02 15:04:05 -0700")
+	return t.Local().Truncate(time.Second).Format(time.RFC3339)
 }
 
 // dur writes a duration the way RouterOS shows it (1h2m3s).
@@ -62,8 +63,9 @@ func (o *output) points(router, since string, points []restore.Point) error {
 	fmt.Fprintln(tw, "BOOT TIME\tRESTORE POINT\tGAP\tONLINE\tNOTE")
 	for _, p := range points {
 		note := ""
-		if !p.Bridged() {
-			note = "no sample between the point and the boot: check --max-gap"
+		if !p.Bridged() && p.Gap > 2*p.Interval {
+			// Plan refuses it by default: say what accepting it takes.
+			note = fmt.Sprintf("Prometheus saw no failure before the boot: plan needs --max-gap=%s", dur(p.Gap))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", when(p.BootTime), when(p.At), dur(p.Gap), p.Online, note)
 	}
