@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -23,7 +24,7 @@ func TestMakeDemo(t *testing.T) {
 	testtool.Need(t, "prometheus")
 	testtool.Need(t, "curl")
 	bin := testtool.Binaries(t)
-	for _, port := range []int{18080, 18728, 18729, 18800, 18801, 18802, 18803, 18804, 9850, 9090} {
+	for _, port := range []int{18080, 18728, 18729, 18800, 18801, 18802, 18803, 18804, 9850, 9090, 9852} {
 		if c, err := net.DialTimeout("tcp", testtool.Addr(port), time.Second); err == nil {
 			c.Close()
 			t.Fatalf("port %d is taken: the demo needs it (is a demo running?)", port)
@@ -143,6 +144,20 @@ func TestMakeDemo(t *testing.T) {
 		}
 		return nil
 	})
+	// The restore page lists that power cut.
+	testtool.Eventually(t, 60*time.Second, "the restore page lists the power cut", func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:9852/routers/hotspot-pasar", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || strings.Count(string(body), ">Show users</a>") != 1 {
+			return fmt.Errorf("%s:\n%s", resp.Status, body)
+		}
+		return nil
+	})
 
 	// Ctrl-C reaches the script's process group, as in a terminal.
 	if err := syscall.Kill(-demo.Pid(), syscall.SIGINT); err != nil {
@@ -153,7 +168,7 @@ func TestMakeDemo(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the demo did not stop within 20s of Ctrl-C:\n%s", demo.Output())
 	}
-	for _, port := range []int{18080, 18728, 9850, 9090} {
+	for _, port := range []int{18080, 18728, 9850, 9090, 9852} {
 		if c, err := net.DialTimeout("tcp", testtool.Addr(port), time.Second); err == nil {
 			c.Close()
 			t.Errorf("port %d still answers after the demo stopped", port)

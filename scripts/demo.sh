@@ -18,7 +18,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-for port in 18080 18728 18729 18800 18801 18802 18803 18804 18822 18823 9850 9090; do
+for port in 18080 18728 18729 18800 18801 18802 18803 18804 18822 18823 9850 9090 9852; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port on 127.0.0.1 is already in use: stop what listens there (another demo?) and try again" >&2
     exit 1
@@ -50,6 +50,12 @@ prometheus --config.file=examples/prometheus.yml --storage.tsdb.path="$state/pro
 pids+=($!)
 wait_for prometheus http://127.0.0.1:9090/-/ready
 
+echo ">> starting ronda-restore serve (the restore web page)"
+"$bin/ronda-restore" --config.file=examples/ronda.yml --prometheus.url=http://127.0.0.1:9090 \
+  --ledger.file="$state/ronda-restore.ledger.json" serve --web.listen-address=127.0.0.1:9852 >"$state/ronda-restore.log" 2>&1 &
+pids+=($!)
+wait_for ronda-restore http://127.0.0.1:9852/-/ready
+
 cat <<MSG
 
 ronda demo is running (logs in $state/):
@@ -64,6 +70,7 @@ ronda demo is running (logs in $state/):
                    curl -X POST http://127.0.0.1:18080/routers/hotspot-pasar/power-loss
                    http://127.0.0.1:18080/olts       the simulated OLTs; power down an ONU:
                    curl -X POST -d '{"pon":1,"onu":1,"status":"PwrDown"}' http://127.0.0.1:18080/olts/olt-pasar/onu
+  ronda-restore    http://127.0.0.1:9852/            after a power cut, give the users their time back
 
 Press Ctrl-C to stop.
 MSG
