@@ -86,10 +86,21 @@ type data struct {
 
 type rawSeries struct {
 	Metric     map[string]string `json:"metric"`
-	Values     []json.RawMessage `json:"values"`
-	Value      json.RawMessage   `json:"value"`
+	Values     []pair            `json:"values"`
+	Value      *pair             `json:"value"`
 	Histogram  json.RawMessage   `json:"histogram"`
 	Histograms json.RawMessage   `json:"histograms"`
+}
+
+// pair is a sample as the API writes it, [unix_seconds, "value"], decoded by hand: a
+// matrix has one per sample, and going through encoding/json for each costs most of the
+// decoding time of a large answer.
+type pair Sample
+
+func (p *pair) UnmarshalJSON(b []byte) error {
+	s, err := decodePair(b)
+	*p = pair(s)
+	return err
 }
 
 // Decode reads an /api/v1/query answer. Anything but a complete success is an error:
@@ -163,10 +174,7 @@ func decodeMatrix(raw []rawSeries) ([]Series, error) {
 		}
 		s := Series{Labels: r.Metric, Samples: make([]Sample, 0, len(r.Values))}
 		for j, v := range r.Values {
-			smp, err := decodePair(v)
-			if err != nil {
-				return nil, fmt.Errorf("data.result[%d].values[%d]: %w", i, j, err)
-			}
+			smp := Sample(v)
 			if n := len(s.Samples); n > 0 && !smp.T.After(s.Samples[n-1].T) {
 				return nil, fmt.Errorf("data.result[%d].values[%d]: timestamps out of order", i, j)
 			}
@@ -183,11 +191,7 @@ func decodeVector(raw []rawSeries) ([]Instant, error) {
 		if err := r.check(i, false); err != nil {
 			return nil, err
 		}
-		smp, err := decodePair(r.Value)
-		if err != nil {
-			return nil, fmt.Errorf("data.result[%d].value: %w", i, err)
-		}
-		out = append(out, Instant{Labels: r.Metric, Sample: smp})
+		out = append(out, Instant{Labels: r.Metric, Sample: Sample(*r.Value)})
 	}
 	return out, nil
 }
@@ -199,37 +203,59 @@ func (r *rawSeries) check(i int, matrix bool) error {
 	if r.Metric == nil {
 		return fmt.Errorf("data.result[%d]: no metric", i)
 	}
-	if matrix && (r.Values == nil || len(r.Value) > 0) {
+	if matrix && (r.Values == nil || r.Value != nil) {
 		return fmt.Errorf("data.result[%d]: a matrix series needs values and no value", i)
 	}
-	if !matrix && (len(r.Value) == 0 || r.Values != nil) {
+	if !matrix && (r.Value == nil || r.Values != nil) {
 		return fmt.Errorf("data.result[%d]: a vector series needs value and no values", i)
 	}
 	return nil
 }
 
-// decodePair reads [unix_seconds, "value"].
-func decodePair(raw json.RawMessage) (Sample, error) {
-	var pair []json.RawMessage
-	if err := json.Unmarshal(raw, &pair); err != nil {
-		return Sample{}, fmt.Errorf("want [time, \"value\"]: %w", err)
+// decodePair reads [unix_seconds, "value"], with any JSON whitespace between the parts.
+func decodePair(raw []byte) (Sample, error) {
+	b := bytes.TrimSpace(raw)
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return Sample{}, fmt.Errorf("want [time, \"value\"], got %s", truncate(raw))
 	}
-	if len(pair) != 2 {
-		return Sample{}, fmt.Errorf("want [time, \"value\"], got %d elements", len(pair))
+	b = b[1 : len(b)-1]
+	comma := bytes.IndexByte(b, ',')
+	if comma < 0 {
+		return Sample{}, fmt.Errorf("want [time, \"value\"], got %s", truncate(raw))
 	}
-	ts, err := strconv.ParseFloat(string(pair[0]), 64)
+	tsText, valText := bytes.TrimSpace(b[:comma]), bytes.TrimSpace(b[comma+1:])
+	if bytes.IndexByte(valText, ',') >= 0 {
+		return Sample{}, fmt.Errorf("want [time, \"value\"], got more elements: %s", truncate(raw))
+	}
+	if len(tsText) == 0 || !isJSONNumber(tsText) {
+		return Sample{}, fmt.Errorf("time %s is not a Unix time in seconds", truncate(tsText))
+	}
+	ts, err := strconv.ParseFloat(string(tsText), 64)
 	if err != nil || math.IsNaN(ts) || math.IsInf(ts, 0) || math.Abs(ts) > maxUnixSeconds {
-		return Sample{}, fmt.Errorf("time %s is not a Unix time in seconds", truncate(pair[0]))
+		return Sample{}, fmt.Errorf("time %s is not a Unix time in seconds", truncate(tsText))
 	}
-	var vs string
-	if err := json.Unmarshal(pair[1], &vs); err != nil {
-		return Sample{}, fmt.Errorf("value %s is not a quoted number", truncate(pair[1]))
+	if len(valText) < 2 || valText[0] != '"' || valText[len(valText)-1] != '"' || bytes.ContainsAny(valText[1:len(valText)-1], "\"\\") {
+		return Sample{}, fmt.Errorf("value %s is not a quoted number", truncate(valText))
 	}
+	vs := string(valText[1 : len(valText)-1])
 	v, err := strconv.ParseFloat(vs, 64)
 	if err != nil {
 		return Sample{}, fmt.Errorf("value %q is not a number", truncate([]byte(vs)))
 	}
 	return Sample{T: time.UnixMilli(int64(math.Round(ts * 1000))).UTC(), V: v}, nil
+}
+
+// isJSONNumber reports whether b is a number as JSON writes one (no quotes, no NaN, no
+// hex): what ParseFloat alone would accept more loosely.
+func isJSONNumber(b []byte) bool {
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == 'e', c == 'E':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // maxUnixSeconds keeps timestamps where milliseconds fit an int64 with room to spare.

@@ -2,6 +2,7 @@ package promapi
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -109,7 +110,7 @@ func TestDecodeMalformed(t *testing.T) {
 	}{
 		{"histogram.json", "native histograms"},
 		{"bad-value.json", "not a quoted number"},
-		{"bad-pair.json", "3 elements"},
+		{"bad-pair.json", "more elements"},
 		{"out-of-order.json", "out of order"},
 		{"unknown-field.json", "unknown field"},
 		{"not-json.html", "not a Prometheus API answer"},
@@ -210,4 +211,26 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("accepted result type %q", res.Type)
 		}
 	})
+}
+
+// BenchmarkDecode20kSeries decodes an answer the size of a plan's for 10,000 users: 20,000
+// series with one sample each.
+func BenchmarkDecode20kSeries(b *testing.B) {
+	var body strings.Builder
+	body.WriteString(`{"status":"success","data":{"resultType":"matrix","result":[`)
+	for i := range 20000 {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"metric":{"__name__":"mikrotik_hotspot_user_uptime_seconds","instance":"hotspot-pasar","job":"ronda","user":"vc%05d"},"values":[[1700000000.123,"%d"]]}`, i, i*7)
+	}
+	body.WriteString(`]}}`)
+	data := []byte(body.String())
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		res, err := Decode(data)
+		if err != nil || len(res.Matrix) != 20000 {
+			b.Fatal(err)
+		}
+	}
 }
