@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rondanet/ronda/internal/promapi"
+	sim "github.com/rondanet/ronda/internal/sim/routeros"
 )
 
 func TestPlanRefusesUntrustworthyHistory(t *testing.T) {
@@ -205,5 +206,36 @@ func TestPrometheusUnreachable(t *testing.T) {
 	var qe *promapi.Error
 	if !errors.As(err, &qe) || FailureOf(err) != Unreachable {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestCleanRebootRestoresNobody(t *testing.T) {
+	// A reboot from Winbox logs every session out properly: the first scrape after the
+	// boot shows each session added to the stored uptime.
+	l := newLab(t, "all")
+	users := []hotspotUser{
+		{name: "alice", uptime: 30 * m, limit: 2 * h, session: 10 * m, online: true},
+		{name: "erin", uptime: 0, limit: h, session: 7 * m, online: true},
+	}
+	for i := range 5 {
+		l.prom.scrape(t0.Add(time.Duration(i)*interval), oldBoot, users...)
+	}
+	l.prom.failedScrape(at.Add(interval))
+	l.prom.scrape(after, newBoot,
+		hotspotUser{name: "alice", uptime: 40 * m, limit: 2 * h},
+		hotspotUser{name: "erin", uptime: 7 * m, limit: h})
+	l.addUsers(t, sim.User{Name: "alice", Uptime: 40 * m, LimitUptime: 2 * h}, sim.User{Name: "erin", Uptime: 7 * m, LimitUptime: h})
+	plan, err := l.r.Plan(testCtx(t), onlyPoint(t, l), PlanOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range plan.Entries {
+		if e.Skip != SkipUptimeGrew {
+			t.Errorf("%s: %+v, want uptime-grew", e.User, e)
+		}
+	}
+	res, err := l.r.Apply(testCtx(t), plan, nil)
+	if err != nil || res.Applied != 0 || len(l.router.Writes()) != 0 {
+		t.Errorf("apply: %+v, %v, writes %+v", res, err, l.router.Writes())
 	}
 }
