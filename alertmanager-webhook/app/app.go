@@ -167,7 +167,7 @@ func (a *App) load() (*config.Config, map[string]delivery.Channel, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	channels, err := buildChannels(cfg, a.log, a.metrics.templateError)
+	channels, err := buildChannels(cfg, a.log, a.metrics.templateError, a.enqueueReply)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -207,7 +207,7 @@ func (a *App) reload() error {
 	return nil
 }
 
-func buildChannels(cfg *config.Config, logger *slog.Logger, templateError func(string)) (map[string]delivery.Channel, error) {
+func buildChannels(cfg *config.Config, logger *slog.Logger, templateError func(string), reply command.Reply) (map[string]delivery.Channel, error) {
 	out := map[string]delivery.Channel{}
 	for i := range cfg.Channels {
 		c := &cfg.Channels[i]
@@ -240,7 +240,7 @@ func buildChannels(cfg *config.Config, logger *slog.Logger, templateError func(s
 			}
 			out[c.Name] = ch
 		case "command":
-			out[c.Name] = command.New(c.Name, c.Command, time.Duration(c.RateLimit), logger)
+			out[c.Name] = command.New(c.Name, c.Command, time.Duration(c.RateLimit), logger, reply)
 		}
 	}
 	return out, nil
@@ -296,6 +296,38 @@ func (a *App) stopReportsLocked() {
 		a.reportsDone.Wait()
 		a.reportsStop = nil
 	}
+}
+
+// enqueueReply stores a command's report (already HTML) for the channels it replies to.
+// The notification goes along, so a chat rings or stays silent as it would for the alert.
+// key makes the report of one stored item count once, even when a crash repeats the run.
+func (a *App) enqueueReply(key string, m *payload.Message, channelNames []string, text string) error {
+	cfg, channels := a.current()
+	now := time.Now()
+	var items []*store.Item
+	for _, chName := range channelNames {
+		ch := channels[chName]
+		if ch == nil {
+			a.log.Warn("reply_to names a channel that is no longer configured", "channel", chName)
+			continue
+		}
+		recipients := ch.Recipients()
+		if s, ok := ch.(delivery.Sharded); ok {
+			recipients = s.RecipientsFor(m)
+		}
+		for _, rcpt := range recipients {
+			items = append(items, &store.Item{Channel: chName, Recipient: rcpt, State: store.Pending, Message: m, Text: text, Created: now})
+		}
+	}
+	dup, err := a.store.Accept(key, now, time.Duration(cfg.Delivery.DedupWindow), items)
+	if err != nil {
+		return err
+	}
+	if !dup {
+		a.outbox.Add(items)
+		a.log.Info("command report queued", "key", key, "items", len(items))
+	}
+	return nil
 }
 
 // enqueueReport stores a rendered report like a notification. key makes a run count once

@@ -2,7 +2,8 @@
 // directly (no shell, so no label value can inject anything), the notification is written
 // to its stdin as JSON, key fields are in its environment, it has a deadline, and its output
 // is logged. Notifications of different groups run in parallel up to the concurrency limit;
-// those of one group run in order.
+// those of one group run in order. With reply_to, what the command prints on stdout once a
+// run has ended for good becomes a message to those channels.
 package command
 
 import (
@@ -12,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"html"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -39,14 +41,20 @@ type Channel struct {
 	cfg       *config.Command
 	rateLimit time.Duration
 	log       *slog.Logger
+	reply     Reply
 }
 
-// New builds the channel.
-func New(name string, cfg *config.Command, rateLimit time.Duration, logger *slog.Logger) *Channel {
+// Reply queues text (Telegram HTML) for the channels named, as a message of its own. key
+// is the same for every run of one stored item, so a run repeated after a crash does not
+// send its report twice.
+type Reply func(key string, m *payload.Message, channels []string, text string) error
+
+// New builds the channel. reply may be nil when the configuration has no reply_to.
+func New(name string, cfg *config.Command, rateLimit time.Duration, logger *slog.Logger, reply Reply) *Channel {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Channel{name: name, cfg: cfg, rateLimit: rateLimit, log: logger}
+	return &Channel{name: name, cfg: cfg, rateLimit: rateLimit, log: logger, reply: reply}
 }
 
 // Name is the channel's name.
@@ -122,8 +130,9 @@ func (c *Channel) Send(ctx context.Context, job *delivery.Job) error {
 	cmd.Dir = c.cfg.Dir
 	cmd.Env = append(os.Environ(), Env(job.Message)...)
 	cmd.Stdin = bytes.NewReader(input)
-	var out limitedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	// stdout is the command's report (sent on with reply_to); stderr only its log.
+	var stdout, stderr limitedBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// Own process group, so a timeout kills the children a script started too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -131,9 +140,11 @@ func (c *Channel) Send(ctx context.Context, job *delivery.Job) error {
 	start := time.Now()
 	err = cmd.Run()
 	took := time.Since(start).Round(time.Millisecond)
-	output := strings.TrimSpace(out.String())
+	report, logs := strings.TrimSpace(stdout.String()), strings.TrimSpace(stderr.String())
+	output := strings.TrimSpace(report + "\n" + logs)
 	if err == nil {
 		c.log.Info("command done", "channel", c.name, "argv0", c.cfg.Argv[0], "took", took, "output", output)
+		c.sendReply(job, report)
 		return nil
 	}
 	c.log.Warn("command failed", "channel", c.name, "argv0", c.cfg.Argv[0], "took", took, "err", err, "output", output)
@@ -143,11 +154,32 @@ func (c *Channel) Send(ctx context.Context, job *delivery.Job) error {
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		if exit.ExitCode() == ExitTempFail {
+			// Run again later: the report of this attempt is not the last word.
 			return delivery.Temporary("exit_tempfail", 0, fmt.Errorf("exit %d: %s", ExitTempFail, output))
 		}
+		// Final: what the command said is what the team needs to know (ronda-restore
+		// asking for a manual restore, say).
+		c.sendReply(job, report)
 		return delivery.Permanent("exit_status", fmt.Errorf("%v: %s", err, output))
 	}
 	return delivery.Permanent("start", err) // not found, not executable
+}
+
+// sendReply queues the command's stdout for the reply_to channels. A failure to queue is
+// logged, not retried: running the command again to repeat its report is not worth the risk.
+func (c *Channel) sendReply(job *delivery.Job, report string) {
+	if len(c.cfg.ReplyTo) == 0 || c.reply == nil || report == "" {
+		return // nobody to tell, or nothing to say
+	}
+	key := "reply:" + c.name + ":" + strconv.FormatUint(job.ID, 10)
+	if job.ID == 0 { // not from the store (tests): one key per report
+		h := fnv.New64a()
+		h.Write([]byte(report))
+		key += ":" + strconv.FormatUint(h.Sum64(), 16)
+	}
+	if err := c.reply(key, job.Message, c.cfg.ReplyTo, html.EscapeString(report)); err != nil {
+		c.log.Error("the command's report could not be queued", "channel", c.name, "reply_to", c.cfg.ReplyTo, "err", err)
+	}
 }
 
 // limitedBuffer keeps the first maxOutput bytes of the command's output.

@@ -35,7 +35,7 @@ func TestRunsArgvWithStdinAndEnv(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	bin := script(t, `cat > "$1.json"; env | grep ^RONDA_ | sort > "$1.env"; echo done`)
-	c := New("act", &config.Command{Argv: []string{bin, out}, Timeout: ronda.Duration(10 * time.Second), Concurrency: 1}, 0, nil)
+	c := New("act", &config.Command{Argv: []string{bin, out}, Timeout: ronda.Duration(10 * time.Second), Concurrency: 1}, 0, nil, nil)
 	if err := c.Send(context.Background(), &delivery.Job{Recipient: "slot-0", Message: msg()}); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestFailuresAreClassified(t *testing.T) {
 		{"sleep 30 & sleep 30", 300 * time.Millisecond, true, "timeout"},
 	}
 	for _, tt := range tests {
-		c := New("act", &config.Command{Argv: []string{script(t, tt.body)}, Timeout: ronda.Duration(tt.timeout), Concurrency: 1}, 0, nil)
+		c := New("act", &config.Command{Argv: []string{script(t, tt.body)}, Timeout: ronda.Duration(tt.timeout), Concurrency: 1}, 0, nil, nil)
 		start := time.Now()
 		err := c.Send(context.Background(), &delivery.Job{Message: msg()})
 		var de *delivery.Error
@@ -76,7 +76,7 @@ func TestFailuresAreClassified(t *testing.T) {
 			t.Errorf("%q took %v: the process group was not killed", tt.body, took)
 		}
 	}
-	c := New("act", &config.Command{Argv: []string{"/nonexistent/prog"}, Timeout: ronda.Duration(time.Second), Concurrency: 1}, 0, nil)
+	c := New("act", &config.Command{Argv: []string{"/nonexistent/prog"}, Timeout: ronda.Duration(time.Second), Concurrency: 1}, 0, nil, nil)
 	var de *delivery.Error
 	if err := c.Send(context.Background(), &delivery.Job{Message: msg()}); !errors.As(err, &de) || de.Reason != "start" || !de.Permanent {
 		t.Errorf("missing program: %v", err)
@@ -84,7 +84,7 @@ func TestFailuresAreClassified(t *testing.T) {
 }
 
 func TestGroupsSpreadOverSlots(t *testing.T) {
-	c := New("act", &config.Command{Argv: []string{"x"}, Concurrency: 4}, 0, nil)
+	c := New("act", &config.Command{Argv: []string{"x"}, Concurrency: 4}, 0, nil, nil)
 	slots := map[string]bool{}
 	for _, g := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
 		m := msg()
@@ -97,5 +97,56 @@ func TestGroupsSpreadOverSlots(t *testing.T) {
 	}
 	if len(slots) < 2 {
 		t.Errorf("8 groups all on %v", slots)
+	}
+}
+
+// TestReplyTo: stdout (not stderr) of a run that ended for good reaches the reply_to
+// channels, HTML-escaped, under a key stable for the stored item; a run that asks for a
+// retry, or prints nothing, sends nothing.
+func TestReplyTo(t *testing.T) {
+	type sent struct {
+		key, text string
+		channels  []string
+		receiver  string
+	}
+	tests := []struct {
+		body string
+		want string // "" = no reply
+	}{
+		{`echo "restored 3 users <alice>"; echo "log line" >&2`, "restored 3 users &lt;alice&gt;"},
+		{`echo "over the limit: run ronda-restore apply"; exit 4`, "over the limit: run ronda-restore apply"},
+		{`echo "router not back yet"; exit 75`, ""},
+		{`echo "only a log" >&2`, ""},
+	}
+	for _, tt := range tests {
+		var got []sent
+		reply := func(key string, m *payload.Message, channels []string, text string) error {
+			got = append(got, sent{key, text, channels, m.Receiver})
+			return nil
+		}
+		c := New("restore", &config.Command{Argv: []string{script(t, tt.body)}, Timeout: ronda.Duration(10 * time.Second), Concurrency: 1,
+			ReplyTo: []string{"it-team", "owner-wa"}}, 0, nil, reply)
+		_ = c.Send(context.Background(), &delivery.Job{ID: 42, Message: msg()})
+		if tt.want == "" {
+			if len(got) != 0 {
+				t.Errorf("%q: replied %+v, want nothing", tt.body, got)
+			}
+			continue
+		}
+		if len(got) != 1 {
+			t.Fatalf("%q: %d replies, want 1", tt.body, len(got))
+		}
+		r := got[0]
+		if r.text != tt.want || r.key != "reply:restore:42" || strings.Join(r.channels, ",") != "it-team,owner-wa" || r.receiver != `ops\.restart` {
+			t.Errorf("%q: reply %+v, want text %q under key reply:restore:42 to it-team,owner-wa with the notification", tt.body, r, tt.want)
+		}
+	}
+
+	// Without reply_to, nothing is sent even when the command prints.
+	called := false
+	c := New("act", &config.Command{Argv: []string{script(t, "echo hi")}, Timeout: ronda.Duration(10 * time.Second), Concurrency: 1}, 0, nil,
+		func(string, *payload.Message, []string, string) error { called = true; return nil })
+	if err := c.Send(context.Background(), &delivery.Job{ID: 1, Message: msg()}); err != nil || called {
+		t.Errorf("no reply_to: err %v, replied %v", err, called)
 	}
 }

@@ -120,6 +120,10 @@ type Command struct {
 	Concurrency int            `yaml:"concurrency"`
 	// Dir is the working directory; relative to the config file.
 	Dir string `yaml:"dir"`
+	// ReplyTo names channels that get the command's standard output as a message once a
+	// run has ended for good (done, or failed without asking for a retry): a command can
+	// report what it did (ronda-restore's summary) without knowing any chat.
+	ReplyTo []string `yaml:"reply_to"`
 }
 
 // Route sends the alerts it matches to channels. Routes are tried in order; an alert stops
@@ -212,6 +216,11 @@ func (cfg *Config) check(c *checker) {
 			c.report(path+".name", "channel %q is defined twice", ch.Name)
 		}
 		names[ch.Name] = true
+	}
+	for i := range cfg.Channels {
+		if cmd := cfg.Channels[i].Command; cmd != nil {
+			cmd.checkReplyTo(c, fmt.Sprintf("channels[%d].command.reply_to", i), cfg.Channels)
+		}
 	}
 	if len(cfg.Routes) == 0 && len(cfg.Channels) > 0 {
 		c.report("routes", "required: at least one route, or no alert reaches a channel")
@@ -358,6 +367,20 @@ func (cmd *Command) check(c *checker, path string) {
 		cmd.Concurrency = 1
 	}
 	cmd.Dir = c.resolve(cmd.Dir)
+}
+
+// checkReplyTo accepts only channels that send messages: a command replying to a command
+// could run in a loop.
+func (cmd *Command) checkReplyTo(c *checker, path string, channels []Channel) {
+	for i, name := range cmd.ReplyTo {
+		idx := slices.IndexFunc(channels, func(ch Channel) bool { return ch.Name == name })
+		switch {
+		case idx < 0:
+			c.report(fmt.Sprintf("%s[%d]", path, i), "no channel is named %q", name)
+		case channels[idx].Command != nil:
+			c.report(fmt.Sprintf("%s[%d]", path, i), "channel %q runs a command: reply to a telegram, whatsapp or sms channel", name)
+		}
+	}
 }
 
 func (r *Route) check(c *checker, path string, channels map[string]bool) {

@@ -16,6 +16,8 @@ import (
 
 // Job is one notification for one recipient of one channel.
 type Job struct {
+	// ID is the stored item's id: stable across retries and restarts.
+	ID        uint64
 	Recipient string
 	Message   *payload.Message
 	// Text, when set, is the message already rendered as Telegram HTML (a scheduled
