@@ -148,7 +148,6 @@ func writeText(w *bufio.Writer, b *Batch) error {
 		groups[g].offset++
 	}
 
-	line := make([]byte, 0, 256)
 	start := int32(0)
 	for _, k := range byName {
 		f := groups[k].family
@@ -157,7 +156,15 @@ func writeText(w *bufio.Writer, b *Batch) error {
 		}
 		for _, i := range order[start : start+groups[k].n] {
 			s := &samples[i]
-			line = append(line[:0], f.open...)
+			// Each line is assembled in w's own free space and "written" in place, not
+			// built elsewhere and copied: a long line that does not fit still works (append
+			// moves it), it only costs the copy.
+			if w.Available() < lineRoom {
+				if err := w.Flush(); err != nil {
+					return err
+				}
+			}
+			line := append(w.AvailableBuffer(), f.open...)
 			for j, v := range s.labelValues {
 				if j > 0 {
 					line = append(line, f.between[j-1]...)
@@ -177,6 +184,10 @@ func writeText(w *bufio.Writer, b *Batch) error {
 	}
 	return nil
 }
+
+// lineRoom is the free space writeText wants in its buffer before it starts a line: enough
+// for nearly every series line.
+const lineRoom = 512
 
 // appendLabelValue escapes backslash, double quote and newline, as the text format requires.
 func appendLabelValue(b []byte, v string) []byte {
@@ -231,5 +242,52 @@ func appendFloat(b []byte, f float64) []byte {
 	if f == math.Trunc(f) && math.Abs(f) < 1e6 {
 		return strconv.AppendInt(b, int64(f), 10)
 	}
+	if out, ok := appendShortDecimal(b, f); ok {
+		return out
+	}
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
+}
+
+// decimalPow10 are the powers of ten appendShortDecimal tries, all exact as float64.
+var decimalPow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8}
+
+// appendShortDecimal writes f the way strconv's shortest 'g' format does, for the values
+// devices mostly report: decimals of a few places (-17.06 dBm, 3.3 V, 0.0142 A) between
+// 1e-4 and 1e6, where 'g' writes no exponent. It is several times cheaper than finding
+// the shortest representation in general; ok is false for any other value.
+//
+// Why it is exact: it looks for the fewest decimal places k ≤ 8 such that n = round(|f|·10^k)
+// gives back |f| as n/10^k. Both are exact float64 integers (n < 10^14 < 2^53) and IEEE
+// division rounds correctly, so |f| is the float64 nearest the decimal n·10^-k. Two
+// different decimals of at most 15 significant digits never round to the same float64, so
+// no shorter decimal names |f|, and with k the fewest, n has no trailing zero: its digits
+// are the shortest representation. FuzzAppendFloat holds it to strconv.
+func appendShortDecimal(b []byte, f float64) ([]byte, bool) {
+	a := math.Abs(f)
+	if !(a >= 1e-4 && a < 1e6) {
+		return b, false
+	}
+	for k := 1; k < len(decimalPow10); k++ {
+		m := math.Round(a * decimalPow10[k])
+		if m/decimalPow10[k] != a {
+			continue
+		}
+		var digits [20]byte
+		d := strconv.AppendUint(digits[:0], uint64(m), 10)
+		if f < 0 {
+			b = append(b, '-')
+		}
+		whole := len(d) - k // digits before the point
+		if whole > 0 {
+			b = append(b, d[:whole]...)
+			b = append(b, '.')
+			return append(b, d[whole:]...), true
+		}
+		b = append(b, "0."...)
+		for ; whole < 0; whole++ {
+			b = append(b, '0')
+		}
+		return append(b, d...), true
+	}
+	return b, false
 }

@@ -1,6 +1,8 @@
 package olt
 
 import (
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -30,4 +32,66 @@ func TestNumber(t *testing.T) {
 			}
 		}
 	}
+}
+
+// parseFloatShifted is what decimal must agree with: strconv on s with "e-shift" added.
+func parseFloatShifted(s string, shift int) (float64, error) {
+	if shift > 0 {
+		s += "e-" + strconv.Itoa(shift)
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+func TestDecimal(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		shift int
+		want  float64
+		ok    bool
+	}{
+		{"-17.06", 0, -17.06, true}, {"+3.30", 0, 3.3, true}, {"14.20", 3, 0.0142, true},
+		{"45", 0, 45, true}, {"5.", 0, 5, true}, {".5", 0, 0.5, true}, {"-0", 0, 0, true},
+		{"123456789012345", 0, 123456789012345, true}, {"0.000000000000001", 3, 1e-18, true},
+		{"1234567890123456", 0, 0, false}, // 16 digits: left to strconv
+		{"", 0, 0, false}, {"-", 0, 0, false}, {".", 0, 0, false}, {"1.2.3", 0, 0, false},
+		{" 1", 0, 0, false}, {"1e3", 0, 0, false}, {"--", 0, 0, false}, {"0x10", 0, 0, false},
+		{"1_000", 0, 0, false}, {"inf", 0, 0, false},
+	} {
+		got, ok := decimal(tc.in, tc.shift)
+		if ok != tc.ok || ok && got != tc.want {
+			t.Errorf("decimal(%q, %d) = %v, %v; want %v, %v", tc.in, tc.shift, got, ok, tc.want, tc.ok)
+		}
+		if ok {
+			if want, err := parseFloatShifted(tc.in, tc.shift); err != nil || math.Float64bits(got) != math.Float64bits(want) {
+				t.Errorf("decimal(%q, %d) = %v, strconv says %v, %v", tc.in, tc.shift, got, want, err)
+			}
+		}
+	}
+}
+
+// FuzzDecimal: whatever decimal accepts, strconv reads to the very same float64 (sign of
+// zero included), with and without the shift bias currents use.
+func FuzzDecimal(f *testing.F) {
+	for _, s := range []string{"-17.06", "3.30", "14.20", "45", "--", "1e3", ".5", "999999999999999", "0.0000001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, shift := range []int{0, 3} {
+			got, ok := decimal(s, shift)
+			if !ok {
+				continue
+			}
+			want, err := parseFloatShifted(s, shift)
+			if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("decimal(%q, %d) = %v, strconv says %v, %v", s, shift, got, want, err)
+			}
+		}
+		// number with the fast path agrees with number without it.
+		got, ok := number(s)
+		want, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		wantOK := err == nil && !math.IsNaN(want) && !math.IsInf(want, 0)
+		if ok != wantOK || ok && math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("number(%q) = %v, %v; strconv says %v, %v", s, got, ok, want, err)
+		}
+	})
 }
