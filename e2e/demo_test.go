@@ -159,6 +159,9 @@ func TestMakeDemo(t *testing.T) {
 		return nil
 	})
 
+	// Every panel of every dashboard has data in the demo (dashboards_test.go).
+	checkDashboardQueries(t, prom)
+
 	// Ctrl-C reaches the script's process group, as in a terminal.
 	if err := syscall.Kill(-demo.Pid(), syscall.SIGINT); err != nil {
 		t.Fatal(err)
