@@ -2,11 +2,8 @@ package restore
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -125,7 +122,7 @@ func (r *Restorer) conn(t config.MikroTikTarget) (*routeros.Conn, error) {
 	if c, ok := r.conns[t.Name]; ok {
 		return c, nil
 	}
-	tlsConfig, err := clientTLS(t.TLS)
+	tlsConfig, err := t.TLS.Client()
 	if err != nil {
 		return nil, refused("router %s: %v", t.Name, err)
 	}
@@ -138,31 +135,6 @@ func (r *Restorer) conn(t config.MikroTikTarget) (*routeros.Conn, error) {
 	})
 	r.conns[t.Name] = c
 	return c, nil
-}
-
-// clientTLS builds api-ssl settings; nil for the plain API. The config loader has checked
-// and resolved ca_file already.
-func clientTLS(t *config.TLSConfig) (*tls.Config, error) {
-	if t == nil {
-		return nil, nil
-	}
-	cfg := &tls.Config{
-		ServerName:         t.ServerName,
-		InsecureSkipVerify: t.InsecureSkipVerify, //nolint:gosec // the operator's explicit choice
-		MinVersion:         tls.VersionTLS12,
-	}
-	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", t.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	return cfg, nil
 }
 
 // selector is a PromQL selector of metric for one router.

@@ -103,7 +103,7 @@ func (c *Collector) Reload(cfg *config.Config) {
 }
 
 func (c *Collector) newRouter(t config.MikroTikTarget, boot *bootClock) *router {
-	tlsConfig, err := clientTLS(t.TLS)
+	tlsConfig, err := t.TLS.Client()
 	if err != nil {
 		return &router{cfg: t, setupErr: fmt.Errorf("router %s: %w", t.Name, err), boot: boot}
 	}
