@@ -117,6 +117,47 @@ func (l restoreLab) restoreCmd(t *testing.T, args ...string) (string, int) {
 	return stdout.String(), code
 }
 
+// cutRecord is what the lab looked like just before a power cut.
+type cutRecord struct {
+	at       time.Time
+	users    map[string]simUser // the router's users
+	sessions map[string]float64 // session uptime (seconds) of each user online
+}
+
+// powerCut waits until Prometheus has scraped at least minSession seconds of alice's
+// session, records the users and sessions, cuts the router's power, and returns once
+// Prometheus has scraped the router after its boot.
+func (l restoreLab) powerCut(t *testing.T, minSession float64) cutRecord {
+	t.Helper()
+	testtool.Eventually(t, 60*time.Second, "Prometheus has scraped alice's session", func(ctx context.Context) error {
+		s, err := promQuery(ctx, l.prom, `mikrotik_hotspot_active_uptime_seconds{instance="hs",user="alice"}`)
+		if err != nil {
+			return err
+		}
+		if len(s) != 1 || s[0].Value < minSession {
+			return fmt.Errorf("alice's session: %v", s)
+		}
+		return nil
+	})
+	rec := cutRecord{users: usersByName(getJSON[[]simUser](t, l.control+"/routers/hs/users")), sessions: map[string]float64{}}
+	for _, s := range getJSON[[]simSession](t, l.control+"/routers/hs/active") {
+		rec.sessions[s.User] = s.UptimeSeconds
+	}
+	postJSON(t, l.control+"/routers/hs/power-loss", "")
+	rec.at = time.Now()
+	testtool.Eventually(t, 60*time.Second, "Prometheus has scraped the router after the boot", func(ctx context.Context) error {
+		s, err := promQuery(ctx, l.prom, `mikrotik_system_boot_time_seconds{instance="hs"}`)
+		if err != nil {
+			return err
+		}
+		if len(s) != 1 || s[0].Value < float64(rec.at.Unix()-2) {
+			return fmt.Errorf("boot time: %v", s)
+		}
+		return nil
+	})
+	return rec
+}
+
 func getJSON[T any](t *testing.T, url string) T {
 	t.Helper()
 	var v T
@@ -154,40 +195,11 @@ func TestRestoreAfterPowerCut(t *testing.T) {
 
 	// Dave logs out properly: his session is saved, he has nothing to restore.
 	postJSON(t, l.control+"/routers/hs/logout", `{"user":"dave"}`)
-	// Let the sessions run, and Prometheus scrape them, for a while.
-	testtool.Eventually(t, 60*time.Second, "Prometheus has scraped 8s of sessions", func(ctx context.Context) error {
-		s, err := promQuery(ctx, l.prom, `mikrotik_hotspot_active_uptime_seconds{instance="hs",user="alice"}`)
-		if err != nil {
-			return err
-		}
-		if len(s) != 1 || s[0].Value < 8 {
-			return fmt.Errorf("alice's session: %v", s)
-		}
-		return nil
-	})
-
-	before := usersByName(getJSON[[]simUser](t, l.control+"/routers/hs/users"))
-	sessions := getJSON[[]simSession](t, l.control+"/routers/hs/active")
-	postJSON(t, l.control+"/routers/hs/power-loss", "")
-	cut := time.Now()
-	truth := map[string]float64{} // session uptime at the cut
-	for _, s := range sessions {
-		truth[s.User] = s.UptimeSeconds
-	}
+	rec := l.powerCut(t, 8)
+	before, truth, cut := rec.users, rec.sessions, rec.at
 	if len(truth) != 5 {
-		t.Fatalf("sessions before the cut: %+v", sessions)
+		t.Fatalf("sessions before the cut: %+v", truth)
 	}
-
-	testtool.Eventually(t, 60*time.Second, "Prometheus has scraped the router after the boot", func(ctx context.Context) error {
-		s, err := promQuery(ctx, l.prom, `mikrotik_system_boot_time_seconds{instance="hs"}`)
-		if err != nil {
-			return err
-		}
-		if len(s) != 1 || s[0].Value < float64(cut.Unix()-2) {
-			return fmt.Errorf("boot time: %v", s)
-		}
-		return nil
-	})
 
 	// Mikhmon marks carol's voucher expired after the boot.
 	conn := routeros.New(routeros.Config{Address: l.routerAddr, Username: "ronda", Password: "restore-pass"})

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -27,34 +26,8 @@ import (
 // plan again shows everything already restored.
 func TestRestoreWebPageInChromium(t *testing.T) {
 	l := startRestoreLab(t)
-	testtool.Eventually(t, 60*time.Second, "Prometheus has scraped 5s of sessions", func(ctx context.Context) error {
-		s, err := promQuery(ctx, l.prom, `mikrotik_hotspot_active_uptime_seconds{instance="hs",user="alice"}`)
-		if err != nil {
-			return err
-		}
-		if len(s) != 1 || s[0].Value < 5 {
-			return fmt.Errorf("alice's session: %v", s)
-		}
-		return nil
-	})
-	before := usersByName(getJSON[[]simUser](t, l.control+"/routers/hs/users"))
-	sessions := getJSON[[]simSession](t, l.control+"/routers/hs/active")
-	postJSON(t, l.control+"/routers/hs/power-loss", "")
-	cut := time.Now()
-	truth := map[string]float64{}
-	for _, s := range sessions {
-		truth[s.User] = s.UptimeSeconds
-	}
-	testtool.Eventually(t, 60*time.Second, "Prometheus has scraped the router after the boot", func(ctx context.Context) error {
-		s, err := promQuery(ctx, l.prom, `mikrotik_system_boot_time_seconds{instance="hs"}`)
-		if err != nil {
-			return err
-		}
-		if len(s) != 1 || s[0].Value < float64(cut.Unix()-2) {
-			return fmt.Errorf("boot time: %v", s)
-		}
-		return nil
-	})
+	rec := l.powerCut(t, 5)
+	before, truth := rec.users, rec.sessions
 
 	// ronda-restore serve, with basic auth from an exporter-toolkit web config.
 	dir := t.TempDir()
