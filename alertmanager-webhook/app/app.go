@@ -303,12 +303,33 @@ func (a *App) stopReportsLocked() {
 // key makes the report of one stored item count once, even when a crash repeats the run.
 func (a *App) enqueueReply(key string, m *payload.Message, channelNames []string, text string) error {
 	cfg, channels := a.current()
+	return a.enqueueText(channels, key, m, channelNames, text, time.Duration(cfg.Delivery.DedupWindow), "command report queued")
+}
+
+// enqueueReport stores a rendered report like a notification. key makes a run count once
+// even when a restart repeats it within the interval.
+func (a *App) enqueueReport(key, name string, channelNames []string, text string) error {
+	cfg, channels := a.current()
+	msg := &payload.Message{Version: "4", Receiver: "report:" + name, GroupKey: "report:" + name, Status: payload.StatusFiring}
+	window := time.Duration(cfg.Delivery.DedupWindow)
+	for _, r := range cfg.Reports {
+		if r.Name == name {
+			window = time.Duration(r.Interval)
+		}
+	}
+	return a.enqueueText(channels, key, msg, channelNames, text, window, "report queued", "report", name)
+}
+
+// enqueueText stores text, already rendered, for every recipient of the named channels
+// (a sharded channel's recipients for m), once per key within window. channels is the
+// caller's snapshot, so a reload in between cannot mix two configurations.
+func (a *App) enqueueText(channels map[string]delivery.Channel, key string, m *payload.Message, channelNames []string, text string, window time.Duration, logMsg string, logAttrs ...any) error {
 	now := time.Now()
 	var items []*store.Item
 	for _, chName := range channelNames {
 		ch := channels[chName]
 		if ch == nil {
-			a.log.Warn("reply_to names a channel that is no longer configured", "channel", chName)
+			a.log.Warn("a channel to send to is no longer configured", "channel", chName)
 			continue
 		}
 		recipients := ch.Recipients()
@@ -319,50 +340,13 @@ func (a *App) enqueueReply(key string, m *payload.Message, channelNames []string
 			items = append(items, &store.Item{Channel: chName, Recipient: rcpt, State: store.Pending, Message: m, Text: text, Created: now})
 		}
 	}
-	dup, err := a.store.Accept(key, now, time.Duration(cfg.Delivery.DedupWindow), items)
-	if err != nil {
-		return err
-	}
-	if !dup {
-		a.outbox.Add(items)
-		a.log.Info("command report queued", "key", key, "items", len(items))
-	}
-	return nil
-}
-
-// enqueueReport stores a rendered report like a notification. key makes a run count once
-// even when a restart repeats it within the interval.
-func (a *App) enqueueReport(key, name string, channelNames []string, text string) error {
-	cfg, channels := a.current()
-	msg := &payload.Message{Version: "4", Receiver: "report:" + name, GroupKey: "report:" + name, Status: payload.StatusFiring}
-	now := time.Now()
-	var items []*store.Item
-	for _, chName := range channelNames {
-		ch := channels[chName]
-		if ch == nil {
-			continue
-		}
-		recipients := ch.Recipients()
-		if s, ok := ch.(delivery.Sharded); ok {
-			recipients = s.RecipientsFor(msg)
-		}
-		for _, rcpt := range recipients {
-			items = append(items, &store.Item{Channel: chName, Recipient: rcpt, State: store.Pending, Message: msg, Text: text, Created: now})
-		}
-	}
-	window := time.Duration(cfg.Delivery.DedupWindow)
-	for _, r := range cfg.Reports {
-		if r.Name == name {
-			window = time.Duration(r.Interval)
-		}
-	}
 	dup, err := a.store.Accept(key, now, window, items)
 	if err != nil {
 		return err
 	}
 	if !dup {
 		a.outbox.Add(items)
-		a.log.Info("report queued", "report", name, "items", len(items))
+		a.log.Info(logMsg, append(logAttrs, "key", key, "items", len(items))...)
 	}
 	return nil
 }
