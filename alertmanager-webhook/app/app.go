@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 
 	"github.com/rondanet/ronda/alertmanager-webhook/command"
 	"github.com/rondanet/ronda/alertmanager-webhook/config"
+	consolech "github.com/rondanet/ronda/alertmanager-webhook/console"
 	"github.com/rondanet/ronda/alertmanager-webhook/delivery"
 	"github.com/rondanet/ronda/alertmanager-webhook/outbox"
 	"github.com/rondanet/ronda/alertmanager-webhook/payload"
@@ -49,6 +52,8 @@ type Options struct {
 	// BearerToken, when set, is required on every request but /-/healthy and /-/ready
 	// (Alertmanager's http_config.authorization); on top of the web config's basic auth.
 	BearerToken string
+	// Console is where console channels print (default: standard output).
+	Console io.Writer
 }
 
 // DefaultMaxBodyBytes is large enough for Alertmanager's biggest groups (it sends every
@@ -79,6 +84,9 @@ type App struct {
 // Run serves until ctx ends. It fails at once when the configuration is invalid or the
 // outbox cannot be opened.
 func Run(ctx context.Context, opts Options) error {
+	if opts.Console == nil {
+		opts.Console = os.Stdout
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -167,7 +175,7 @@ func (a *App) load() (*config.Config, map[string]delivery.Channel, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	channels, err := buildChannels(cfg, a.log, a.metrics.templateError, a.enqueueReply)
+	channels, err := buildChannels(cfg, a.log, a.metrics.templateError, a.enqueueReply, a.opts.Console)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -207,7 +215,7 @@ func (a *App) reload() error {
 	return nil
 }
 
-func buildChannels(cfg *config.Config, logger *slog.Logger, templateError func(string), reply command.Reply) (map[string]delivery.Channel, error) {
+func buildChannels(cfg *config.Config, logger *slog.Logger, templateError func(string), reply command.Reply, console io.Writer) (map[string]delivery.Channel, error) {
 	out := map[string]delivery.Channel{}
 	for i := range cfg.Channels {
 		c := &cfg.Channels[i]
@@ -241,6 +249,11 @@ func buildChannels(cfg *config.Config, logger *slog.Logger, templateError func(s
 			out[c.Name] = ch
 		case "command":
 			out[c.Name] = command.New(c.Name, c.Command, time.Duration(c.RateLimit), logger, reply)
+		case "console":
+			out[c.Name] = consolech.New(consolech.Options{
+				Name: c.Name, Template: tpl, Fallback: tmpl.Default(cfg.Location), Language: c.Language,
+				Location: cfg.Location, Logger: logger, TemplateError: templateError, Out: console,
+			})
 		}
 	}
 	return out, nil

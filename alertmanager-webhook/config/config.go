@@ -72,6 +72,8 @@ type Channel struct {
 	WhatsApp *WhatsApp `yaml:"whatsapp"`
 	SMS      *SMS      `yaml:"sms"`
 	Command  *Command  `yaml:"command"`
+	// Console prints messages on ronda-webhook's standard output (make demo, trying routes).
+	Console *Console `yaml:"console"`
 }
 
 // Kind is the channel's kind: the one subsection that is set.
@@ -85,6 +87,8 @@ func (c *Channel) Kind() string {
 		return "sms"
 	case c.Command != nil:
 		return "command"
+	case c.Console != nil:
+		return "console"
 	}
 	return ""
 }
@@ -111,6 +115,10 @@ type Telegram struct {
 
 	BotToken ronda.Secret `yaml:"-"`
 }
+
+// Console prints each message as plain text on ronda-webhook's standard output. It has no
+// settings: write `console: {}`.
+type Console struct{}
 
 // Command runs a program per notification.
 type Command struct {
@@ -301,11 +309,14 @@ func (ch *Channel) check(c *checker, path, language string) {
 		kinds++
 		ch.Command.check(c, path+".command")
 	}
+	if ch.Console != nil {
+		kinds++
+	}
 	switch {
 	case kinds == 0:
-		c.report(path, "say where it sends: one of telegram, whatsapp, sms, command")
+		c.report(path, "say where it sends: one of telegram, whatsapp, sms, command, console")
 	case kinds > 1:
-		c.report(path, "a channel has one kind: set only one of telegram, whatsapp, sms, command")
+		c.report(path, "a channel has one kind: set only one of telegram, whatsapp, sms, command, console")
 	}
 }
 

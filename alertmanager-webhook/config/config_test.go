@@ -49,8 +49,8 @@ testdata/invalid-route.yml:8: routes[0].match.severity: invalid regular expressi
 testdata/invalid-channel.yml:2: timezone: unknown time zone "Mars/Olympus" (use an IANA name like Asia/Jakarta)
 testdata/invalid-channel.yml:5: delivery.max_backoff: must not be below min_backoff (10s)
 testdata/invalid-channel.yml:7: channels[0].name: may hold only letters, digits, '_', '.' and '-', got "two words"
-testdata/invalid-channel.yml:7: channels[0]: say where it sends: one of telegram, whatsapp, sms, command
-testdata/invalid-channel.yml:8: channels[1]: a channel has one kind: set only one of telegram, whatsapp, sms, command
+testdata/invalid-channel.yml:7: channels[0]: say where it sends: one of telegram, whatsapp, sms, command, console
+testdata/invalid-channel.yml:8: channels[1]: a channel has one kind: set only one of telegram, whatsapp, sms, command, console
 testdata/invalid-channel.yml:11: channels[1].telegram.chat_ids[0]: expected a numeric chat id or @channelname, got "12ab"
 testdata/invalid-channel.yml:12: channels[1].telegram.api_url: expected an http(s) URL, got "ftp://x"`,
 		"invalid-messaging.yml": `testdata/invalid-messaging.yml:3: channels[0].whatsapp.url: required for wablas: your server's send-message URL, e.g. https://sby.wablas.com/api/v2/send-message

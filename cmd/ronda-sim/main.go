@@ -41,7 +41,10 @@ Control API (JSON) on --control.listen-address:
   POST /olts/NAME/onu                    {"pon":1,"onu":3,"status":"PwrDown"}  (also rx_power_dbm, temperature_celsius, active, glitch, name)
   GET  /hosts, /hosts/NAME                the simulated SSH hosts
   POST /hosts/NAME/fault                 {"fault":"stall"}  (none, stall, garbage, refuse-session, script-fails, stall-exec, blackhole)
-  POST /hosts/NAME/unit                  {"unit":"nginx.service","stopped":true}`
+  POST /hosts/NAME/unit                  {"unit":"nginx.service","stopped":true}
+
+A scenario's timeline: list makes such events happen on their own, at times after the start
+(the demo's: an ONU's dying gasp, a server dropping off the network, a router's power cut).`
 
 func main() {
 	app := kingpin.New("ronda-sim", help)

@@ -47,6 +47,9 @@ type Lab struct {
 	control net.Listener
 	server  *http.Server
 	served  chan error
+	// stopTimeline ends the scenario's timeline; timelineDone is closed once it has.
+	stopTimeline chan struct{}
+	timelineDone chan struct{}
 }
 
 type labRouter struct {
@@ -158,12 +161,26 @@ func Start(opts Options) (*Lab, error) {
 		close(lab.served)
 	}()
 	logger.Info("control API listening", "address", l.Addr().String(), "clock_frozen", opts.ClockFrozen)
+
+	lab.stopTimeline, lab.timelineDone = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(lab.timelineDone)
+		lab.runTimeline(scenario.Timeline, time.Now(), lab.stopTimeline)
+	}()
+	if len(scenario.Timeline) > 0 {
+		logger.Info("timeline started", "events", len(scenario.Timeline))
+	}
 	return lab, nil
 }
 
 // Close stops the control API and every router.
 func (lab *Lab) Close() error {
 	var errs []error
+	if lab.stopTimeline != nil {
+		close(lab.stopTimeline)
+		<-lab.timelineDone
+		lab.stopTimeline = nil
+	}
 	if lab.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, lab.server.Shutdown(ctx))

@@ -28,6 +28,8 @@ type Scenario struct {
 	Routers []RouterSpec `yaml:"routers"`
 	OLTs    []OLTSpec    `yaml:"olts"`  // scenario_olt.go
 	Hosts   []HostSpec   `yaml:"hosts"` // scenario_ssh.go
+	// Timeline lists events that happen on their own after the start (timeline.go).
+	Timeline []EventSpec `yaml:"timeline"`
 }
 
 // RouterSpec describes one router.
@@ -180,6 +182,8 @@ var sectionKeys = map[string]section{
 	"GenerateSpec": {"generate", yamlKeys(GenerateSpec{})},
 	"OLTSpec":      {"an OLT", yamlKeys(OLTSpec{})},
 	"HostSpec":     {"an SSH host", yamlKeys(HostSpec{})},
+	"EventSpec":    {"a timeline event", yamlKeys(EventSpec{})},
+	"ONUEventSpec": {"a timeline event's onu", yamlKeys(ONUEventSpec{})},
 }
 
 func yamlKeys(v any) []string {
@@ -223,7 +227,10 @@ func (s *Scenario) validate(root *yaml.Node) error {
 	if err := s.validateOLTs(root); err != nil {
 		return err
 	}
-	return s.validateHosts(root)
+	if err := s.validateHosts(root); err != nil {
+		return err
+	}
+	return s.validateTimeline(root)
 }
 
 func validateUsers(root *yaml.Node, ri int, rs *RouterSpec) error {
