@@ -17,6 +17,7 @@ declare -A package_of=(
   [sshd]=openssh-server
   [ssh-keygen]=openssh-client
   [chromium]=chromium
+  [victoria-metrics]=victoria-metrics
 )
 # sshd lives in /usr/sbin, which a non-root PATH may lack.
 export PATH="$PATH:/usr/sbin:/sbin"

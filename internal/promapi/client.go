@@ -7,7 +7,12 @@
 // has them. Every answer that is not a complete success is an error: a status other than
 // success, an errorType, warnings (Thanos and Mimir report partial data as warnings) and
 // VictoriaMetrics' isPartial. partial_response=false is sent with every query so Thanos
-// fails instead of answering with part of the data.
+// fails instead of answering with part of the data, and nocache=1 so VictoriaMetrics
+// evaluates at the time asked: without it, a time within -search.latencyOffset (30s) of
+// now is silently moved back to now minus that offset, and an instant vector asked for
+// "now" describes half a minute ago (raw range selectors are not moved, but nothing here
+// should depend on which kind of query it is). Backends that do not know a parameter
+// ignore it.
 //
 // The client_golang API client is not used on purpose: its signatures change between minor
 // versions, and ronda needs strict decoding and the partial-response rules above.
@@ -128,6 +133,7 @@ func (c *Client) Query(ctx context.Context, query string, at time.Time) (*Result
 		"query":            {query},
 		"time":             {FormatTime(at)},
 		"partial_response": {"false"},
+		"nocache":          {"1"},
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, strings.NewReader(form.Encode()))
 	if err != nil {

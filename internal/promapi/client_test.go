@@ -15,7 +15,7 @@ import (
 
 // seen is what the fake server saw of one request.
 type seen struct {
-	path, query, at, partial, orgID, auth, method string
+	path, query, at, partial, nocache, orgID, auth, method string
 }
 
 func fakeServer(t *testing.T, status int, body []byte) (*httptest.Server, chan seen) {
@@ -27,7 +27,7 @@ func fakeServer(t *testing.T, status int, body []byte) (*httptest.Server, chan s
 		}
 		requests <- seen{
 			path: r.URL.Path, query: r.PostForm.Get("query"), at: r.PostForm.Get("time"),
-			partial: r.PostForm.Get("partial_response"), orgID: r.Header.Get("X-Scope-OrgID"),
+			partial: r.PostForm.Get("partial_response"), nocache: r.PostForm.Get("nocache"), orgID: r.Header.Get("X-Scope-OrgID"),
 			auth: r.Header.Get("Authorization"), method: r.Method,
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -72,7 +72,7 @@ func TestQuerySendsWhatBackendsNeed(t *testing.T) {
 	got := <-requests
 	want := seen{
 		path: "/prometheus/api/v1/query", query: `mikrotik_up{instance="a"}[5m]`, at: "1700000000.123",
-		partial: "false", orgID: "tenant-1", auth: "Basic cm9uZGE6aHVudGVyMg==", method: http.MethodPost,
+		partial: "false", nocache: "1", orgID: "tenant-1", auth: "Basic cm9uZGE6aHVudGVyMg==", method: http.MethodPost,
 	}
 	if got != want {
 		t.Errorf("request\n got %+v\nwant %+v", got, want)

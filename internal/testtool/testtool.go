@@ -26,6 +26,7 @@ var packageOf = map[string]string{
 	"prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
 	"sshd":                         "openssh-server",
 	"ssh-keygen":                   "openssh-client",
+	"victoria-metrics":             "victoria-metrics",
 }
 
 // Need returns the path of an external tool, or fails the test saying how to install it.
