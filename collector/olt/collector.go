@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -197,6 +198,10 @@ func (c *Collector) ScrapeBatch(ctx context.Context, target string, logger *slog
 // emit adds the series of one snapshot to b.
 func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Logger) {
 	b.Add(dataAge, age.Seconds())
+	states := snap.States
+	if len(states) == 0 {
+		states = States
+	}
 
 	type ponCount struct{ byState map[State]int }
 	pons := map[string]*ponCount{}
@@ -215,9 +220,9 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 	}
 
 	// Most ONUs have up to 9 readings, one-hot states and _info; the PONs their counts.
-	b.Grow(len(snap.ONUs)*(len(States)+10) + len(snap.PONs)*len(States))
+	b.Grow(len(snap.ONUs)*(len(states)+10) + len(snap.PONs)*len(states))
 	seen := make(map[[2]string]bool, len(snap.ONUs))
-	duplicates := 0
+	duplicates, outside := 0, 0
 	for i := range snap.ONUs {
 		o := &snap.ONUs[i]
 		key := [2]string{o.PON, o.ID}
@@ -230,13 +235,19 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 
 		// One backing array for the label values of all this ONU's series: a Sample keeps
 		// its slice, and 4,096 ONUs × 20 series is too many small allocations otherwise.
-		labels := make([]string, 0, 2+3*len(States)+3*len(OfflineReasons)+7)
+		labels := make([]string, 0, 2+3*(len(states)+1)+3+7)
 		labels = append(labels, o.PON, o.ID)
 		id := labels[0:2:2] // shared by every series with only pon and onu
-		for _, st := range States {
+		for _, st := range states {
 			start := len(labels)
 			labels = append(labels, o.PON, o.ID, string(st))
 			b.Add(onuState, oneHot(o.State == st), labels[start:start+3:start+3]...)
+		}
+		if !slices.Contains(states, o.State) {
+			outside++
+			start := len(labels)
+			labels = append(labels, o.PON, o.ID, string(o.State))
+			b.Add(onuState, 1, labels[start:start+3:start+3]...)
 		}
 		for _, v := range []struct {
 			f *collector.Family
@@ -255,23 +266,29 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 		// Why an ONU is offline matters while it is; for an ONU that is up, the history
 		// is in olt_onu_deregistrations_total and olt_onu_dying_gasp.
 		if o.OfflineReason != "" && o.State != StateUp {
-			for _, r := range OfflineReasons {
-				start := len(labels)
-				labels = append(labels, o.PON, o.ID, string(r))
-				b.Add(onuOfflineReason, oneHot(o.OfflineReason == r), labels[start:start+3:start+3]...)
-			}
+			start := len(labels)
+			labels = append(labels, o.PON, o.ID, string(o.OfflineReason))
+			b.Add(onuOfflineReason, 1, labels[start:start+3:start+3]...)
 		}
 		start := len(labels)
 		labels = append(labels, o.PON, o.ID, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus)
 		b.Add(onuInfo, 1, labels[start:]...)
 	}
 	for _, p := range order {
-		for _, st := range States {
+		for _, st := range states {
 			b.Add(ponONUs, float64(pons[p].byState[st]), p, string(st))
+		}
+		for _, st := range States { // states outside the driver's set, only when an ONU is in one
+			if n := pons[p].byState[st]; n > 0 && !slices.Contains(states, st) {
+				b.Add(ponONUs, float64(n), p, string(st))
+			}
 		}
 	}
 	if duplicates > 0 {
 		logger.Warn("the OLT listed ONUs more than once; only the first of each is exported", "duplicates", duplicates)
+	}
+	if outside > 0 {
+		logger.Debug("ONUs in a state the driver does not know", "onus", outside)
 	}
 }
 

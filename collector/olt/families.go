@@ -11,7 +11,7 @@ import (
 // keeps its history.
 var (
 	onuState = collector.NewFamily("olt_onu_state",
-		"ONU state, one-hot: 1 for the state the OLT shows, 0 for the others (up, down, pwrdown, loopdetected, los, unknown).",
+		"ONU state, one-hot over the states the OLT's driver can show: up, down, pwrdown, loopdetected (HiOSO); V-SOL and HSGQ add los. An ONU in a state the driver does not know also has a series with state unknown, value 1.",
 		prometheus.GaugeValue, "pon", "onu", "state")
 	onuRxPower = collector.NewFamily("olt_onu_rx_power_dbm",
 		"Optical power the ONU receives from the OLT, in dBm; absent when the OLT has no valid reading (ONU offline, -40 dBm floor, all-ones DDM).",
@@ -41,13 +41,13 @@ var (
 		"1 when the ONU's last offline was a power loss (it sent a dying gasp), 0 when it was not.",
 		prometheus.GaugeValue, "pon", "onu")
 	onuOfflineReason = collector.NewFamily("olt_onu_offline_reason",
-		"Why the ONU went offline, one-hot over other, timeout, onu_init, olt_init, blacklisted, not_whitelisted; only for ONUs that are not up, and only when the OLT says.",
+		"Why the ONU went offline (other, timeout, onu_init, olt_init, blacklisted, not_whitelisted): one series with value 1, only for ONUs that are not up, and only when the OLT says.",
 		prometheus.GaugeValue, "pon", "onu", "reason")
 	onuInfo = collector.NewFamily("olt_onu_info",
 		"The ONU's name, MAC address, firmware, authorisation (activated or deactivated) and CTC negotiation status; always 1.",
 		prometheus.GaugeValue, "pon", "onu", "name", "mac", "firmware", "auth", "ctc_status")
 	ponONUs = collector.NewFamily("olt_pon_onus",
-		"ONUs the OLT lists on the PON port, by state.",
+		"ONUs the OLT lists on the PON port, by state: every state of olt_onu_state's set, zeros included (unknown only when an ONU is in it).",
 		prometheus.GaugeValue, "pon", "state")
 	dataAge = collector.NewFamily("olt_data_age_seconds",
 		"Age of the data in this scrape: time since the OLT's pages were read. Reads are at least the target's min_interval apart; scrapes in between repeat the last read.",

@@ -78,7 +78,7 @@ func (h *hioso) read(ctx context.Context) (*Snapshot, error) {
 // 404, or a page without the ONU array. The OLT's page for a PON without ONUs still has
 // the (empty) array, so empty PONs are not mistaken for the end.
 func (h *hioso) readPerPON(ctx context.Context) (*Snapshot, error) {
-	snap := &Snapshot{}
+	snap := &Snapshot{States: HiOSOStates}
 	for n := 1; n <= hiosoMaxPONs; n++ {
 		pon := fmt.Sprintf("0/%d", n)
 		body, err := h.client.get(ctx, hiosoOverview+pon)
@@ -176,7 +176,7 @@ func parseHiOSO(page []byte, pon string) (*Snapshot, error) {
 	if len(cells)%width != 0 {
 		return nil, collector.Failf(collector.ReasonProtocol, "%d elements are not whole rows of %d: the page is cut short or the width is wrong", len(cells), width)
 	}
-	snap := &Snapshot{ONUs: make([]ONU, 0, len(cells)/width)}
+	snap := &Snapshot{ONUs: make([]ONU, 0, len(cells)/width), States: HiOSOStates}
 	if pon != "" {
 		snap.PONs = []string{pon}
 	}

@@ -167,7 +167,7 @@ func parseHSGQ(body []byte) (*Snapshot, error) {
 	if err := json.Unmarshal(reply.Data, &rows); err != nil {
 		return nil, collector.Fail(collector.ReasonProtocol, fmt.Errorf("ONU table data: %w", err))
 	}
-	snap := &Snapshot{ONUs: make([]ONU, 0, len(rows))}
+	snap := &Snapshot{ONUs: make([]ONU, 0, len(rows)), States: WordStates}
 	seen := map[string]bool{}
 	for i, r := range rows {
 		port, id := strings.TrimSpace(string(r.Port)), strings.TrimSpace(string(r.ONU))

@@ -11,6 +11,11 @@ type Snapshot struct {
 	// PONs lists the PON ports the OLT showed, ONUs or not, in the OLT's order.
 	PONs []string
 	ONUs []ONU
+	// States are the states the driver can report (HiOSOStates, WordStates):
+	// olt_onu_state is one-hot over these. An ONU in any other state (StateUnknown: a word
+	// the driver does not know) gets that state's series besides, so exactly one of its
+	// series is 1 whatever happens.
+	States []State
 }
 
 // ONU is one ONU as a driver read it. Readings the OLT did not give, or gave as invalid
@@ -51,7 +56,8 @@ func newONU(pon, id string) ONU {
 // State is an ONU's state, from a small fixed set (the values of olt_onu_state's label).
 type State string
 
-// The ONU states. HiOSO shows the first four; V-SOL and HSGQ map theirs onto the same set.
+// The ONU states. HiOSO shows the first four; V-SOL and HSGQ map theirs onto the same set
+// and add los.
 const (
 	StateUp           State = "up"
 	StateDown         State = "down"
@@ -61,8 +67,19 @@ const (
 	StateUnknown      State = "unknown"      // a state the driver does not know
 )
 
-// States lists every state olt_onu_state is one-hot over, in export order.
+// States lists every state an ONU can be in, whatever the driver.
 var States = []State{StateUp, StateDown, StatePwrDown, StateLoopDetected, StateLOS, StateUnknown}
+
+// Each driver's olt_onu_state is one-hot over the states its OLTs can show, in this order,
+// not over every state any driver knows: a HiOSO ONU has no loss-of-signal state, and a
+// series that can only ever be 0 is a sixth of a large OLT's exposition for nothing.
+var (
+	// HiOSOStates are the status words of HiOSO's pages (FIELD-NOTES): Up, Down,
+	// PwrDown, LoopDetected.
+	HiOSOStates = []State{StateUp, StateDown, StatePwrDown, StateLoopDetected}
+	// WordStates are what the words of V-SOL and HSGQ pages map onto (wordState).
+	WordStates = []State{StateUp, StateDown, StatePwrDown, StateLoopDetected, StateLOS}
+)
 
 // OfflineReason says why an ONU last went offline, from a small fixed set.
 type OfflineReason string
@@ -77,7 +94,7 @@ const (
 	ReasonNotAllowed  OfflineReason = "not_whitelisted"
 )
 
-// OfflineReasons lists every reason olt_onu_offline_reason is one-hot over.
+// OfflineReasons lists every reason olt_onu_offline_reason can name.
 var OfflineReasons = []OfflineReason{ReasonOther, ReasonTimeout, ReasonONUInit, ReasonOLTInit, ReasonBlacklisted, ReasonNotAllowed}
 
 // Auth values on olt_onu_info.

@@ -60,7 +60,7 @@ func (v *vsol) read(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{PONs: []string{"0/1"}, ONUs: first.onus}
+	snap := &Snapshot{PONs: []string{"0/1"}, ONUs: first.onus, States: WordStates}
 	for pon := 2; pon <= min(first.pons, hiosoMaxPONs); pon++ { // no OLT has more than 16 PONs
 		page, err := v.ponPage(ctx, pon)
 		if err != nil {
