@@ -43,6 +43,8 @@ func (r *Restorer) Points(ctx context.Context, router string, from, to time.Time
 			BootTime: time.Unix(0, int64(rb.after.V*1e9)).Round(time.Second).UTC(),
 			After:    rb.after.T,
 			Interval: interval,
+			// The boot time the router reported at the point itself.
+			PrevBootTime: time.Unix(0, int64(rb.before.V*1e9)).Round(time.Second).UTC(),
 		}
 		// The first sample of mikrotik_up after At: a failed scrape when Prometheus saw
 		// the router go, else the first scrape after the boot.

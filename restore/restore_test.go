@@ -102,7 +102,7 @@ func onlyPoint(t *testing.T, l *lab) Point {
 func TestPointsFindTheCut(t *testing.T) {
 	l := powerCutLab(t)
 	p := onlyPoint(t, l)
-	want := Point{Router: testRouter, At: at, BootTime: newBoot, Online: 9, Gap: interval, After: after, Interval: interval}
+	want := Point{Router: testRouter, At: at, BootTime: newBoot, Online: 9, Gap: interval, After: after, Interval: interval, PrevBootTime: oldBoot}
 	if p != want {
 		t.Errorf("point\n got %+v\nwant %+v", p, want)
 	}

@@ -32,6 +32,9 @@ type Point struct {
 	After time.Time `json:"after,omitzero"`
 	// Interval is the scrape interval seen in the router's samples around the point.
 	Interval time.Duration `json:"interval,omitempty"`
+	// PrevBootTime is when the router had booted before the reboot (zero for a chosen
+	// time): no session at At can have begun earlier, which bounds what a user can have lost.
+	PrevBootTime time.Time `json:"prev_boot_time,omitzero"`
 }
 
 // Bridged reports whether Prometheus saw the router fail between At and the boot, so the

@@ -5,7 +5,8 @@
 //
 // Exit codes: 0 done or nothing to do; 1 refused (bad input, or a history that cannot be
 // trusted); 2 incomplete: some writes failed or another run holds the lock (retry);
-// 3 the router or Prometheus is unreachable (retry later).
+// 3 the router or Prometheus is unreachable (retry later). `auto`, run by ronda-webhook's
+// command channel, has its own: 0 done, 1 refused, 4 beyond the safety limits, 75 retry.
 package main
 
 import (
@@ -38,6 +39,12 @@ const (
 	exitRefused     = 1
 	exitIncomplete  = 2
 	exitUnreachable = 3
+	// auto only: the plan is beyond --limit.per-user or --limit.total; nothing was
+	// written and a person must run apply.
+	exitOverLimits = 4
+	// auto only: try again later (sysexits EX_TEMPFAIL, what ronda-webhook's command
+	// channel retries), where apply would exit 2 or 3.
+	exitTempFail = 75
 )
 
 // flags shared by every subcommand.
@@ -57,7 +64,8 @@ func main() {
 			"ronda-restore finds the last scrape before the cut and lowers each affected user's limit-uptime by the time that session had used. "+
 			"It writes nothing but limit-uptime, only with apply --yes, and never twice for one user and reboot.\n\n"+
 			"Exit codes: 0 done or nothing to do; 1 refused (bad input, or history that cannot be trusted); "+
-			"2 incomplete, retry (some writes failed, or another run holds the lock); 3 router or Prometheus unreachable, retry later.")
+			"2 incomplete, retry (some writes failed, or another run holds the lock); 3 router or Prometheus unreachable, retry later. "+
+			"auto has its own (see help auto): 0 done, 1 refused, 4 beyond the safety limits, 75 retry later.")
 	app.HelpFlag.Short('h')
 	app.Version(version.Print("ronda-restore"))
 
@@ -89,6 +97,8 @@ func main() {
 	progress := applyCmd.Flag("progress", "Show progress on stderr even when it is not a terminal.").Bool()
 	applyCmd.Flag("lock.wait", "How long to wait for another ronda-restore to finish before giving up (exit 2).").Default("0s").DurationVar(&f.lockWait)
 
+	autoCmd, autoOpts := autoFlags(app)
+
 	// serve (the web page, restore/web) is registered by serve.go when present.
 	serve := registerServe(app, f)
 
@@ -97,7 +107,14 @@ func main() {
 	defer stop()
 	logger := promslog.New(f.logConfig)
 
+	if command == autoCmd.FullCommand() && f.router == "" {
+		// Run by ronda-webhook for a MikrotikRebooted alert: the router is its instance.
+		f.router = os.Getenv("RONDA_LABEL_INSTANCE")
+	}
 	code := func() int {
+		if command == autoCmd.FullCommand() && os.Getenv("RONDA_STATUS") == "resolved" {
+			return exitOK // the reboot alert ending an hour later asks for nothing
+		}
 		svc, router, err := setup(f, logger)
 		if err != nil {
 			return report(err)
@@ -113,6 +130,8 @@ func main() {
 		case applyCmd.FullCommand():
 			show := *progress || isTerminal(os.Stderr)
 			return runApply(ctx, svc, f, router, applyOpts, *yes, show, out, logger)
+		case autoCmd.FullCommand():
+			return runAuto(ctx, svc, router, autoOpts, out, logger)
 		default:
 			if serve != nil {
 				return report(serve(ctx, svc, logger))
@@ -229,10 +248,15 @@ func choosePoint(ctx context.Context, svc *restore.Restorer, f *flags, router st
 	if err != nil {
 		return restore.Point{}, err
 	}
-	for _, pt := range points {
-		if boot.IsZero() || pt.BootTime.Equal(boot) {
+	if !boot.IsZero() {
+		// The nearest reboot within a few seconds: the boot time an alert carries was
+		// read at the rule's evaluation and may differ from the history's by the
+		// exporter's jitter.
+		if pt, ok := restore.MatchReboot(points, boot); ok {
 			return pt, nil
 		}
+	} else if len(points) > 0 {
+		return points[0], nil
 	}
 	if boot.IsZero() {
 		return restore.Point{}, &restore.Error{Failure: restore.Refused, Err: fmt.Errorf("no reboot of %s in the last %s: nothing to restore (or pick a time with --at, or a longer --since)", router, f.since)}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+
+	"github.com/rondanet/ronda/restore"
+)
+
+// autoOptions are the flags of `auto`.
+type autoOptions struct {
+	reboot           string
+	wait             time.Duration
+	perUser, total   time.Duration
+	maxGap           time.Duration
+	maxUsersInReport int
+}
+
+func autoFlags(app *kingpin.Application) (*kingpin.CmdClause, *autoOptions) {
+	o := &autoOptions{}
+	cmd := app.Command("auto", "Hands-off restore of one reboot, for ronda-webhook's command channel: waits (bounded) for Prometheus to have scraped the router since the boot and for the router to answer, applies within the safety limits, and prints a short summary for a chat. Run again for the same reboot, it writes nothing (the ledger).\n\n"+
+		"The router is --router, else $RONDA_LABEL_INSTANCE; the reboot is --reboot, else $RONDA_LABEL_BOOT_TIME (the MikrotikRebooted alert's labels, as ronda-webhook passes them); with $RONDA_STATUS=resolved it does nothing. "+
+		"Exit codes: 0 done or nothing to do; 1 refused (a person must look); 4 beyond a safety limit, nothing written (run plan and apply by hand); 75 not ready within --wait, or some writes failed: run again later (ronda-webhook does).")
+	cmd.Flag("reboot", "The reboot to restore, by its boot time (RFC 3339 or Unix seconds); the nearest reboot within 15s is taken, never merely the newest.").
+		Envar("RONDA_LABEL_BOOT_TIME").Required().StringVar(&o.reboot)
+	cmd.Flag("wait", "How long to keep trying while Prometheus has not scraped the router since the boot, the router does not answer or writes fail; then exit 75. Keep it below the command channel's timeout.").
+		Default("20s").DurationVar(&o.wait)
+	cmd.Flag("limit.per-user", "Most time given back to one user; a plan above it writes nothing and asks for a manual apply (exit 4). Never more than the router had been up at the restore point, whatever is set (0: only that bound).").
+		Default("0s").DurationVar(&o.perUser)
+	cmd.Flag("limit.total", "Most time given back to all users together; above it nothing is written (exit 4). 0: no bound.").
+		Default("0s").DurationVar(&o.total)
+	cmd.Flag("max-gap", "As for plan: the longest unseen gap before the boot accepted; 0 means twice the scrape interval.").
+		Default("0s").DurationVar(&o.maxGap)
+	cmd.Flag("summary.max-users", "Users named in the summary; the rest are counted.").Default("10").IntVar(&o.maxUsersInReport)
+	return cmd, o
+}
+
+func runAuto(ctx context.Context, svc *restore.Restorer, router string, o *autoOptions, out *output, logger *slog.Logger) int {
+	boot, err := parseTime(o.reboot)
+	if err != nil {
+		return report(&restore.Error{Failure: restore.Refused, Err: fmt.Errorf("--reboot: %w", err)})
+	}
+	if err := needRouter(svc, router); err != nil {
+		return report(err)
+	}
+	rep := restore.Auto(ctx, svc, restore.AutoOptions{
+		Router: router, BootTime: boot, Wait: o.wait, MaxGap: o.maxGap,
+		Limits: restore.Limits{PerUser: o.perUser, Total: o.total},
+	})
+	logger.Info("hands-off restore", "router", router, "boot_time", boot.Format(time.RFC3339), "status", rep.Status, "tries", rep.Tries, "err", rep.Error)
+	if out.json {
+		if err := out.encode(rep); err != nil {
+			logger.Error("writing the report failed", "err", err)
+		}
+	} else if err := writeSummary(out.w, rep, o.maxUsersInReport, manualFlags(o)); err != nil {
+		logger.Error("writing the summary failed", "err", err)
+	}
+	return autoExit(rep.Status)
+}
+
+// manualFlags are the flags of auto that the manual plan and apply need to see the same plan.
+func manualFlags(o *autoOptions) string {
+	if o.maxGap > 0 {
+		return " --max-gap=" + o.maxGap.String()
+	}
+	return ""
+}
+
+// autoExit maps the outcome onto what ronda-webhook's command channel understands: only
+// 75 is retried, every other failure is final.
+func autoExit(s restore.AutoStatus) int {
+	switch s {
+	case restore.AutoDone:
+		return exitOK
+	case restore.AutoOverLimits:
+		return exitOverLimits
+	case restore.AutoRetry:
+		return exitTempFail
+	}
+	return exitRefused
+}
+
+// writeSummary writes the few lines a chat shows: who got how much back, who was skipped
+// and why, or why nothing was written and the exact commands to run instead. manualFlags
+// are flags the manual commands need to plan as auto did (--max-gap).
+func writeSummary(w io.Writer, rep *restore.AutoReport, maxUsers int, manualFlags string) error {
+	var b strings.Builder
+	head := fmt.Sprintf("%s rebooted %s", rep.Router, when(rep.BootTime))
+	manual := fmt.Sprintf("ronda-restore %%s --router %s --reboot %d%s", rep.Router, rep.BootTime.Unix(), manualFlags)
+	switch rep.Status {
+	case restore.AutoDone:
+		res := rep.Result
+		var restored []restore.Outcome
+		var skips []restore.Skip
+		for _, oc := range res.Outcomes {
+			if oc.Applied {
+				restored = append(restored, oc)
+			} else {
+				skips = append(skips, oc.Skip)
+			}
+		}
+		switch {
+		case len(res.Outcomes) == 0:
+			fmt.Fprintf(&b, "%s: nothing to give back (nobody was online at the restore point).\n", head)
+		case len(restored) == 0:
+			fmt.Fprintf(&b, "%s: nothing to give back.\n", head)
+		default:
+			fmt.Fprintf(&b, "%s: time given back to %d %s, %s in all.\n", head, len(restored), plural(len(restored), "user", "users"), dur(res.GivenBack))
+			// Largest first: the ones the team may be asked about.
+			slices.SortStableFunc(restored, func(a, b restore.Outcome) int { return cmp.Compare(b.Lost, a.Lost) })
+			names := make([]string, 0, min(len(restored), maxUsers)+1)
+			for _, oc := range restored[:min(len(restored), maxUsers)] {
+				names = append(names, oc.User+" "+dur(oc.Lost))
+			}
+			if more := len(restored) - len(names); more > 0 {
+				names = append(names, fmt.Sprintf("and %d more", more))
+			}
+			fmt.Fprintf(&b, "Restored: %s.\n", strings.Join(names, ", "))
+		}
+		if len(skips) > 0 {
+			fmt.Fprintf(&b, "Skipped: %s.\n", skipSummary(skips))
+		}
+		if len(restored) > 0 {
+			fmt.Fprintf(&b, "Exact to within %s (restore point %s).\n", dur(rep.Plan.Point.Gap), when(rep.Plan.Point.At))
+		}
+	case restore.AutoOverLimits:
+		fmt.Fprintf(&b, "%s: NOT restored, beyond the safety limits; nothing was written.\n", head)
+		for _, v := range rep.Violations {
+			fmt.Fprintf(&b, "- %s\n", v)
+		}
+		if rep.Plan != nil {
+			n, back := 0, time.Duration(0)
+			for _, e := range rep.Plan.Entries {
+				if e.Restored() {
+					n++
+					back += e.Lost
+				}
+			}
+			fmt.Fprintf(&b, "The plan gives %s back to %d %s. ", dur(back), n, plural(n, "user", "users"))
+		}
+		fmt.Fprintf(&b, "Check it, then restore by hand:\n%s\n%s\n", fmt.Sprintf(manual, "plan"), fmt.Sprintf(manual, "apply")+" --yes")
+	case restore.AutoRetry:
+		fmt.Fprintf(&b, "%s: not restored yet (%s); to be tried again.\n", head, rep.Error)
+	default:
+		fmt.Fprintf(&b, "%s: NOT restored: %s\nSee why with: %s\n", head, rep.Error, fmt.Sprintf(manual, "plan"))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
