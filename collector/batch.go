@@ -31,26 +31,15 @@ type Batch struct {
 	// order is writeText's scratch space, kept with the batch so that a pooled batch
 	// writes without allocating.
 	order []int32
-	// lastIn is the label values Add checked last and lastOut what it made of them:
-	// collectors share one slice among a target's series (an ONU's nine readings), and a
-	// slice already checked need not be checked again (Samples keep their slices, so they
-	// must not change once added).
-	lastIn, lastOut []string
 }
 
 // Add appends a series of family f. labelValues follow Family.Sample's rules: their number
-// must match the family's label names (it panics otherwise), invalid UTF-8 is repaired,
-// and the slice is kept, not copied, so several series may share one backing array.
+// must match the family's label names (it panics otherwise), invalid UTF-8 is repaired
+// when the series is written, and the slice is kept, not copied, so several series may
+// share one backing array (it must not change once added).
 func (b *Batch) Add(f *Family, value float64, labelValues ...string) {
-	switch {
-	case len(labelValues) == 0:
-		_ = f.checked(nil) // only the count to check
-	case len(labelValues) == len(b.lastIn) && &labelValues[0] == &b.lastIn[0] && len(labelValues) == len(f.labelNames):
-		labelValues = b.lastOut
-	default:
-		checked := f.checked(labelValues)
-		b.lastIn, b.lastOut = labelValues, checked
-		labelValues = checked
+	if len(labelValues) != len(f.labelNames) {
+		f.wrongCount(labelValues)
 	}
 	b.samples = append(b.samples, Sample{family: f, value: value, labelValues: labelValues})
 }
@@ -96,7 +85,6 @@ func (b *Batch) reset() {
 	clear(b.samples)
 	clear(b.others)
 	b.samples, b.others, b.order = b.samples[:0], b.others[:0], b.order[:0]
-	b.lastIn, b.lastOut = nil, nil
 }
 
 // batches are reused across scrapes: an OLT's batch is about 170 KB of Samples, which per

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -90,10 +91,64 @@ type textGroup struct {
 
 // writeText writes the batch's Samples in the text format: families in name order, each
 // family's series in the order the collector added them.
+func writeText(w *bufio.Writer, b *Batch) error {
+	samples := b.samples
+	if runs, ok := familyRuns(samples); ok {
+		// The collector added each family's series together (the OLT does): write the
+		// runs in name order, no per-series grouping needed.
+		for _, r := range runs {
+			if err := writeFamily(w, r.family, samples[r.offset:r.offset+r.n], nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	groups, order := groupByFamily(b)
+	start := int32(0)
+	for _, g := range groups {
+		if err := writeFamily(w, g.family, samples, order[start:start+g.n]); err != nil {
+			return err
+		}
+		start += g.n
+	}
+	return nil
+}
+
+// maxRuns bounds familyRuns' work on a batch whose families are interleaved: past it, the
+// counting sort is the quicker way.
+const maxRuns = 64
+
+// familyRuns returns the batch's runs of series of one family, sorted by name, when every
+// family is one run.
+func familyRuns(samples []Sample) ([]textGroup, bool) {
+	var buf [maxRuns]textGroup
+	runs := buf[:0]
+	for i := range samples {
+		f := samples[i].family
+		if len(runs) > 0 && runs[len(runs)-1].family == f {
+			runs[len(runs)-1].n++
+			continue
+		}
+		if len(runs) == maxRuns {
+			return nil, false
+		}
+		runs = append(runs, textGroup{family: f, n: 1, offset: int32(i)})
+	}
+	slices.SortFunc(runs, func(a, b textGroup) int { return strings.Compare(a.family.name, b.family.name) })
+	for i := 1; i < len(runs); i++ {
+		if runs[i].family == runs[i-1].family {
+			return nil, false // a family in two runs: its series must be written together
+		}
+	}
+	return slices.Clone(runs), true
+}
+
+// groupByFamily returns the families of the batch in name order, each with its number of
+// series, and the indices of the series grouped that way.
 //
 // It groups with a counting sort over the batch's own scratch space (no allocation once
 // the batch is pooled): a scrape has a few families and up to tens of thousands of series.
-func writeText(w *bufio.Writer, b *Batch) error {
+func groupByFamily(b *Batch) ([]textGroup, []int32) {
 	samples := b.samples
 	if cap(b.order) < 2*len(samples) {
 		b.order = make([]int32, 2*len(samples))
@@ -147,40 +202,51 @@ func writeText(w *bufio.Writer, b *Batch) error {
 		order[groups[g].offset] = int32(i)
 		groups[g].offset++
 	}
+	sorted := make([]textGroup, len(groups))
+	for i, k := range byName {
+		sorted[i] = groups[k]
+	}
+	return sorted, order
+}
 
-	start := int32(0)
-	for _, k := range byName {
-		f := groups[k].family
-		if _, err := w.WriteString(f.header); err != nil {
-			return err
+// writeFamily writes f's header and its series: samples[i] for each i of order, or every
+// sample when order is nil.
+func writeFamily(w *bufio.Writer, f *Family, samples []Sample, order []int32) error {
+	if _, err := w.WriteString(f.header); err != nil {
+		return err
+	}
+	n := len(samples)
+	if order != nil {
+		n = len(order)
+	}
+	for k := range n {
+		s := &samples[k]
+		if order != nil {
+			s = &samples[order[k]]
 		}
-		for _, i := range order[start : start+groups[k].n] {
-			s := &samples[i]
-			// Each line is assembled in w's own free space and "written" in place, not
-			// built elsewhere and copied: a long line that does not fit still works (append
-			// moves it), it only costs the copy.
-			if w.Available() < lineRoom {
-				if err := w.Flush(); err != nil {
-					return err
-				}
-			}
-			line := append(w.AvailableBuffer(), f.open...)
-			for j, v := range s.labelValues {
-				if j > 0 {
-					line = append(line, f.between[j-1]...)
-				}
-				line = appendLabelValue(line, v)
-			}
-			if len(s.labelValues) > 0 {
-				line = append(line, `"} `...)
-			}
-			line = appendFloat(line, s.value)
-			line = append(line, '\n')
-			if _, err := w.Write(line); err != nil {
+		// Each line is assembled in w's own free space and "written" in place, not built
+		// elsewhere and copied: a long line that does not fit still works (append moves
+		// it), it only costs the copy.
+		if w.Available() < lineRoom {
+			if err := w.Flush(); err != nil {
 				return err
 			}
 		}
-		start += groups[k].n
+		line := append(w.AvailableBuffer(), f.open...)
+		for j, v := range s.labelValues {
+			if j > 0 {
+				line = append(line, f.between[j-1]...)
+			}
+			line = appendLabelValue(line, v)
+		}
+		if len(s.labelValues) > 0 {
+			line = append(line, `"} `...)
+		}
+		line = appendFloat(line, s.value)
+		line = append(line, '\n')
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -189,11 +255,13 @@ func writeText(w *bufio.Writer, b *Batch) error {
 // for nearly every series line.
 const lineRoom = 512
 
-// appendLabelValue escapes backslash, double quote and newline, as the text format requires.
+// appendLabelValue escapes backslash, double quote and newline, as the text format requires,
+// and repairs invalid UTF-8 (see validUTF8).
 func appendLabelValue(b []byte, v string) []byte {
-	if !needsEscaping(v) {
+	if plainLabelValue(v) {
 		return append(b, v...)
 	}
+	v = validUTF8(v)
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; c {
 		case '\\':
@@ -209,15 +277,15 @@ func appendLabelValue(b []byte, v string) []byte {
 	return b
 }
 
-// needsEscaping is strings.ContainsAny(v, "\\\"\n") without its generic set lookup, which
-// showed in profiles: every label value of every series passes here.
-func needsEscaping(v string) bool {
+// plainLabelValue reports whether v is written as it is: ASCII without backslash, double
+// quote or newline. Every label value of every series passes here.
+func plainLabelValue(v string) bool {
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; c == '\\' || c == '"' || c == '\n' {
-			return true
+		if c := v[i]; c == '\\' || c == '"' || c == '\n' || c >= utf8.RuneSelf {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // appendFloat formats a sample value the way the text format (and expfmt) writes it.

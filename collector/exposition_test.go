@@ -159,6 +159,64 @@ func TestWriteTextGroupsFamiliesInNameOrder(t *testing.T) {
 	}
 }
 
+// A batch whose families each come as one run (the OLT's) is written from the runs, a
+// batch with families interleaved by the counting sort: the same series in the same
+// family order give the same bytes either way, and what client_golang writes.
+func TestWriteTextRunsAndInterleavedAgree(t *testing.T) {
+	var byFamily, interleaved []*Sample
+	fams := []*Family{testGauge, testCounter} // not in name order (test_value_bytes, test_events_total)
+	for _, f := range fams {
+		for u := range 5 {
+			byFamily = append(byFamily, sampleOf(f, u))
+		}
+	}
+	for u := range 5 {
+		for _, f := range fams {
+			interleaved = append(interleaved, sampleOf(f, u))
+		}
+	}
+	if _, ok := familyRuns(batchOfSamples(byFamily).samples); !ok {
+		t.Fatal("the family-major batch did not take the runs path")
+	}
+	if _, ok := familyRuns(batchOfSamples(interleaved).samples); ok {
+		t.Fatal("the interleaved batch took the runs path")
+	}
+	runs, sorted := directText(t, byFamily), directText(t, interleaved)
+	if runs != sorted {
+		t.Errorf("runs path:\n%s\ncounting sort:\n%s", runs, sorted)
+	}
+	metrics := make([]prometheus.Metric, len(byFamily))
+	for i, s := range byFamily {
+		metrics[i] = s
+	}
+	sameFamilies(t, runs, registryText(t, metrics))
+	// More runs than familyRuns looks at: the counting sort takes over, same text.
+	var many []*Sample
+	for u := range maxRuns + 1 {
+		many = append(many, sampleOf(fams[u%2], u))
+	}
+	if _, ok := familyRuns(batchOfSamples(many).samples); ok {
+		t.Error("more than maxRuns runs took the runs path")
+	}
+	directText(t, many)
+}
+
+func sampleOf(f *Family, u int) *Sample {
+	labels := make([]string, len(f.labelNames))
+	for i := range labels {
+		labels[i] = fmt.Sprintf("v%d-%d", u, i)
+	}
+	return f.Sample(float64(u)+0.5, labels...)
+}
+
+func batchOfSamples(samples []*Sample) *Batch {
+	var b Batch
+	for _, s := range samples {
+		b.AddMetric(s)
+	}
+	return &b
+}
+
 func TestSampleRepairsInvalidUTF8WithoutTouchingTheCallersSlice(t *testing.T) {
 	shared := []string{"Caf\xe9", "ok"}
 	s := testGauge.Sample(1, shared...)

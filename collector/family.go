@@ -66,29 +66,29 @@ func (f *Family) Desc() *prometheus.Desc { return f.desc }
 
 // Sample is one series of the family. labelValues must match the family's label names in
 // number (it panics otherwise, like prometheus.MustNewConstMetric); invalid UTF-8 is
-// repaired so the exposition stays valid. The slice is kept, not copied: several samples
-// of one user may share it.
+// repaired when the series is written, so the exposition stays valid. The slice is kept,
+// not copied: several samples of one user may share it.
 func (f *Family) Sample(value float64, labelValues ...string) *Sample {
-	return &Sample{family: f, value: value, labelValues: f.checked(labelValues)}
+	if len(labelValues) != len(f.labelNames) {
+		f.wrongCount(labelValues)
+	}
+	return &Sample{family: f, value: value, labelValues: labelValues}
 }
 
-// checked returns labelValues after the checks Sample describes.
-func (f *Family) checked(labelValues []string) []string {
-	if len(labelValues) != len(f.labelNames) {
-		panic(fmt.Sprintf("collector: %s has labels %v, got %d values", f.name, f.labelNames, len(labelValues)))
+func (f *Family) wrongCount(labelValues []string) {
+	panic(fmt.Sprintf("collector: %s has labels %v, got %d values", f.name, f.labelNames, len(labelValues)))
+}
+
+// validUTF8 returns v with invalid UTF-8 replaced by U+FFFD. Label values are repaired
+// only where they are written (writeText, Sample.Write), not where series are added: the
+// text writer looks at every byte of a value anyway (for escaping) and asks this only of
+// values with non-ASCII bytes, which are rare, while checking every value on the way in
+// cost as much as writing it.
+func validUTF8(v string) string {
+	if utf8.ValidString(v) {
+		return v
 	}
-	copied := false
-	for i, v := range labelValues {
-		if utf8.ValidString(v) {
-			continue
-		}
-		if !copied { // the caller's slice may be shared: repair a copy
-			labelValues = append([]string(nil), labelValues...)
-			copied = true
-		}
-		labelValues[i] = strings.ToValidUTF8(v, "\uFFFD")
-	}
-	return labelValues
+	return strings.ToValidUTF8(v, "\uFFFD")
 }
 
 // Sample is one series of a Family. It implements prometheus.Metric.
@@ -104,8 +104,9 @@ func (s *Sample) Desc() *prometheus.Desc { return s.family.desc }
 // Write implements prometheus.Metric; the framework's text path does not need it.
 func (s *Sample) Write(out *dto.Metric) error {
 	out.Label = make([]*dto.LabelPair, len(s.labelValues))
-	for i := range s.labelValues {
-		out.Label[i] = &dto.LabelPair{Name: &s.family.labelNames[i], Value: &s.labelValues[i]}
+	for i, v := range s.labelValues {
+		v := validUTF8(v)
+		out.Label[i] = &dto.LabelPair{Name: &s.family.labelNames[i], Value: &v}
 	}
 	v := s.value
 	switch s.family.valueType {

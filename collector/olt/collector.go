@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -196,100 +197,183 @@ func (c *Collector) ScrapeBatch(ctx context.Context, target string, logger *slog
 }
 
 // emit adds the series of one snapshot to b.
+//
+// It adds them family by family (every ONU's state, then every ONU's RX power, …), not ONU
+// by ONU: the framework then writes each family's series as they lie, without grouping
+// thousands of series by family first.
 func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Logger) {
 	b.Add(dataAge, age.Seconds())
 	states := snap.States
 	if len(states) == 0 {
 		states = States
 	}
+	onus, duplicates := distinctONUs(snap.ONUs)
 
-	type ponCount struct{ byState map[State]int }
-	pons := map[string]*ponCount{}
-	order := make([]string, 0, len(snap.PONs))
-	addPON := func(p string) *ponCount {
-		pc := pons[p]
-		if pc == nil {
-			pc = &ponCount{byState: map[State]int{}}
-			pons[p] = pc
-			order = append(order, p)
-		}
-		return pc
-	}
-	for _, p := range snap.PONs {
-		addPON(p)
-	}
-
-	// Most ONUs have up to 9 readings, one-hot states and _info; the PONs their counts.
-	b.Grow(len(snap.ONUs)*(len(states)+10) + len(snap.PONs)*len(states))
-	seen := make(map[[2]string]bool, len(snap.ONUs))
-	duplicates, outside := 0, 0
-	for i := range snap.ONUs {
-		o := &snap.ONUs[i]
-		key := [2]string{o.PON, o.ID}
-		if seen[key] {
-			duplicates++ // the same series twice would make the whole exposition invalid
-			continue
-		}
-		seen[key] = true
-		addPON(o.PON).byState[o.State]++
-
-		// One backing array for the label values of all this ONU's series: a Sample keeps
-		// its slice, and 4,096 ONUs × 20 series is too many small allocations otherwise.
-		labels := make([]string, 0, 2+3*(len(states)+1)+3+7)
-		labels = append(labels, o.PON, o.ID)
-		id := labels[0:2:2] // shared by every series with only pon and onu
-		for _, st := range states {
-			start := len(labels)
-			labels = append(labels, o.PON, o.ID, string(st))
-			b.Add(onuState, oneHot(o.State == st), labels[start:start+3:start+3]...)
+	// Each ONU's label values, in one backing array for all its series and all ONUs: a
+	// Sample keeps its slice, and 4,096 ONUs × 17 series is too many small allocations.
+	// Per ONU: its _info values (pon, onu first, so the first two double as the labels
+	// of every series with only pon and onu), then pon, onu, state for each state of the
+	// driver's set and one outside it, then pon, onu, reason.
+	infoAt, statesAt := 0, 7
+	reasonAt := statesAt + 3*(len(states)+1)
+	stride := reasonAt + 3
+	arena := make([]string, stride*len(onus))
+	outside := 0
+	for k, o := range onus {
+		l := arena[k*stride : (k+1)*stride : (k+1)*stride]
+		copy(l[infoAt:], []string{o.PON, o.ID, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus})
+		for j, st := range states {
+			copy(l[statesAt+3*j:], []string{o.PON, o.ID, string(st)})
 		}
 		if !slices.Contains(states, o.State) {
 			outside++
-			start := len(labels)
-			labels = append(labels, o.PON, o.ID, string(o.State))
-			b.Add(onuState, 1, labels[start:start+3:start+3]...)
+			copy(l[statesAt+3*len(states):], []string{o.PON, o.ID, string(o.State)})
 		}
-		for _, v := range []struct {
-			f *collector.Family
-			v float64
-		}{
-			{onuRxPower, o.RxPowerDBm}, {onuTxPower, o.TxPowerDBm},
-			{onuTemperature, o.TemperatureCelsius}, {onuVoltage, o.VoltageVolts},
-			{onuBias, o.BiasCurrentAmperes}, {onuDistance, o.DistanceMeters},
-			{onuOnline, o.OnlineSeconds}, {onuDeregistrations, o.Deregistrations},
-			{onuDyingGasp, o.DyingGasp},
-		} {
-			if present(v.v) {
-				b.Add(v.f, v.v, id...)
-			}
+		if hasOfflineReason(o) {
+			copy(l[reasonAt:], []string{o.PON, o.ID, string(o.OfflineReason)})
 		}
-		// Why an ONU is offline matters while it is; for an ONU that is up, the history
-		// is in olt_onu_deregistrations_total and olt_onu_dying_gasp.
-		if o.OfflineReason != "" && o.State != StateUp {
-			start := len(labels)
-			labels = append(labels, o.PON, o.ID, string(o.OfflineReason))
-			b.Add(onuOfflineReason, 1, labels[start:start+3:start+3]...)
-		}
-		start := len(labels)
-		labels = append(labels, o.PON, o.ID, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus)
-		b.Add(onuInfo, 1, labels[start:]...)
 	}
-	for _, p := range order {
-		for _, st := range states {
-			b.Add(ponONUs, float64(pons[p].byState[st]), p, string(st))
+	labels := func(k, at, n int) []string { return arena[k*stride+at : k*stride+at+n : k*stride+at+n] }
+
+	// Most ONUs have the driver's one-hot states, up to 9 readings and _info.
+	b.Grow(len(onus)*(len(states)+10) + len(snap.PONs)*len(states) + 1)
+	for k, o := range onus {
+		for j, st := range states {
+			b.Add(onuState, oneHot(o.State == st), labels(k, statesAt+3*j, 3)...)
 		}
-		for _, st := range States { // states outside the driver's set, only when an ONU is in one
-			if n := pons[p].byState[st]; n > 0 && !slices.Contains(states, st) {
-				b.Add(ponONUs, float64(n), p, string(st))
+		if !slices.Contains(states, o.State) {
+			b.Add(onuState, 1, labels(k, statesAt+3*len(states), 3)...)
+		}
+	}
+	for _, r := range readings {
+		for k, o := range onus {
+			if v := r.value(o); present(v) {
+				b.Add(r.family, v, labels(k, infoAt, 2)...)
 			}
 		}
 	}
+	// Why an ONU is offline matters while it is; for an ONU that is up, the history
+	// is in olt_onu_deregistrations_total and olt_onu_dying_gasp.
+	for k, o := range onus {
+		if hasOfflineReason(o) {
+			b.Add(onuOfflineReason, 1, labels(k, reasonAt, 3)...)
+		}
+	}
+	for k := range onus {
+		b.Add(onuInfo, 1, labels(k, infoAt, 7)...)
+	}
+	emitPONs(b, snap.PONs, onus, states)
+
 	if duplicates > 0 {
 		logger.Warn("the OLT listed ONUs more than once; only the first of each is exported", "duplicates", duplicates)
 	}
 	if outside > 0 {
 		logger.Debug("ONUs in a state the driver does not know", "onus", outside)
 	}
+}
+
+// readings are the per-ONU values exported with the labels pon and onu only, each left
+// out when the OLT has no valid reading.
+var readings = []struct {
+	family *collector.Family
+	value  func(*ONU) float64
+}{
+	{onuRxPower, func(o *ONU) float64 { return o.RxPowerDBm }},
+	{onuTxPower, func(o *ONU) float64 { return o.TxPowerDBm }},
+	{onuTemperature, func(o *ONU) float64 { return o.TemperatureCelsius }},
+	{onuVoltage, func(o *ONU) float64 { return o.VoltageVolts }},
+	{onuBias, func(o *ONU) float64 { return o.BiasCurrentAmperes }},
+	{onuDistance, func(o *ONU) float64 { return o.DistanceMeters }},
+	{onuOnline, func(o *ONU) float64 { return o.OnlineSeconds }},
+	{onuDeregistrations, func(o *ONU) float64 { return o.Deregistrations }},
+	{onuDyingGasp, func(o *ONU) float64 { return o.DyingGasp }},
+}
+
+func hasOfflineReason(o *ONU) bool { return o.OfflineReason != "" && o.State != StateUp }
+
+// emitPONs adds olt_pon_onus: for every PON the OLT showed or an ONU named, in that order,
+// its ONUs by state over the driver's set, and states outside it only when an ONU is in one.
+func emitPONs(b *collector.Batch, pons []string, onus []*ONU, states []State) {
+	type ponCount struct {
+		pon     string
+		byState [len(allStates)]int
+	}
+	counts := make([]ponCount, 0, len(pons))
+	index := make(map[string]int, len(pons))
+	at := func(p string) int {
+		i, ok := index[p]
+		if !ok {
+			i = len(counts)
+			index[p] = i
+			counts = append(counts, ponCount{pon: p})
+		}
+		return i
+	}
+	for _, p := range pons {
+		at(p)
+	}
+	last := -1
+	for _, o := range onus {
+		if last < 0 || counts[last].pon != o.PON { // an OLT lists a PON's ONUs together
+			last = at(o.PON)
+		}
+		counts[last].byState[stateIndex(o.State)]++
+	}
+	for i := range counts {
+		c := &counts[i]
+		for _, st := range states {
+			b.Add(ponONUs, float64(c.byState[stateIndex(st)]), c.pon, string(st))
+		}
+		for j, st := range allStates {
+			if c.byState[j] > 0 && !slices.Contains(states, st) {
+				b.Add(ponONUs, float64(c.byState[j]), c.pon, string(st))
+			}
+		}
+	}
+}
+
+// distinctONUs returns the ONUs to export: the first of each PON and id, in the OLT's
+// order, and how many were left out (the same series twice would make the whole
+// exposition invalid).
+func distinctONUs(all []ONU) ([]*ONU, int) {
+	out := make([]*ONU, len(all))
+	ascending := true
+	for i := range all {
+		out[i] = &all[i]
+		if i > 0 && ascending && !idBefore(&all[i-1], &all[i]) {
+			ascending = false
+		}
+	}
+	if ascending {
+		return out, 0 // an OLT lists its ONUs in order: no duplicates possible
+	}
+	seen := make(map[[2]string]bool, len(all))
+	kept := out[:0]
+	for i := range all {
+		key := [2]string{all[i].PON, all[i].ID}
+		if !seen[key] {
+			seen[key] = true
+			kept = append(kept, &all[i])
+		}
+	}
+	return kept, len(all) - len(kept)
+}
+
+// idBefore orders ONUs by PON, then id, numbers by their value ("0/2" before "0/10"):
+// shorter strings of digits first, then byte order. It is strict, so a list ascending by
+// it has no two ONUs with the same PON and id.
+func idBefore(a, b *ONU) bool {
+	if c := compareNumeric(a.PON, b.PON); c != 0 {
+		return c < 0
+	}
+	return compareNumeric(a.ID, b.ID) < 0
+}
+
+func compareNumeric(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
 }
 
 func oneHot(b bool) float64 {

@@ -1,9 +1,12 @@
 package olt
 
 import (
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -62,5 +65,57 @@ olt_pon_onus{pon="0/2",state="up"} 0
 	err := testutil.CollectAndCompare(batchCollector{&b}, strings.NewReader(want), "olt_onu_state", "olt_pon_onus", "olt_onu_offline_reason")
 	if err != nil {
 		t.Error(err)
+	}
+}
+
+// TestEmitDuplicateONUs: an ONU listed twice is exported once (the first listing), in
+// the OLT's order, and counted once in its PON; ONUs in order ("0/2" before "0/10", "9"
+// before "10") are never taken for duplicates.
+func TestEmitDuplicateONUs(t *testing.T) {
+	onu := func(pon, id string, st State, rx float64) ONU {
+		o := newONU(pon, id)
+		o.State, o.RxPowerDBm = st, rx
+		return o
+	}
+	for _, tc := range []struct {
+		name string
+		onus []ONU
+		want string
+	}{
+		{"in order", []ONU{onu("0/2", "9", StateUp, -20), onu("0/2", "10", StateUp, -21), onu("0/10", "1", StateUp, -22)}, `
+olt_onu_rx_power_dbm{onu="9",pon="0/2"} -20
+olt_onu_rx_power_dbm{onu="10",pon="0/2"} -21
+olt_onu_rx_power_dbm{onu="1",pon="0/10"} -22
+olt_pon_onus{pon="0/2",state="up"} 2
+olt_pon_onus{pon="0/10",state="up"} 1
+`},
+		{"listed twice", []ONU{onu("0/2", "3", StateUp, -20), onu("0/2", "1", StateUp, -21), onu("0/2", "3", StateDown, -25)}, `
+olt_onu_rx_power_dbm{onu="3",pon="0/2"} -20
+olt_onu_rx_power_dbm{onu="1",pon="0/2"} -21
+olt_pon_onus{pon="0/2",state="up"} 2
+`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := &Snapshot{ONUs: tc.onus, States: []State{StateUp}}
+			var b collector.Batch
+			emit(&b, snap, 0, slog.New(slog.DiscardHandler))
+			var got []string
+			for _, m := range b.Metrics() {
+				var d dto.Metric
+				if err := m.Write(&d); err != nil {
+					t.Fatal(err)
+				}
+				name := m.Desc().String()
+				switch {
+				case strings.Contains(name, `"olt_onu_rx_power_dbm"`):
+					got = append(got, fmt.Sprintf(`olt_onu_rx_power_dbm{onu=%q,pon=%q} %v`, d.Label[1].GetValue(), d.Label[0].GetValue(), d.GetGauge().GetValue()))
+				case strings.Contains(name, `"olt_pon_onus"`):
+					got = append(got, fmt.Sprintf(`olt_pon_onus{pon=%q,state=%q} %v`, d.Label[0].GetValue(), d.Label[1].GetValue(), d.GetGauge().GetValue()))
+				}
+			}
+			if want := strings.TrimSpace(tc.want); strings.Join(got, "\n") != want {
+				t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+			}
+		})
 	}
 }

@@ -68,7 +68,19 @@ const (
 )
 
 // States lists every state an ONU can be in, whatever the driver.
-var States = []State{StateUp, StateDown, StatePwrDown, StateLoopDetected, StateLOS, StateUnknown}
+var States = allStates[:]
+
+var allStates = [...]State{StateUp, StateDown, StatePwrDown, StateLoopDetected, StateLOS, StateUnknown}
+
+// stateIndex is st's place in States (StateUnknown's for a state not in it).
+func stateIndex(st State) int {
+	for i, s := range allStates {
+		if s == st {
+			return i
+		}
+	}
+	return len(allStates) - 1
+}
 
 // Each driver's olt_onu_state is one-hot over the states its OLTs can show, in this order,
 // not over every state any driver knows: a HiOSO ONU has no loss-of-signal state, and a
