@@ -53,8 +53,18 @@ type restoreLab struct {
 	bin, control, prom, exporterConfig, routerAddr, ledger string
 }
 
-func startRestoreLab(t *testing.T) restoreLab {
+// restoreLabOptions widen the lab for tests that need more of the stack.
+type restoreLabOptions struct {
+	routerYAML string // more keys of the router's target in ronda.yml, indented by four spaces
+	promYAML   string // more of prometheus.yml (rule_files, alerting)
+}
+
+func startRestoreLab(t *testing.T, opts ...restoreLabOptions) restoreLab {
 	t.Helper()
+	var o restoreLabOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	prometheus := testtool.Need(t, "prometheus")
 	bin := testtool.Binaries(t)
 	dir := t.TempDir()
@@ -70,17 +80,17 @@ func startRestoreLab(t *testing.T) restoreLab {
 
 	writeFile(t, filepath.Join(dir, "router.password"), "restore-pass\n")
 	l.exporterConfig = filepath.Join(dir, "ronda.yml")
-	writeFile(t, l.exporterConfig, fmt.Sprintf("mikrotik:\n  - name: hs\n    address: %s\n    username: ronda\n    password_file: router.password\n    hotspot_users: all\n", l.routerAddr))
+	writeFile(t, l.exporterConfig, fmt.Sprintf("mikrotik:\n  - name: hs\n    address: %s\n    username: ronda\n    password_file: router.password\n    hotspot_users: all\n%s", l.routerAddr, o.routerYAML))
 	exporterAddr := testtool.Addr(testtool.FreePort(t))
 	exporter := testtool.Start(t, filepath.Join(bin, "ronda-exporter"), "--config.file="+l.exporterConfig, "--web.listen-address="+exporterAddr)
 	exporter.WaitHTTP(t, "http://"+exporterAddr+"/-/ready")
 
 	promConfig := filepath.Join(dir, "prometheus.yml")
-	writeFile(t, promConfig, fmt.Sprintf(`global: {scrape_interval: %s, scrape_timeout: %s}
+	writeFile(t, promConfig, fmt.Sprintf(`global: {scrape_interval: %s, scrape_timeout: %s, evaluation_interval: %s}
 scrape_configs:
   - job_name: ronda
     http_sd_configs: [{url: "http://%s/sd?kind=mikrotik", refresh_interval: 1s}]
-`, scrapeInterval, scrapeInterval, exporterAddr))
+%s`, scrapeInterval, scrapeInterval, scrapeInterval, exporterAddr, o.promYAML))
 	promAddr := testtool.Addr(testtool.FreePort(t))
 	p := testtool.Start(t, prometheus, "--config.file="+promConfig, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+promAddr)

@@ -63,6 +63,9 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		{"it-team", map[string]string{"alertname": "ProbeTargetDown", "severity": "warning", "instance": "kantor-cabang-1", "unit": "Cabang 1"}},
 		{"it-team", map[string]string{"alertname": "RondaScrapeSlotsExhausted", "severity": "info"}},
 		{"it-team-events", map[string]string{"alertname": "MikrotikRebooted", "severity": "warning", "instance": "hotspot-pasar", "boot_time": "1767225600"}},
+		// Hands-off restore is opt-in per router, by a target label from ronda.yml.
+		{"it-team-restore", map[string]string{"alertname": "MikrotikRebooted", "severity": "warning", "instance": "hotspot-pasar", "boot_time": "1767225600", "auto_restore": "true"}},
+		{"it-team-events", map[string]string{"alertname": "MikrotikRebooted", "severity": "warning", "instance": "hotspot-pasar", "boot_time": "1767225600", "auto_restore": "false"}},
 	} {
 		routeTest(t, amtool, c.want, c.labels)
 	}
