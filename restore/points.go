@@ -11,9 +11,10 @@ import (
 )
 
 // RebootThreshold is how far the boot time must move forward to count as a reboot. The
-// exporter holds the boot time steady within ±2 s of jitter, so anything beyond a minute
-// is a real boot.
-const RebootThreshold = 60 * time.Second
+// exporter holds the boot time steady within ±2 s of jitter (a second more across its own
+// restart), so anything beyond it is a real boot. It is the MikrotikRebooted rule's
+// threshold (rules/mikrotik.yml): every reboot that alerts is one ronda-restore finds.
+const RebootThreshold = 30 * time.Second
 
 // pointLookback is how far back PointAt looks for the router's last successful scrape.
 const pointLookback = time.Hour

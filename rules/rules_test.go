@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rondanet/ronda/internal/testtool"
+	"github.com/rondanet/ronda/restore"
 )
 
 // ruleFile is the part of a Prometheus rule file these tests read.
@@ -256,4 +259,27 @@ func TestRecordingRulesTested(t *testing.T) {
 			t.Errorf("recording rule %s is neither read by an alert or another rule nor checked by a promql_expr_test", rec.Record)
 		}
 	}
+}
+
+// TestRebootThresholdMatchesRestore: MikrotikRebooted and ronda-restore count a reboot from
+// the same jump of the boot time, so every reboot that alerts (and may run `ronda-restore
+// auto`) is one ronda-restore finds in the history.
+func TestRebootThresholdMatchesRestore(t *testing.T) {
+	f := decode[ruleFile](t, "mikrotik.yml")
+	for _, g := range f.Groups {
+		for _, r := range g.Rules {
+			if r.Alert != "MikrotikRebooted" {
+				continue
+			}
+			m := regexp.MustCompile(`min_over_time\(mikrotik_system_boot_time_seconds\[\w+\]\)\s*>\s*(\d+)\)`).FindStringSubmatch(r.Expr)
+			if m == nil {
+				t.Fatalf("MikrotikRebooted: no boot-time threshold found in %q", r.Expr)
+			}
+			if want := strconv.Itoa(int(restore.RebootThreshold.Seconds())); m[1] != want {
+				t.Errorf("MikrotikRebooted counts a jump over %ss as a reboot, ronda-restore over %ss", m[1], want)
+			}
+			return
+		}
+	}
+	t.Fatal("no MikrotikRebooted rule in mikrotik.yml")
 }
