@@ -161,38 +161,58 @@ func parseHiOSO(page []byte, pon string) (*Snapshot, error) {
 			return nil, err
 		}
 	}
-	cells, err := jsArray(script, hiosoArray)
+	array, err := newArrayReader(script, hiosoArray)
 	if err != nil {
 		return nil, collector.Fail(collector.ReasonProtocol, err)
 	}
 	width, ok := jsDivisor(script, hiosoArray)
-	if !ok {
-		return nil, collector.Failf(collector.ReasonProtocol, "the page does not state its row width (lineNum=(%s.length)/N)", hiosoArray)
-	}
-	layout, ok := hiosoLayouts[width]
-	if !ok {
+	layout, known := hiosoLayouts[width]
+	if !ok || !known {
+		// A page cut short inside the array has lost its width statement too: the
+		// array's own error says more.
+		if err := array.drain(); err != nil {
+			return nil, collector.Fail(collector.ReasonProtocol, err)
+		}
+		if !ok {
+			return nil, collector.Failf(collector.ReasonProtocol, "the page does not state its row width (lineNum=(%s.length)/N)", hiosoArray)
+		}
 		return nil, collector.Failf(collector.ReasonProtocol, "unknown row width %d (known: 22, 18, 16, 13, 11)", width)
 	}
-	if len(cells)%width != 0 {
-		return nil, collector.Failf(collector.ReasonProtocol, "%d elements are not whole rows of %d: the page is cut short or the width is wrong", len(cells), width)
-	}
-	snap := &Snapshot{ONUs: make([]ONU, 0, len(cells)/width), States: HiOSOStates}
+	// The rows are read one at a time into one slice: the ONUs keep only the strings.
+	snap := &Snapshot{ONUs: make([]ONU, 0, array.sizeHint()/width), States: HiOSOStates}
 	if pon != "" {
 		snap.PONs = []string{pon}
 	}
+	cells := make([]string, width)
 	seen := map[string]bool{}
-	for r := 0; r+width <= len(cells); r += width {
-		onu, err := layout.row(cells[r:r+width], pon)
-		if err != nil {
-			return nil, collector.Failf(collector.ReasonProtocol, "row %d: %v", r/width, err)
+	for {
+		n := 0
+		for ; n < width; n++ {
+			elem, more, err := array.next()
+			if err != nil {
+				return nil, collector.Fail(collector.ReasonProtocol, err)
+			}
+			if !more {
+				break
+			}
+			cells[n] = elem
 		}
-		if pon == "" && !seen[onu.PON] {
+		if n == 0 {
+			return snap, nil
+		}
+		if n < width {
+			return nil, collector.Failf(collector.ReasonProtocol, "%d elements are not whole rows of %d: the page is cut short or the width is wrong", array.n, width)
+		}
+		onu, err := layout.row(cells, pon)
+		if err != nil {
+			return nil, collector.Failf(collector.ReasonProtocol, "row %d: %v", len(snap.ONUs), err)
+		}
+		if pon == "" && (len(snap.PONs) == 0 || snap.PONs[len(snap.PONs)-1] != onu.PON) && !seen[onu.PON] {
 			seen[onu.PON] = true
 			snap.PONs = append(snap.PONs, onu.PON)
 		}
 		snap.ONUs = append(snap.ONUs, onu)
 	}
-	return snap, nil
 }
 
 // findScriptDOM is findScript through goquery's DOM: slower, but it reads any page the

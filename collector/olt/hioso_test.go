@@ -179,11 +179,23 @@ func FuzzParseHiOSO(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, page []byte) {
 		snap, err := parseHiOSO(page, "0/1")
+		want, wantErr := parseHiOSOWhole(page, "0/1")
+		all, allErr := parseHiOSO(page, "") // an all-PON page: the PONs from the rows
+		wantAll, wantAllErr := parseHiOSOWhole(page, "")
+		if (allErr == nil) != (wantAllErr == nil) || fmt.Sprintf("%+v", all) != fmt.Sprintf("%+v", wantAll) {
+			t.Fatalf("all-PON page, row by row: %+v, %v; whole array: %+v, %v", all, allErr, wantAll, wantAllErr)
+		}
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("row by row: %v; whole array: %v", err, wantErr)
+		}
 		if err != nil {
 			if collector.Classify(context.Background(), err) != collector.ReasonProtocol {
 				t.Fatalf("error without the protocol reason: %v", err)
 			}
 			return
+		}
+		if g, w := fmt.Sprintf("%+v", snap), fmt.Sprintf("%+v", want); g != w {
+			t.Fatalf("row by row:\n%s\nwhole array:\n%s", g, w)
 		}
 		for _, o := range snap.ONUs {
 			if o.PON == "" || o.ID == "" || !slices.Contains(States, o.State) {
@@ -196,6 +208,42 @@ func FuzzParseHiOSO(f *testing.F) {
 			}
 		}
 	})
+}
+
+// parseHiOSOWhole is parseHiOSO as it was before it read the array row by row: every
+// element first, then whole rows. FuzzParseHiOSO holds the two to the same result.
+func parseHiOSOWhole(page []byte, pon string) (*Snapshot, error) {
+	script, ok := findScript(page, hiosoArray)
+	if !ok {
+		var err error
+		if script, err = findScriptDOM(page, hiosoArray); err != nil {
+			return nil, err
+		}
+	}
+	cells, err := jsArray(script, hiosoArray)
+	if err != nil {
+		return nil, err
+	}
+	width, ok := jsDivisor(script, hiosoArray)
+	layout, known := hiosoLayouts[width]
+	if !ok || !known || len(cells)%width != 0 {
+		return nil, fmt.Errorf("width %d of %d elements", width, len(cells))
+	}
+	snap := &Snapshot{ONUs: make([]ONU, 0, len(cells)/width), States: HiOSOStates}
+	if pon != "" {
+		snap.PONs = []string{pon}
+	}
+	for r := 0; r+width <= len(cells); r += width {
+		onu, err := layout.row(cells[r:r+width], pon)
+		if err != nil {
+			return nil, err
+		}
+		if pon == "" && !slices.Contains(snap.PONs, onu.PON) {
+			snap.PONs = append(snap.PONs, onu.PON)
+		}
+		snap.ONUs = append(snap.ONUs, onu)
+	}
+	return snap, nil
 }
 
 // TestHiOSOGB2312: a HiOSO page in GB2312 (declared in its <meta>) gives UTF-8 names.

@@ -23,60 +23,116 @@ var errNoArray = errors.New("no such array")
 // as written. Commas and parentheses inside quotes are data; whitespace and newlines
 // between elements are not. `new Array()` is an empty list; a trailing comma is allowed.
 func jsArray(script, name string) ([]string, error) {
+	r, err := newArrayReader(script, name)
+	if err != nil {
+		return nil, err
+	}
+	// Sized once: a HiOSO page's array is thousands of elements, and growing the slice
+	// step by step showed in profiles.
+	out := make([]string, 0, r.sizeHint())
+	for {
+		elem, ok, err := r.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return out, nil
+		}
+		out = append(out, elem)
+	}
+}
+
+// arrayReader reads the elements of an array literal one at a time (jsArray's rules), so a
+// page's rows can be read without holding all their elements at once.
+type arrayReader struct {
+	s    string // the script from just past `new Array(`
+	i    int    // where the next element starts, or -1 once the list has ended
+	name string
+	n    int // elements read so far
+}
+
+func newArrayReader(script, name string) (*arrayReader, error) {
 	start := findArrayStart(script, name)
 	if start < 0 {
 		return nil, fmt.Errorf("array %s: %w", name, errNoArray)
 	}
-	s := script[start:]
-	// Sized once: the elements are at most one more than the commas (a HiOSO page's array
-	// is thousands of elements, and growing the slice step by step showed in profiles).
-	end := strings.IndexByte(s, ';')
+	return &arrayReader{s: script[start:], name: name}, nil
+}
+
+// sizeHint is at least the number of elements: one more than the commas before the first
+// semicolon (which may end the statement, or be inside a string and end nothing).
+func (r *arrayReader) sizeHint() int {
+	end := strings.IndexByte(r.s, ';')
 	if end < 0 {
-		end = len(s)
+		end = len(r.s)
 	}
-	out := make([]string, 0, strings.Count(s[:end], ",")+1)
-	i := 0
+	return strings.Count(r.s[:end], ",") + 1
+}
+
+// drain reads the rest of the list and returns its error, if any.
+func (r *arrayReader) drain() error {
 	for {
-		i = skipSpace(s, i)
-		if i >= len(s) {
-			return nil, fmt.Errorf("array %s: ends before its closing parenthesis (after %d elements)", name, len(out))
-		}
-		if s[i] == ')' {
-			return out, nil
-		}
-		var (
-			elem string
-			err  error
-		)
-		if s[i] == '\'' || s[i] == '"' {
-			elem, i, err = quoted(s, i)
-			if err != nil {
-				return nil, fmt.Errorf("array %s, element %d: %w", name, len(out), err)
-			}
-		} else {
-			j := i
-			for j < len(s) && s[j] != ',' && s[j] != ')' && !isSpace(s[j]) {
-				if s[j] == '(' || s[j] == ';' || s[j] == '\n' {
-					return nil, fmt.Errorf("array %s, element %d: unexpected %q", name, len(out), s[j])
-				}
-				j++
-			}
-			elem, i = s[i:j], j
-		}
-		out = append(out, elem)
-		i = skipSpace(s, i)
-		if i >= len(s) {
-			return nil, fmt.Errorf("array %s: ends before its closing parenthesis (after %d elements)", name, len(out))
-		}
-		switch s[i] {
-		case ',':
-			i++
-		case ')':
-			return out, nil
-		default:
-			return nil, fmt.Errorf("array %s, after element %d: expected , or ) but found %q", name, len(out)-1, s[i])
+		_, more, err := r.next()
+		if err != nil || !more {
+			return err
 		}
 	}
+}
+
+// next returns the next element; ok is false once the closing parenthesis is read.
+func (r *arrayReader) next() (elem string, ok bool, err error) {
+	s, i := r.s, r.i
+	if i < 0 {
+		return "", false, nil
+	}
+	// Fast path: what OLTs write, 'text' without escapes, straight after the comma.
+	if i < len(s) && s[i] == '\'' {
+		j := i + 1
+		for j < len(s) && s[j] != '\'' && s[j] != '\\' && s[j] != '\n' {
+			j++
+		}
+		if j+1 < len(s) && s[j] == '\'' && s[j+1] == ',' {
+			r.i, r.n = j+2, r.n+1
+			return s[i+1 : j], true, nil
+		}
+	}
+	i = skipSpace(s, i)
+	if i >= len(s) {
+		return "", false, fmt.Errorf("array %s: ends before its closing parenthesis (after %d elements)", r.name, r.n)
+	}
+	if s[i] == ')' {
+		r.i = -1
+		return "", false, nil
+	}
+	if s[i] == '\'' || s[i] == '"' {
+		elem, i, err = quoted(s, i)
+		if err != nil {
+			return "", false, fmt.Errorf("array %s, element %d: %w", r.name, r.n, err)
+		}
+	} else {
+		j := i
+		for j < len(s) && s[j] != ',' && s[j] != ')' && !isSpace(s[j]) {
+			if s[j] == '(' || s[j] == ';' || s[j] == '\n' {
+				return "", false, fmt.Errorf("array %s, element %d: unexpected %q", r.name, r.n, s[j])
+			}
+			j++
+		}
+		elem, i = s[i:j], j
+	}
+	r.n++
+	i = skipSpace(s, i)
+	if i >= len(s) {
+		return "", false, fmt.Errorf("array %s: ends before its closing parenthesis (after %d elements)", r.name, r.n)
+	}
+	switch s[i] {
+	case ',':
+		r.i = i + 1
+	case ')':
+		r.i = -1 // the list ends after this element
+	default:
+		return "", false, fmt.Errorf("array %s, after element %d: expected , or ) but found %q", r.name, r.n-1, s[i])
+	}
+	return elem, true, nil
 }
 
 // findArrayStart returns the offset just past `name = new Array(`, or -1. The name must
