@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"bufio"
 	"compress/gzip"
 	"io"
 	"math"
@@ -33,8 +32,11 @@ var (
 		gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // BestSpeed is a valid level: no error
 		return gz
 	}}
-	textBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+	textBuffers = sync.Pool{New: func() any { b := make([]byte, 0, textBufferSize); return &b }}
 )
+
+// textBufferSize is how much text writeText gathers before it writes to the client.
+const textBufferSize = 64 << 10
 
 // writeScrape answers a scrape. When every series is a Sample and the client takes the text
 // format (Prometheus does, unless told to prefer protobuf), it writes the text itself;
@@ -64,13 +66,8 @@ func writeScrape(w http.ResponseWriter, r *http.Request, b *Batch) {
 		}()
 		out = gz
 	}
-	buf := textBuffers.Get().(*bufio.Writer)
-	buf.Reset(out)
 	// An error here is the client gone away: nothing useful is left to do with it.
-	_ = writeText(buf, b)
-	_ = buf.Flush()
-	buf.Reset(nil)
-	textBuffers.Put(buf)
+	_ = writeText(out, b)
 }
 
 func acceptsGzip(r *http.Request) bool {
@@ -89,29 +86,53 @@ type textGroup struct {
 	n, offset int32
 }
 
-// writeText writes the batch's Samples in the text format: families in name order, each
-// family's series in the order the collector added them.
-func writeText(w *bufio.Writer, b *Batch) error {
+// writeText writes the batch's Samples to w in the text format: families in name order,
+// each family's series in the order the collector added them.
+func writeText(w io.Writer, b *Batch) error {
+	bp := textBuffers.Get().(*[]byte)
+	t := &textWriter{w: w, buf: (*bp)[:0]}
+	defer func() {
+		if cap(t.buf) <= 4*textBufferSize { // a buffer grown by a huge line is not kept
+			*bp = t.buf[:0]
+			textBuffers.Put(bp)
+		}
+	}()
 	samples := b.samples
 	if runs, ok := familyRuns(samples); ok {
 		// The collector added each family's series together (the OLT does): write the
 		// runs in name order, no per-series grouping needed.
 		for _, r := range runs {
-			if err := writeFamily(w, r.family, samples[r.offset:r.offset+r.n], nil); err != nil {
+			if err := t.family(r.family, samples[r.offset:r.offset+r.n], nil); err != nil {
 				return err
 			}
 		}
-		return nil
+		return t.flush()
 	}
 	groups, order := groupByFamily(b)
 	start := int32(0)
 	for _, g := range groups {
-		if err := writeFamily(w, g.family, samples, order[start:start+g.n]); err != nil {
+		if err := t.family(g.family, samples, order[start:start+g.n]); err != nil {
 			return err
 		}
 		start += g.n
 	}
-	return nil
+	return t.flush()
+}
+
+// textWriter gathers lines in buf and writes them to w in large pieces. Lines are appended
+// to buf directly (not assembled elsewhere and copied, as through a bufio.Writer).
+type textWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (t *textWriter) flush() error {
+	if len(t.buf) == 0 {
+		return nil
+	}
+	_, err := t.w.Write(t.buf)
+	t.buf = t.buf[:0]
+	return err
 }
 
 // maxRuns bounds familyRuns' work on a batch whose families are interleaved: past it, the
@@ -209,12 +230,15 @@ func groupByFamily(b *Batch) ([]textGroup, []int32) {
 	return sorted, order
 }
 
-// writeFamily writes f's header and its series: samples[i] for each i of order, or every
+// family writes f's header and its series: samples[i] for each i of order, or every
 // sample when order is nil.
-func writeFamily(w *bufio.Writer, f *Family, samples []Sample, order []int32) error {
-	if _, err := w.WriteString(f.header); err != nil {
-		return err
+func (t *textWriter) family(f *Family, samples []Sample, order []int32) error {
+	if cap(t.buf)-len(t.buf) < len(f.header)+lineRoom {
+		if err := t.flush(); err != nil {
+			return err
+		}
 	}
+	t.buf = append(t.buf, f.header...)
 	n := len(samples)
 	if order != nil {
 		n = len(order)
@@ -224,15 +248,13 @@ func writeFamily(w *bufio.Writer, f *Family, samples []Sample, order []int32) er
 		if order != nil {
 			s = &samples[order[k]]
 		}
-		// Each line is assembled in w's own free space and "written" in place, not built
-		// elsewhere and copied: a long line that does not fit still works (append moves
-		// it), it only costs the copy.
-		if w.Available() < lineRoom {
-			if err := w.Flush(); err != nil {
+		if cap(t.buf)-len(t.buf) < lineRoom {
+			if err := t.flush(); err != nil {
 				return err
 			}
 		}
-		line := append(w.AvailableBuffer(), f.open...)
+		// A line longer than lineRoom still works: append grows the buffer.
+		line := append(t.buf, f.open...)
 		for j, v := range s.labelValues {
 			if j > 0 {
 				line = append(line, f.between[j-1]...)
@@ -243,16 +265,13 @@ func writeFamily(w *bufio.Writer, f *Family, samples []Sample, order []int32) er
 			line = append(line, `"} `...)
 		}
 		line = appendFloat(line, s.value)
-		line = append(line, '\n')
-		if _, err := w.Write(line); err != nil {
-			return err
-		}
+		t.buf = append(line, '\n')
 	}
 	return nil
 }
 
-// lineRoom is the free space writeText wants in its buffer before it starts a line: enough
-// for nearly every series line.
+// lineRoom is the free space textWriter wants in its buffer before it starts a line:
+// enough for nearly every series line.
 const lineRoom = 512
 
 // appendLabelValue escapes backslash, double quote and newline, as the text format requires,
@@ -281,12 +300,21 @@ func appendLabelValue(b []byte, v string) []byte {
 // quote or newline. Every label value of every series passes here.
 func plainLabelValue(v string) bool {
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; c == '\\' || c == '"' || c == '\n' || c >= utf8.RuneSelf {
+		if !plainByte[v[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// plainByte says which bytes plainLabelValue lets through: one lookup per byte instead of
+// four comparisons.
+var plainByte = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = c != '\\' && c != '"' && c != '\n'
+	}
+	return t
+}()
 
 // appendFloat formats a sample value the way the text format (and expfmt) writes it.
 func appendFloat(b []byte, f float64) []byte {

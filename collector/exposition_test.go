@@ -217,6 +217,34 @@ func batchOfSamples(samples []*Sample) *Batch {
 	return &b
 }
 
+// Lines longer than the writer's buffer, and more text than fits in it, come out whole
+// and in order.
+func TestWriteTextLongLines(t *testing.T) {
+	long := strings.Repeat("x", 3*textBufferSize)
+	var samples []*Sample
+	for i := range 3000 {
+		v := fmt.Sprint("u", i)
+		if i%1000 == 7 {
+			v = long + v
+		}
+		samples = append(samples, testCounter.Sample(float64(i), v))
+	}
+	text := directText(t, samples)
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if len(lines) != 3002 {
+		t.Fatalf("%d lines, want 3002", len(lines))
+	}
+	for i, l := range lines[2:] {
+		v := fmt.Sprint("u", i)
+		if i%1000 == 7 {
+			v = long + v
+		}
+		if want := fmt.Sprintf("test_events_total{kind=%q} %d", v, i); l != want {
+			t.Fatalf("line %d: %.80q…, want %.80q…", i, l, want)
+		}
+	}
+}
+
 func TestSampleRepairsInvalidUTF8WithoutTouchingTheCallersSlice(t *testing.T) {
 	shared := []string{"Caf\xe9", "ok"}
 	s := testGauge.Sample(1, shared...)

@@ -139,15 +139,18 @@ var hiosoLayouts = map[int]hiosoLayout{
 		offlineReason: -1, onlineSeconds: -1, deregistrations: -1, dyingGasp: -1, codesAsText: true},
 }
 
-// hiosoCTC names HiOSO's CTC negotiation codes.
-var hiosoCTC = map[string]string{
-	"1": "MpcpDiscovery", "2": "MpcpSla", "3": "CtcInfo", "4": "RequestCfg", "5": "CtcNegDone",
-}
+// hiosoCTCNames names HiOSO's CTC negotiation codes 1–5 (0 and anything else: unknown).
+var hiosoCTCNames = [...]string{"", "MpcpDiscovery", "MpcpSla", "CtcInfo", "RequestCfg", "CtcNegDone"}
 
-// hiosoOffline maps HiOSO's offline reason codes.
-var hiosoOffline = map[string]OfflineReason{
-	"0": ReasonOther, "1": ReasonTimeout, "2": ReasonONUInit, "3": ReasonOLTInit,
-	"4": ReasonBlacklisted, "5": ReasonNotAllowed,
+// hiosoOfflineReasons are HiOSO's offline reason codes 0–5.
+var hiosoOfflineReasons = [...]OfflineReason{ReasonOther, ReasonTimeout, ReasonONUInit, ReasonOLTInit, ReasonBlacklisted, ReasonNotAllowed}
+
+// digitCode reads a one-digit code below n, or -1: what HiOSO writes for codes.
+func digitCode(s string, n int) int {
+	if len(s) == 1 && s[0] >= '0' && int(s[0]-'0') < n {
+		return int(s[0] - '0')
+	}
+	return -1
 }
 
 // parseHiOSO reads a HiOSO page: the <script> holding the ONU array, the row width it
@@ -183,7 +186,8 @@ func parseHiOSO(page []byte, pon string) (*Snapshot, error) {
 	if pon != "" {
 		snap.PONs = []string{pon}
 	}
-	cells := make([]string, width)
+	var buf [32]string // wider than any known width; on the stack
+	cells := buf[:width]
 	seen := map[string]bool{}
 	for {
 		n := 0
@@ -259,7 +263,9 @@ func (l *hiosoLayout) row(cells []string, pagePON string) (ONU, error) {
 			o.CTCStatus = ""
 		}
 	} else {
-		o.CTCStatus = hiosoCTC[cell(l.ctc)]
+		if c := digitCode(cell(l.ctc), len(hiosoCTCNames)); c > 0 {
+			o.CTCStatus = hiosoCTCNames[c]
+		}
 		switch a := cell(l.auth); {
 		case a == "2":
 			o.Auth = AuthDeactivated
@@ -268,7 +274,9 @@ func (l *hiosoLayout) row(cells []string, pagePON string) (ONU, error) {
 		}
 	}
 	if l.offlineReason >= 0 {
-		o.OfflineReason = hiosoOffline[cell(l.offlineReason)]
+		if c := digitCode(cell(l.offlineReason), len(hiosoOfflineReasons)); c >= 0 {
+			o.OfflineReason = hiosoOfflineReasons[c]
+		}
 	}
 	o.DistanceMeters = distanceFromRTT(cell(l.rtt))
 	o.TemperatureCelsius = temperature(cell(l.temperature))
