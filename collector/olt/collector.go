@@ -211,29 +211,51 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 
 	// Each ONU's label values, in one backing array for all its series and all ONUs: a
 	// Sample keeps its slice, and 4,096 ONUs × 17 series is too many small allocations.
-	// Per ONU: its _info values (pon, onu first, so the first two double as the labels
-	// of every series with only pon and onu), then pon, onu, state for each state of the
-	// driver's set and one outside it, then pon, onu, reason.
-	infoAt, statesAt := 0, 7
-	reasonAt := statesAt + 3*(len(states)+1)
-	stride := reasonAt + 3
-	arena := make([]string, stride*len(onus))
+	// Per ONU, from at[k]: its _info values (pon and onu first, so the first two double as
+	// the labels of every series with only pon and onu), then pon, onu, state for each
+	// state of the driver's set, then, only when the ONU needs them, pon, onu, state for a
+	// state outside the set and pon, onu, reason.
+	const infoLen = 7
+	size := 0
+	for _, o := range onus {
+		size += infoLen + 3*len(states)
+		if !slices.Contains(states, o.State) {
+			size += 3
+		}
+		if hasOfflineReason(o) {
+			size += 3
+		}
+	}
+	arena := make([]string, 0, size)
+	at := make([]int32, len(onus))
 	outside := 0
 	for k, o := range onus {
-		l := arena[k*stride : (k+1)*stride : (k+1)*stride]
-		copy(l[infoAt:], []string{o.PON, o.ID, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus})
-		for j, st := range states {
-			copy(l[statesAt+3*j:], []string{o.PON, o.ID, string(st)})
+		at[k] = int32(len(arena))
+		arena = append(arena, o.PON, o.ID, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus)
+		for _, st := range states {
+			arena = append(arena, o.PON, o.ID, string(st))
 		}
 		if !slices.Contains(states, o.State) {
 			outside++
-			copy(l[statesAt+3*len(states):], []string{o.PON, o.ID, string(o.State)})
+			arena = append(arena, o.PON, o.ID, string(o.State))
 		}
 		if hasOfflineReason(o) {
-			copy(l[reasonAt:], []string{o.PON, o.ID, string(o.OfflineReason)})
+			arena = append(arena, o.PON, o.ID, string(o.OfflineReason))
 		}
 	}
-	labels := func(k, at, n int) []string { return arena[k*stride+at : k*stride+at+n : k*stride+at+n] }
+	// labels returns n label values of ONU k from offset off of its part of the arena.
+	labels := func(k, off, n int) []string {
+		i := int(at[k]) + off
+		return arena[i : i+n : i+n]
+	}
+	statesAt := infoLen
+	extraAt := statesAt + 3*len(states) // the state outside the set, if any
+	reasonAt := func(o *ONU) int {
+		if !slices.Contains(states, o.State) {
+			return extraAt + 3
+		}
+		return extraAt
+	}
 
 	// Most ONUs have the driver's one-hot states, up to 9 readings and _info.
 	b.Grow(len(onus)*(len(states)+10) + len(snap.PONs)*len(states) + 1)
@@ -242,13 +264,13 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 			b.Add(onuState, oneHot(o.State == st), labels(k, statesAt+3*j, 3)...)
 		}
 		if !slices.Contains(states, o.State) {
-			b.Add(onuState, 1, labels(k, statesAt+3*len(states), 3)...)
+			b.Add(onuState, 1, labels(k, extraAt, 3)...)
 		}
 	}
 	for _, r := range readings {
 		for k, o := range onus {
 			if v := r.value(o); present(v) {
-				b.Add(r.family, v, labels(k, infoAt, 2)...)
+				b.Add(r.family, v, labels(k, 0, 2)...)
 			}
 		}
 	}
@@ -256,11 +278,11 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 	// is in olt_onu_deregistrations_total and olt_onu_dying_gasp.
 	for k, o := range onus {
 		if hasOfflineReason(o) {
-			b.Add(onuOfflineReason, 1, labels(k, reasonAt, 3)...)
+			b.Add(onuOfflineReason, 1, labels(k, reasonAt(o), 3)...)
 		}
 	}
 	for k := range onus {
-		b.Add(onuInfo, 1, labels(k, infoAt, 7)...)
+		b.Add(onuInfo, 1, labels(k, 0, infoLen)...)
 	}
 	emitPONs(b, snap.PONs, onus, states)
 

@@ -207,15 +207,15 @@ func parseHiOSO(page []byte, pon string) (*Snapshot, error) {
 		if n < width {
 			return nil, collector.Failf(collector.ReasonProtocol, "%d elements are not whole rows of %d: the page is cut short or the width is wrong", array.n, width)
 		}
-		onu, err := layout.row(cells, pon)
-		if err != nil {
-			return nil, collector.Failf(collector.ReasonProtocol, "row %d: %v", len(snap.ONUs), err)
+		snap.ONUs = append(snap.ONUs, ONU{})
+		onu := &snap.ONUs[len(snap.ONUs)-1]
+		if err := layout.row(onu, cells, pon); err != nil {
+			return nil, collector.Failf(collector.ReasonProtocol, "row %d: %v", len(snap.ONUs)-1, err)
 		}
 		if pon == "" && (len(snap.PONs) == 0 || snap.PONs[len(snap.PONs)-1] != onu.PON) && !seen[onu.PON] {
 			seen[onu.PON] = true
 			snap.PONs = append(snap.PONs, onu.PON)
 		}
-		snap.ONUs = append(snap.ONUs, onu)
 	}
 }
 
@@ -240,7 +240,9 @@ func findScriptDOM(page []byte, needle string) (string, error) {
 	return script, nil
 }
 
-func (l *hiosoLayout) row(cells []string, pagePON string) (ONU, error) {
+// row reads one row's cells into *o (in place: the ONU is large, and read into the
+// snapshot's slice it is not copied there afterwards).
+func (l *hiosoLayout) row(o *ONU, cells []string, pagePON string) error {
 	cell := func(i int) string {
 		if i < 0 {
 			return ""
@@ -252,9 +254,9 @@ func (l *hiosoLayout) row(cells []string, pagePON string) (ONU, error) {
 		pon, id = pagePON, cell(l.id)
 	}
 	if pon == "" || id == "" {
-		return ONU{}, fmt.Errorf("ONU id %q is not PON:ONU", cell(l.id))
+		return fmt.Errorf("ONU id %q is not PON:ONU", cell(l.id))
 	}
-	o := newONU(pon, id)
+	*o = newONU(pon, id)
 	o.Name, o.MAC, o.Firmware = cell(l.name), cell(l.mac), cell(l.firmware)
 	o.State = hiosoState(cell(l.status))
 	if l.codesAsText {
@@ -292,7 +294,7 @@ func (l *hiosoLayout) row(cells []string, pagePON string) (ONU, error) {
 	case "0":
 		o.DyingGasp = 0
 	}
-	return o, nil
+	return nil
 }
 
 // hiosoState maps HiOSO's status words (Up, Down, PwrDown, LoopDetected).

@@ -234,8 +234,8 @@ func parseHiOSOWhole(page []byte, pon string) (*Snapshot, error) {
 		snap.PONs = []string{pon}
 	}
 	for r := 0; r+width <= len(cells); r += width {
-		onu, err := layout.row(cells[r:r+width], pon)
-		if err != nil {
+		var onu ONU
+		if err := layout.row(&onu, cells[r:r+width], pon); err != nil {
 			return nil, err
 		}
 		if pon == "" && !slices.Contains(snap.PONs, onu.PON) {
