@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rondanet/ronda/alertmanager-webhook/telegram/telegramtest"
+	"github.com/rondanet/ronda/dashboards"
 	"github.com/rondanet/ronda/internal/promapi"
 	"github.com/rondanet/ronda/internal/testtool"
 	"github.com/rondanet/ronda/restore"
@@ -69,7 +70,7 @@ var scaleOutShards = map[string]string{
 // writing to one VictoriaMetrics, and two clustered Alertmanagers sending to one
 // ronda-webhook. Every target is scraped by exactly one shard; a restore planned from
 // VictoriaMetrics equals the one planned from the shard; the reboot's alert reaches each
-// chat once.
+// chat once; the OLT report and the dashboards' queries answer from VictoriaMetrics as from the shards.
 func TestScaleOut(t *testing.T) {
 	prometheus := testtool.Need(t, "prometheus")
 	alertmanager := testtool.Need(t, "prometheus-alertmanager")
@@ -122,6 +123,15 @@ func TestScaleOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeWebhookConfig(t, whDir, tg.URL)
+	// The hourly OLT report, read from the long-term store.
+	f, err := os.OpenFile(filepath.Join(whDir, "ronda-webhook.yml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "reports:\n  - name: olt-hourly\n    prometheus_url: %s\n    channels: [it-team]\n", vmURL)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	webhookPort := testtool.FreePort(t)
 	startWebhook(t, whDir, webhookPort)
 	ams := startAlertmanagerCluster(t, alertmanager, dir, testtool.Addr(webhookPort))
@@ -239,7 +249,7 @@ func TestScaleOut(t *testing.T) {
 		}
 		testtool.Eventually(t, 90*time.Second, "the message in both chats", func(context.Context) error {
 			for _, chat := range []string{"1001", "-1002"} {
-				if countContaining(tg.Messages(), chat, "") == 0 {
+				if len(alertMessages(tg.Messages(), chat)) == 0 {
 					return fmt.Errorf("chat %s has no message yet", chat)
 				}
 			}
@@ -248,11 +258,11 @@ func TestScaleOut(t *testing.T) {
 		// Longer than the second member's wait (--cluster.peer-timeout) and its send.
 		time.Sleep(3 * alertmanagerPeerTimeout)
 		for _, chat := range []string{"1001", "-1002"} {
-			if n := countContaining(tg.Messages(), chat, ""); n != 1 {
-				t.Errorf("chat %s got %d messages, want 1: %+v", chat, n, tg.Messages())
+			if m := alertMessages(tg.Messages(), chat); len(m) != 1 {
+				t.Errorf("chat %s got %d messages, want 1: %+v", chat, len(m), m)
 			}
 		}
-		if m := tg.Messages(); len(m) > 0 && !strings.Contains(m[0].Text, "hs") {
+		if m := alertMessages(tg.Messages(), "1001"); len(m) > 0 && !strings.Contains(m[0].Text, "hs") {
 			t.Errorf("the message does not name the router: %q", m[0].Text)
 		}
 		metrics, err := getBody(context.Background(), "http://"+testtool.Addr(webhookPort)+"/metrics")
@@ -265,6 +275,124 @@ func TestScaleOut(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("the OLT report from VictoriaMetrics", func(t *testing.T) {
+		resp, err := http.Post("http://"+testtool.Addr(webhookPort)+"/api/v1/reports/olt-hourly/run", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("run report: %s", resp.Status)
+		}
+		testtool.Eventually(t, 30*time.Second, "the report in both chats", func(context.Context) error {
+			if n := countContaining(tg.Messages(), "1001", "Laporan OLT") + countContaining(tg.Messages(), "-1002", "Laporan OLT"); n < 2 {
+				return fmt.Errorf("%d reports", n)
+			}
+			return nil
+		})
+		for _, m := range tg.Messages() {
+			if !strings.Contains(m.Text, "Laporan OLT") {
+				continue
+			}
+			// 16 ONUs per OLT; how many are up varies with the simulator's seed.
+			for _, want := range []string{"<b>olt-a</b>: ", "<b>olt-b</b>: ", "<b>olt-c</b>: ", "/16 online", "Suhu rata-rata: ", " dBm", "/48 online"} {
+				if !strings.Contains(m.Text, want) {
+					t.Errorf("report to %s lacks %q:\n%s", m.ChatID, want, m.Text)
+				}
+			}
+			if strings.Contains(m.Text, "⚠️") {
+				t.Errorf("a query failed:\n%s", m.Text)
+			}
+		}
+	})
+
+	t.Run("dashboard queries answer from VictoriaMetrics", func(t *testing.T) {
+		compareDashboardQueries(t, shards, vmURL)
+	})
+}
+
+// compareDashboardQueries runs every query of every dashboard against the shards and
+// against VictoriaMetrics, as Grafana would. A query VictoriaMetrics cannot run (MetricsQL
+// is not PromQL everywhere) fails, and so does one with data on a shard but none in
+// VictoriaMetrics within a minute (VictoriaMetrics shows Grafana a sample 30s after it
+// arrived: -search.latencyOffset). The lab has hotspots and OLTs and no servers or probes,
+// so only their panels have data; at least those must compare.
+func compareDashboardQueries(t *testing.T, shards []string, vm string) {
+	t.Helper()
+	ds, err := dashboards.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type query struct{ where, expr string }
+	var pending []query
+	instant := map[string]bool{}
+	total := 0
+	for name, d := range ds {
+		qs, err := d.Queries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range qs {
+			total++
+			expr := dashboards.Expand(q.Expr, "2m", nil)
+			onShards := 0
+			for _, shard := range shards {
+				n, err := countWithin(shard, expr, q.Instant)
+				if err != nil {
+					t.Fatalf("%s: %s from a shard: %v", name, q.Where, err)
+				}
+				onShards += n
+			}
+			if _, err := countWithin(vm, expr, q.Instant); err != nil {
+				t.Errorf("%s: %s: VictoriaMetrics cannot run\n\t%s\n\t%v", name, q.Where, expr, err)
+				continue
+			}
+			if onShards > 0 {
+				pending = append(pending, query{name + ": " + q.Where, expr})
+				instant[expr] = q.Instant
+			}
+		}
+	}
+	compared := len(pending)
+	deadline := time.Now().Add(time.Minute)
+	for len(pending) > 0 {
+		var still []query
+		for _, q := range pending {
+			if n, err := countWithin(vm, q.expr, instant[q.expr]); err != nil || n == 0 {
+				still = append(still, q)
+			}
+		}
+		pending = still
+		if len(pending) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+	for _, q := range pending {
+		t.Errorf("%s: data on the shards, none in VictoriaMetrics for\n\t%s", q.where, q.expr)
+	}
+	t.Logf("%d of %d dashboard queries have data on the shards and in VictoriaMetrics", compared-len(pending), total)
+	if compared < 20 {
+		t.Errorf("only %d dashboard queries had data to compare", compared)
+	}
+}
+
+// alertMessages are the messages to chat other than reports.
+func alertMessages(msgs []telegramtest.Message, chat string) []telegramtest.Message {
+	var out []telegramtest.Message
+	for _, m := range msgs {
+		if m.ChatID == chat && !strings.Contains(m.Text, "Laporan OLT") {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func countWithin(base, expr string, instant bool) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return promCount(ctx, base, expr, instant)
 }
 
 // alertmanagerPeerTimeout is how long the second member of the cluster waits for the

@@ -177,9 +177,12 @@ func (r *Runner) Render(ctx context.Context, at time.Time) (string, error) {
 	return strings.TrimSpace(b.String()), nil
 }
 
-// query runs an instant query at t through /api/v1/query.
+// query runs an instant query at t through /api/v1/query. nocache=1 makes
+// VictoriaMetrics evaluate at t itself: without it, a t within -search.latencyOffset (30s)
+// of now is silently moved back to now minus 30s, and a report would miss a target that
+// came up in the last half minute. Prometheus and the others ignore the parameter.
 func (r *Runner) query(ctx context.Context, q string, t time.Time) ([]Sample, error) {
-	form := url.Values{"query": {q}, "time": {strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', 3, 64)}}
+	form := url.Values{"query": {q}, "time": {strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', 3, 64)}, "nocache": {"1"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(r.cfg.PrometheusURL, "/")+"/api/v1/query", strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err

@@ -28,6 +28,9 @@ func prometheus(t *testing.T, results map[string]string) *httptest.Server {
 		if r.FormValue("time") != "1795996800.000" {
 			t.Errorf("query at time %q", r.FormValue("time"))
 		}
+		if r.FormValue("nocache") != "1" {
+			t.Errorf("nocache=%q: VictoriaMetrics would evaluate 30s earlier", r.FormValue("nocache"))
+		}
 		w.Header().Set("Content-Type", "application/json")
 		q := r.FormValue("query")
 		res, ok := results[q]
