@@ -256,6 +256,10 @@ func TestSampleRepairsInvalidUTF8WithoutTouchingTheCallersSlice(t *testing.T) {
 		t.Errorf("repaired value not in output:\n%s", text)
 	}
 	parsed(t, text) // valid exposition
+	// The registry's paths (protobuf, ?debug=true) get the repaired value too.
+	if reg := registryText(t, []prometheus.Metric{s}); !strings.Contains(reg, `user="Caf`+"\uFFFD"+`"`) {
+		t.Errorf("repaired value not in the registry's output:\n%s", reg)
+	}
 }
 
 func TestSamplePanicsOnWrongLabelCount(t *testing.T) {
