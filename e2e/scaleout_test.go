@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -511,4 +512,29 @@ func getBody(ctx context.Context, url string) (string, error) {
 		return "", fmt.Errorf("GET %s: %s: %.200s", url, resp.Status, body)
 	}
 	return string(body), nil
+}
+
+// TestScaleOutExamples: the shard files pass promtool as they are (rules found relative to
+// them) and differ only in the shard's number, so a fix made to one is made to both.
+func TestScaleOutExamples(t *testing.T) {
+	promtool := testtool.Need(t, "promtool")
+	dir := filepath.Join(testtool.Root(), "examples", "scale-out")
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	shard0, shard1 := read("prometheus-shard-0.yml"), read("prometheus-shard-1.yml")
+	want := strings.NewReplacer(`shard 0 of 2`, `shard 1 of 2`, `shard: "0"`, `shard: "1"`, `regex: "0"`, `regex: "1"`,
+		`ronda-exporter-0:`, `ronda-exporter-1:`, `prometheus-shard-0.yml`, `prometheus-shard-1.yml`).Replace(shard0)
+	if shard1 != want {
+		t.Errorf("prometheus-shard-1.yml is not prometheus-shard-0.yml for shard 1:\n%s", diffLines(want, shard1))
+	}
+	cmd := exec.Command(promtool, "check", "config", "prometheus-shard-0.yml", "prometheus-shard-1.yml")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check config: %v\n%s", err, out)
+	}
 }
