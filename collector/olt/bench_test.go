@@ -213,3 +213,20 @@ func BenchmarkPageParseExport(b *testing.B) {
 	// included: it runs on the other core while the page is parsed).
 	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/page")
 }
+
+// BenchmarkParseHiOSO is the parse alone (script, tokenizer, rows) of the same page: the
+// part of BenchmarkPageParseExport before any series is made.
+func BenchmarkParseHiOSO(b *testing.B) {
+	f := newBenchFleet(b, 1)
+	name := f.names[0]
+	f.scrape(b, name)
+	page, err := f.coll.olts[name].session.drv.(*hioso).client.get(context.Background(), hiosoAllPONs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := parseHiOSO(page, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

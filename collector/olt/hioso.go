@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -247,6 +248,11 @@ func (l *hiosoLayout) row(o *ONU, cells []string, pagePON string) error {
 		if i < 0 {
 			return ""
 		}
+		// What HiOSO writes has nothing to trim: found out without a call for ASCII ends
+		// (Unicode spaces, such as U+00A0, start with a byte past ASCII).
+		if c := cells[i]; c == "" || isGraphicASCII(c[0]) && isGraphicASCII(c[len(c)-1]) {
+			return c
+		}
 		return strings.TrimSpace(cells[i])
 	}
 	pon, id, hasPON := strings.Cut(cell(l.id), ":")
@@ -296,6 +302,8 @@ func (l *hiosoLayout) row(o *ONU, cells []string, pagePON string) error {
 	}
 	return nil
 }
+
+func isGraphicASCII(c byte) bool { return c > ' ' && c < utf8.RuneSelf }
 
 // hiosoState maps HiOSO's status words (Up, Down, PwrDown, LoopDetected).
 func hiosoState(s string) State {

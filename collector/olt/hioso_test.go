@@ -269,3 +269,34 @@ func TestHiOSOGB2312(t *testing.T) {
 		t.Error("a UTF-8 page was re-decoded")
 	}
 }
+
+// TestRowTrimsCells: cells are read without the spaces around them, ASCII or Unicode
+// (U+00A0, U+3000), and cells without any keep every byte.
+func TestRowTrimsCells(t *testing.T) {
+	row := func(name, status, rx string) []string {
+		return []string{"0/1:5", name, "E0:E8:E6:00:00:05", status, "V1", "0", "0", "5", "0", "1", "5000",
+			"40", "3.3", "12", "2.1", rx, "", "", "1", "60", "0", "0"}
+	}
+	for _, tc := range []struct {
+		name, status, rx string
+		wantName, wantRx string
+		wantState        State
+	}{
+		{"Budi", "Up", "-20.5", "Budi", "-20.5", StateUp},
+		{" Budi\t", " Up ", " -20.5\r\n", "Budi", "-20.5", StateUp},
+		{"\u00a0Budi\u00a0", "Down\u3000", "\u00a0-20.5", "Budi", "-20.5", StateDown},
+		{"Toko \u00a0 Maju", "Up", "-20.5", "Toko \u00a0 Maju", "-20.5", StateUp},
+		{"王家", "Up", "-20.5", "王家", "-20.5", StateUp},
+		{"", "Up", "", "", "NaN", StateUp},
+	} {
+		var o ONU
+		layout := hiosoLayouts[22]
+		if err := layout.row(&o, row(tc.name, tc.status, tc.rx), ""); err != nil {
+			t.Fatalf("%q: %v", tc.name, err)
+		}
+		if o.Name != tc.wantName || o.State != tc.wantState || fmt.Sprint(o.RxPowerDBm) != tc.wantRx {
+			t.Errorf("name %q, status %q, rx %q: got %q, %s, %v; want %q, %s, %s", tc.name, tc.status, tc.rx,
+				o.Name, o.State, o.RxPowerDBm, tc.wantName, tc.wantState, tc.wantRx)
+		}
+	}
+}

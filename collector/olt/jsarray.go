@@ -69,6 +69,11 @@ func (r *arrayReader) sizeHint() int {
 	return strings.Count(r.s[:end], ",") + 1
 }
 
+// quotedStop marks the bytes next's fast path stops at: the closing quote, and what the
+// general path must read (an escape, a line break). One lookup per byte of the page's
+// busiest loop instead of three comparisons.
+var quotedStop = [256]bool{'\'': true, '\\': true, '\n': true}
+
 // drain reads the rest of the list and returns its error, if any.
 func (r *arrayReader) drain() error {
 	for {
@@ -88,7 +93,7 @@ func (r *arrayReader) next() (elem string, ok bool, err error) {
 	// Fast path: what OLTs write, 'text' without escapes, straight after the comma.
 	if i < len(s) && s[i] == '\'' {
 		j := i + 1
-		for j < len(s) && s[j] != '\'' && s[j] != '\\' && s[j] != '\n' {
+		for j < len(s) && !quotedStop[s[j]] {
 			j++
 		}
 		if j+1 < len(s) && s[j] == '\'' && s[j+1] == ',' {
