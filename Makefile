@@ -51,9 +51,9 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## demo: the simulated lab scraped by ronda-exporter and a real Prometheus; Ctrl-C stops it
+## demo: the simulated lab with events, ronda-exporter, Prometheus with rules/, Alertmanager and ronda-webhook printing alerts; Ctrl-C stops it
 demo: build
-	@scripts/test-tools.sh prometheus curl
+	@scripts/test-tools.sh prometheus prometheus-alertmanager curl
 	@scripts/demo.sh
 
 clean:
