@@ -5,14 +5,26 @@ import (
 	"os"
 	"time"
 
+	promconfig "github.com/prometheus/common/config"
+
 	ronda "github.com/rondanet/ronda/config"
+	"github.com/rondanet/ronda/internal/promapi"
 )
 
 // Report is a scheduled summary: PromQL queries against Prometheus, rendered with a
 // template and sent to channels.
 type Report struct {
-	Name          string `yaml:"name"`
+	Name string `yaml:"name"`
+	// PrometheusURL is the query API's base URL, with any path prefix
+	// (http://mimir:8080/prometheus); /api/v1/query is appended.
 	PrometheusURL string `yaml:"prometheus_url"`
+	// PrometheusOrgID is sent as X-Scope-OrgID (Mimir, Cortex tenants).
+	PrometheusOrgID string `yaml:"prometheus_org_id"`
+	// PrometheusHTTPConfigFile is a Prometheus-style HTTP client file (basic_auth,
+	// authorization, tls_config, …), as ronda-restore's --prometheus.config.
+	PrometheusHTTPConfigFile string `yaml:"prometheus_http_config_file"`
+	// PrometheusHTTP is PrometheusHTTPConfigFile, read by the check.
+	PrometheusHTTP *promconfig.HTTPClientConfig `yaml:"-"`
 	// Interval between reports, aligned to the clock (1h: on the hour).
 	Interval ronda.Duration `yaml:"interval"`
 	// Timeout bounds the queries of one report.
@@ -42,6 +54,14 @@ func (r *Report) check(c *checker, path string, channels map[string]bool, langua
 		c.report(path+".prometheus_url", "required: the Prometheus (or Thanos, Mimir…) URL to query")
 	} else {
 		checkURL(c, path+".prometheus_url", r.PrometheusURL)
+	}
+	if r.PrometheusHTTPConfigFile != "" {
+		r.PrometheusHTTPConfigFile = c.resolve(r.PrometheusHTTPConfigFile)
+		httpCfg, err := promapi.LoadHTTPConfig(r.PrometheusHTTPConfigFile)
+		if err != nil {
+			c.report(path+".prometheus_http_config_file", "%v", err)
+		}
+		r.PrometheusHTTP = httpCfg
 	}
 	if r.Interval < 0 || (r.Interval > 0 && time.Duration(r.Interval) < time.Minute) {
 		c.report(path+".interval", "must be at least 1m")

@@ -5,13 +5,10 @@ package report
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +16,7 @@ import (
 
 	"github.com/rondanet/ronda/alertmanager-webhook/config"
 	"github.com/rondanet/ronda/alertmanager-webhook/tmpl"
+	"github.com/rondanet/ronda/internal/promapi"
 )
 
 // Sample is one series of a query's result.
@@ -91,7 +89,7 @@ type Runner struct {
 	cfg     config.Report
 	tpl     *template.Template
 	loc     *time.Location
-	client  *http.Client
+	prom    *promapi.Client
 	enqueue Enqueue
 	log     *slog.Logger
 }
@@ -117,7 +115,14 @@ func New(cfg config.Report, loc *time.Location, enqueue Enqueue, logger *slog.Lo
 	if err != nil {
 		return nil, fmt.Errorf("report %s: template: %w", cfg.Name, err)
 	}
-	return &Runner{cfg: cfg, tpl: t, loc: loc, client: &http.Client{}, enqueue: enqueue, log: logger}, nil
+	prom, err := promapi.New(promapi.Options{
+		URL: cfg.PrometheusURL, HTTP: cfg.PrometheusHTTP, OrgID: cfg.PrometheusOrgID,
+		Timeout: time.Duration(cfg.Timeout), UserAgent: "ronda-webhook",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", cfg.Name, err)
+	}
+	return &Runner{cfg: cfg, tpl: t, loc: loc, prom: prom, enqueue: enqueue, log: logger}, nil
 }
 
 // Run sends the report at every tick until ctx ends.
@@ -177,55 +182,23 @@ func (r *Runner) Render(ctx context.Context, at time.Time) (string, error) {
 	return strings.TrimSpace(b.String()), nil
 }
 
-// query runs an instant query at t through /api/v1/query. nocache=1 makes
-// VictoriaMetrics evaluate at t itself: without it, a t within -search.latencyOffset (30s)
-// of now is silently moved back to now minus 30s, and a report would miss a target that
-// came up in the last half minute. Prometheus and the others ignore the parameter.
+// query runs an instant query at t through internal/promapi, as ronda-restore does: path
+// prefix, X-Scope-OrgID, HTTP client settings, partial_response=false (a Thanos answer
+// missing a store is an error, not a smaller number), warnings as errors, and nocache=1
+// (VictoriaMetrics would otherwise move a t within its -search.latencyOffset of now 30s
+// back and miss a target that came up in the last half minute).
 func (r *Runner) query(ctx context.Context, q string, t time.Time) ([]Sample, error) {
-	form := url.Values{"query": {q}, "time": {strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', 3, 64)}, "nocache": {"1"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(r.cfg.PrometheusURL, "/")+"/api/v1/query", strings.NewReader(form.Encode()))
+	vec, err := r.prom.Vector(ctx, q, t)
 	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	if err != nil {
-		return nil, err
-	}
-	var res struct {
-		Status    string `json:"status"`
-		ErrorType string `json:"errorType"`
-		Error     string `json:"error"`
-		Data      struct {
-			ResultType string `json:"resultType"`
-			Result     []struct {
-				Metric map[string]string `json:"metric"`
-				Value  [2]any            `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(body, &res); err != nil {
-		return nil, fmt.Errorf("HTTP %d, unreadable answer: %.200q", resp.StatusCode, body)
-	}
-	if res.Status != "success" {
-		return nil, fmt.Errorf("%s: %s", res.ErrorType, res.Error)
-	}
-	if res.Data.ResultType != "vector" {
-		return nil, fmt.Errorf("query returns a %s, want an instant vector", res.Data.ResultType)
-	}
-	out := make([]Sample, 0, len(res.Data.Result))
-	for _, s := range res.Data.Result {
-		str, _ := s.Value[1].(string)
-		v, err := strconv.ParseFloat(str, 64)
-		if err != nil {
-			return nil, fmt.Errorf("sample value %q: %w", str, err)
+		// The report names the query already: say only what went wrong.
+		if pe := (*promapi.Error)(nil); errors.As(err, &pe) {
+			return nil, pe.Err
 		}
-		out = append(out, Sample{Labels: s.Metric, Value: v})
+		return nil, err
+	}
+	out := make([]Sample, len(vec))
+	for i, s := range vec {
+		out[i] = Sample{Labels: s.Labels, Value: s.V}
 	}
 	return out, nil
 }

@@ -84,3 +84,67 @@ func TestOLTReportGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestReportBehindMultiTenantProxy: a report reaches a Mimir-style API as ronda-restore
+// does: the path prefix kept, X-Scope-OrgID sent, basic auth from the HTTP client file
+// (the password from its own file), partial_response=false, and a warning in the answer
+// shown as the query's failure rather than as a smaller number.
+func TestReportBehindMultiTenantProxy(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		switch {
+		case r.URL.Path != "/prometheus/api/v1/query":
+			http.NotFound(w, r)
+			return
+		case r.Header.Get("X-Scope-OrgID") != "rtrw-pasar" || user != "ronda" || pass != "s3cret":
+			http.Error(w, "no tenant or wrong credentials", http.StatusUnauthorized)
+			return
+		case r.FormValue("partial_response") != "false":
+			t.Errorf("partial_response=%q", r.FormValue("partial_response"))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if strings.Contains(r.FormValue("query"), "rx_power") {
+			fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[]},"warnings":["store gateway unreachable"]}`)
+			return
+		}
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"instance":"olt-pasar"},"value":[1795996800,"7"]}]}}`)
+	}))
+	defer srv.Close()
+
+	dir := t.TempDir()
+	os.WriteFile(dir+"/password", []byte("s3cret\n"), 0o600)
+	os.WriteFile(dir+"/http.yml", []byte("basic_auth:\n  username: ronda\n  password_file: password\n"), 0o600)
+	cfgFile := dir + "/ronda-webhook.yml"
+	os.WriteFile(cfgFile, []byte(`channels:
+  - name: wa
+    whatsapp: {provider: fonnte, url: "http://127.0.0.1:1/send", token_env: REPORT_TEST_TOKEN, numbers: ["6281234567890"]}
+routes:
+  - receiver: ops
+    channels: [wa]
+reports:
+  - name: olt-hourly
+    prometheus_url: `+srv.URL+`/prometheus
+    prometheus_org_id: rtrw-pasar
+    prometheus_http_config_file: http.yml
+    channels: [wa]
+    language: en
+`), 0o600)
+	t.Setenv("REPORT_TEST_TOKEN", "x")
+	cfg, err := config.Load(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(cfg.Reports[0], time.UTC, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := r.Render(context.Background(), time.Unix(1795996800, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<b>olt-pasar</b>: 7/7 online (100.0%)", "⚠️ rx_power: the server warned that the answer may be incomplete: store gateway unreachable"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+}
