@@ -168,7 +168,7 @@ func TestAlertsReachPhones(t *testing.T) {
 
 	// An ONU power loss (the timeline's 0:45): a critical WhatsApp message to the
 	// technicians with the ONU's fields, and an SMS to the owner.
-	// Kantor Desa's ONU is olt-pasar's PON 2, ONU 2; the messages show its MAC.
+	// Kantor Desa's ONU is olt-pasar's PON 2, ONU 2; the messages show its name and MAC.
 	const technician, owner, kantorDesa = "6281234567890", "6281299998888", "E0:E8:E6:01:02:02"
 	testtool.Eventually(t, 4*time.Minute, "the WhatsApp message about Kantor Desa's ONU", func(context.Context) error {
 		if _, ok := gateways.find("whatsapp", technician, "ONU PWRDOWN", kantorDesa); !ok {
@@ -177,7 +177,7 @@ func TestAlertsReachPhones(t *testing.T) {
 		return nil
 	})
 	wa, _ := gateways.find("whatsapp", technician, "ONU PWRDOWN", kantorDesa)
-	for _, want := range []string{"[CRITICAL]", "OLT: *olt-pasar*", "PON: 0/2\nONU: 2\n", "PwrDown (dying gasp)"} {
+	for _, want := range []string{"[CRITICAL]", "OLT: *olt-pasar*", "PON: 0/2\nONU: 2\n", "*Kantor Desa*", "PwrDown (dying gasp)"} {
 		if !strings.Contains(wa.text, want) {
 			t.Errorf("the WhatsApp message lacks %q:\n%s", want, wa.text)
 		}

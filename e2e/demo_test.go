@@ -148,7 +148,7 @@ func TestMakeDemo(t *testing.T) {
 		t.Errorf("the reboot's message lacks the ronda-restore command:\n%s", msg)
 	}
 	// Kantor Desa's ONU: olt-pasar's PON 2, ONU 2, MAC E0:E8:E6:01:02:02.
-	if msg := consoleMessage(out, "ONU PWRDOWN", "MAC: E0:E8:E6:01:02:02"); !strings.Contains(msg, "OLT: olt-pasar") || !strings.Contains(msg, "PON: 0/2\nONU: 2\n") {
+	if msg := consoleMessage(out, "ONU PWRDOWN", "MAC: E0:E8:E6:01:02:02"); !strings.Contains(msg, "OLT: olt-pasar") || !strings.Contains(msg, "PON: 0/2\nONU: 2\n") || !strings.Contains(msg, "Kantor Desa") {
 		t.Errorf("no ONU PWRDOWN message for olt-pasar's PON 0/2 ONU 2 (Kantor Desa):\n%s", out)
 	}
 	if msg := consoleMessage(out, "SERVER DOWN", "web-pasar"); !strings.Contains(msg, "Pasar Baru") || !strings.Contains(msg, "maps?q=-6.9147,107.6098") {

@@ -34,6 +34,8 @@ const defaultTemplates = `
 OLT: <b>{{ .A.Field "olt" }}</b>
 PON: {{ .A.Field "pon" }}
 ONU: {{ .A.Field "onu" }}
+{{- with .A.Field "name" }}
+{{ tr $.L "name" }}: <b>{{ . }}</b>{{ end }}
 {{- with .A.Field "mac" }}
 MAC: <code>{{ . }}</code>{{ end }}
 {{- if .A.Firing }}
@@ -106,7 +108,7 @@ Instance: {{ . }}{{ end }}
 var words = map[string]map[string]string{
 	"id": {
 		"firing": "alert aktif", "resolved": "pulih", "truncated": "Alert lain tidak ditampilkan",
-		"recovered": "pulih", "priority": "Prioritas", "temperature": "Suhu", "distance": "Jarak",
+		"recovered": "pulih", "name": "Nama", "priority": "Prioritas", "temperature": "Suhu", "distance": "Jarak",
 		"reason": "Penyebab", "since": "Sejak", "down_for": "Mati selama", "recovered_at": "Pulih pada",
 		"server_down": "SERVER DOWN", "server_up": "SERVER UP", "location": "Lokasi", "map": "Peta",
 		"normal": "Normal kembali", "server": "Server", "value": "Nilai", "threshold": "batas",
@@ -114,7 +116,7 @@ var words = map[string]map[string]string{
 	},
 	"en": {
 		"firing": "firing", "resolved": "resolved", "truncated": "Alerts not shown",
-		"recovered": "recovered", "priority": "Priority", "temperature": "Temperature", "distance": "Distance",
+		"recovered": "recovered", "name": "Name", "priority": "Priority", "temperature": "Temperature", "distance": "Distance",
 		"reason": "Reason", "since": "Since", "down_for": "Down for", "recovered_at": "Recovered at",
 		"server_down": "SERVER DOWN", "server_up": "SERVER UP", "location": "Location", "map": "Map",
 		"normal": "Back to normal", "server": "Server", "value": "Value", "threshold": "threshold",
