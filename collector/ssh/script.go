@@ -2,9 +2,12 @@ package ssh
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	mrand "math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rondanet/ronda/config"
@@ -49,12 +52,32 @@ func (s *script) command(marker string) string {
 // command left a child holding stdout open.
 func until(marker string) []byte { return []byte(marker + " " + sectionDone + "\n") }
 
+// nonces draws the markers' nonces: ChaCha8, a cryptographically strong generator seeded
+// from crypto/rand, so a nonce is as unguessable as one read from crypto/rand, without
+// crypto/rand's getrandom system call on every scrape.
+var nonces = struct {
+	sync.Mutex
+	*mrand.ChaCha8
+}{ChaCha8: mrand.NewChaCha8(seed())}
+
+func seed() (s [32]byte) {
+	_, _ = rand.Read(s[:]) // never fails (crypto/rand panics rather than return an error)
+	return s
+}
+
 // newMarker returns a marker holding a fresh nonce, so that no command's output can
 // imitate a section line.
 func newMarker() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand panics rather than return an error)
-	return "@@ronda-" + hex.EncodeToString(b[:])
+	nonces.Lock()
+	n := nonces.Uint64()
+	nonces.Unlock()
+	const prefix = "@@ronda-"
+	var raw [8]byte
+	binary.BigEndian.PutUint64(raw[:], n)
+	var b [len(prefix) + 16]byte
+	copy(b[:], prefix)
+	hex.Encode(b[len(prefix):], raw[:])
+	return string(b[:])
 }
 
 // dfSeconds is df's time limit: a quarter of the scrape, since df can hang on a dead NFS

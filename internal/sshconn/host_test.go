@@ -256,3 +256,29 @@ func TestExecNeverAnswered(t *testing.T) {
 		t.Fatal("Run did not return after its deadline")
 	}
 }
+
+// TestExitAndStderr: how a command ended reaches the error, with the last line of its
+// stderr, and stderr is kept apart from stdout.
+func TestExitAndStderr(t *testing.T) {
+	s := sshtest.Start(t, sshtest.Options{})
+	h := hostFor(t, s, nil)
+	res, err := run(t, h, 10*time.Second, "echo out; echo err >&2")
+	if err != nil || string(res.Stdout) != "out\n" || string(res.Stderr) != "err\n" {
+		t.Fatalf("stdout %q stderr %q: %v", res.Stdout, res.Stderr, err)
+	}
+	for _, tt := range []struct{ command, want string }{
+		{"echo half; echo 'sh: 1: cannot fork' >&2; exit 3", "exited with status 3 before finishing: sh: 1: cannot fork"},
+		{"echo half; kill -TERM $$", "killed by signal TERM"},
+		{"echo half", "ended without its last marker"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		res, err := h.Run(ctx, sshconn.Request{Command: tt.command, Until: []byte("END\n"), Limit: 1 << 20})
+		cancel()
+		if reason(err) != collector.ReasonProtocol || !strings.Contains(err.Error(), tt.want) || string(res.Stdout) != "half\n" {
+			t.Errorf("%s: stdout %q: %v, want %q", tt.command, res.Stdout, err, tt.want)
+		}
+	}
+	if h.Dials() != 1 {
+		t.Errorf("%d dials, want 1: a failed command costs the session, not the connection", h.Dials())
+	}
+}

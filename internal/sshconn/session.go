@@ -1,0 +1,248 @@
+package sshconn
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/rondanet/ronda/collector"
+)
+
+// session runs one request on client.
+//
+// It speaks to the channel directly rather than through x/crypto's ssh.Session, which
+// costs three goroutines a scrape (one waiting for the exit status, one copying each of
+// stdout and stderr, each with a fresh 32 KiB buffer) and a reflection-marshalled exec
+// request. Here one goroutine reads stdout straight into the pooled output buffer, and
+// one reads stderr and then the channel's requests (the exit status). Stdout is not read
+// in the caller's goroutine because only the server can end that read: sshd answers the
+// close of a session only once its command exits, and a command past the deadline must
+// cost the scrape, not the connection.
+func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Result, error) {
+	h.mu.Lock()
+	h.inFlight++
+	h.lastUsed = time.Now()
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		h.inFlight--
+		h.lastUsed = time.Now()
+		h.mu.Unlock()
+	}()
+
+	// Opening the session and starting the command wait for the server's answers, with no
+	// deadline of their own. A server that does not answer them is stuck, so the deadline
+	// drops the connection, which ends both waits; this costs no goroutine per step.
+	stuck := context.AfterFunc(ctx, func() { h.drop(client) })
+	timedOut := func(what string) (Result, error) {
+		return Result{}, collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s: %s: %w", h.cfg.Address, what, context.Cause(ctx)))
+	}
+
+	ch, reqs, err := client.OpenChannel("session", nil)
+	if err != nil {
+		if !stuck() {
+			return timedOut("opening a session")
+		}
+		if oce, ok := errors.AsType[*ssh.OpenChannelError](err); ok {
+			// The server refused the session but the connection is fine (MaxSessions).
+			return Result{}, collector.Fail(collector.ReasonDevice, fmt.Errorf("%s: session refused: %w", h.cfg.Address, oce))
+		}
+		h.drop(client)
+		return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: %w: %w", h.cfg.Address, errStale, err))
+	}
+	defer ch.Close()
+
+	stderr := &tailBuffer{max: 4096}
+	exited := make(chan exitInfo, 1)
+	go readSide(ch, reqs, stderr, exited)
+
+	// No stdin is sent: the script reads nothing (it starts with `exec </dev/null`), and
+	// closing the channel ends it.
+	ok, err := ch.SendRequest("exec", true, execPayload(req.Command))
+	switch {
+	case !stuck():
+		return timedOut("starting the command")
+	case err != nil:
+		h.drop(client)
+		return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: starting the command: %w", h.cfg.Address, err))
+	case !ok:
+		return Result{}, collector.Failf(collector.ReasonDevice, "%s: the server refused to run the command", h.cfg.Address)
+	}
+	read := make(chan stdout, 1)
+	go func() { read <- readStdout(ch, req) }()
+	var out stdout
+	select {
+	case out = <-read:
+	case <-ctx.Done():
+		// Closing the session ends the remote command (its pipes close); the connection
+		// stays usable for the next scrape. The output read so far is left to the reader.
+		return Result{Stderr: stderr.bytes()}, collector.Fail(collector.ReasonTimeout,
+			fmt.Errorf("%s: the command did not finish: %w", h.cfg.Address, context.Cause(ctx)))
+	}
+	res := Result{Stdout: out.buf, Stderr: stderr.bytes(), pooled: true}
+	switch {
+	case out.over:
+		return res, collector.Failf(collector.ReasonProtocol, "%s: output larger than %d bytes", h.cfg.Address, req.Limit)
+	case out.seen:
+		return res, nil
+	}
+	// Stdout ended without the marker: the exit status says why.
+	var exit exitInfo
+	select {
+	case exit = <-exited:
+	case <-ctx.Done():
+		return res, collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s: waiting for the exit status: %w", h.cfg.Address, context.Cause(ctx)))
+	}
+	res.Stderr = stderr.bytes() // all of it now
+	switch {
+	case !exit.exited:
+		h.drop(client)
+		return res, collector.Failf(collector.ReasonConnect, "%s: session: the command ended without an exit status", h.cfg.Address)
+	case exit.signal != "":
+		return res, collector.Failf(collector.ReasonProtocol, "%s: the script was killed by signal %s before finishing: %s",
+			h.cfg.Address, exit.signal, strings.TrimSpace(lastLine(res.Stderr)))
+	case exit.status != 0:
+		return res, collector.Failf(collector.ReasonProtocol, "%s: the script exited with status %d before finishing: %s",
+			h.cfg.Address, exit.status, strings.TrimSpace(lastLine(res.Stderr)))
+	case req.Until != nil:
+		return res, collector.Failf(collector.ReasonProtocol, "%s: the script ended without its last marker: %s", h.cfg.Address, strings.TrimSpace(lastLine(res.Stderr)))
+	}
+	return res, nil
+}
+
+// execPayload is an exec request's payload (RFC 4254 6.5): the command as an SSH string.
+func execPayload(command string) []byte {
+	b := make([]byte, 4+len(command))
+	binary.BigEndian.PutUint32(b, uint32(len(command)))
+	copy(b[4:], command)
+	return b
+}
+
+// stdout is what readStdout read.
+type stdout struct {
+	buf  []byte
+	seen bool // the buffer holds req.Until
+	over bool // the output passed req.Limit
+}
+
+// readStdout reads the command's stdout into a pooled buffer until it ends, holds
+// req.Until, or passes req.Limit.
+func readStdout(ch ssh.Channel, req Request) stdout {
+	var out stdout
+	out.buf = (*outputBuffers.Get().(*[]byte))[:0]
+	for {
+		if cap(out.buf)-len(out.buf) < 2048 {
+			out.buf = slices.Grow(out.buf, cap(out.buf))
+		}
+		room := out.buf[len(out.buf):cap(out.buf)]
+		if req.Limit > 0 {
+			room = room[:min(len(room), req.Limit+1-len(out.buf))]
+		}
+		n, err := ch.Read(room)
+		start := max(0, len(out.buf)-len(req.Until))
+		out.buf = out.buf[:len(out.buf)+n]
+		if req.Limit > 0 && len(out.buf) > req.Limit {
+			out.buf, out.over = out.buf[:req.Limit], true
+			return out
+		}
+		if len(req.Until) > 0 && bytes.Contains(out.buf[start:], req.Until) {
+			out.seen = true
+			return out
+		}
+		if err != nil {
+			return out
+		}
+	}
+}
+
+// exitInfo is how the remote command ended.
+type exitInfo struct {
+	exited bool
+	status int
+	signal string
+}
+
+// readSide reads the channel's stderr into tail and then its requests until the channel
+// closes, and sends how the command exited. Stderr is read as it comes (unread, it would
+// hold the channel's window, which stdout shares); a server sends one or two requests per
+// session, which the channel buffers meanwhile.
+func readSide(ch ssh.Channel, reqs <-chan *ssh.Request, tail *tailBuffer, exited chan<- exitInfo) {
+	buf, errs := copyBuffers.Get().(*[]byte), ch.Stderr()
+	for {
+		n, err := errs.Read(*buf)
+		tail.Write((*buf)[:n])
+		if err != nil {
+			break
+		}
+	}
+	copyBuffers.Put(buf)
+	var e exitInfo
+	for r := range reqs {
+		switch r.Type {
+		case "exit-status":
+			if len(r.Payload) >= 4 {
+				e.exited, e.status = true, int(binary.BigEndian.Uint32(r.Payload))
+			}
+		case "exit-signal":
+			var msg struct {
+				Signal     string
+				CoreDumped bool
+				Error      string
+				Lang       string
+			}
+			if ssh.Unmarshal(r.Payload, &msg) == nil {
+				e.exited, e.signal = true, msg.Signal
+			}
+		}
+		if r.WantReply {
+			_ = r.Reply(false, nil)
+		}
+	}
+	exited <- e
+}
+
+// copyBuffers are the read buffers of stderr.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
+
+// tailBuffer keeps the last max bytes written.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[len(t.buf)-t.max:]
+	}
+	return len(p), nil
+}
+
+// bytes returns a copy of what is kept, nil when nothing was written.
+func (t *tailBuffer) bytes() []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return bytes.Clone(t.buf)
+}
+
+func lastLine(b []byte) string {
+	b = bytes.TrimRight(b, "\n")
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		b = b[i+1:]
+	}
+	return string(b)
+}
