@@ -66,6 +66,12 @@ func (g *phoneGateways) record(provider, number, text string) {
 	g.sent = append(g.sent, phoneMessage{provider, number, text})
 }
 
+func (g *phoneGateways) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.sent)
+}
+
 // find returns the first message of provider to number holding every one of texts.
 func (g *phoneGateways) find(provider, number string, texts ...string) (phoneMessage, bool) {
 	g.mu.Lock()
@@ -172,7 +178,7 @@ func TestAlertsReachPhones(t *testing.T) {
 	const technician, owner, kantorDesa = "6281234567890", "6281299998888", "E0:E8:E6:01:02:02"
 	testtool.Eventually(t, 4*time.Minute, "the WhatsApp message about Kantor Desa's ONU", func(context.Context) error {
 		if _, ok := gateways.find("whatsapp", technician, "ONU PWRDOWN", kantorDesa); !ok {
-			return fmt.Errorf("none yet (%d messages on the stand-ins)", len(gateways.sent))
+			return fmt.Errorf("none yet (%d messages on the stand-ins)", gateways.count())
 		}
 		return nil
 	})
