@@ -46,6 +46,10 @@ var requiredSections = [...]string{sectionStat, sectionMeminfo, sectionLoadavg, 
 // parseOutput reads every section of the script's output.
 func parseOutput(stdout []byte, marker string, t *config.SSHTarget) *output {
 	sections, _ := hostparse.Split(stdout, marker)
+	// The output as one string, each section's body a substring of it: one copy for the
+	// whole output, which is what the parsed labels keep (stdout is recycled afterwards).
+	text := string(stdout)
+	body := func(s hostparse.Section) string { return text[s.Offset : s.Offset+len(s.Body)] }
 	o := &output{commands: make([]commandResult, len(t.Commands))}
 	for i, c := range t.Commands {
 		o.commands[i].cfg = c
@@ -67,39 +71,39 @@ func parseOutput(stdout []byte, marker string, t *config.SSHTarget) *output {
 		switch s.Name {
 		case sectionStat:
 			var p []hostparse.Problem
-			o.stat, p = hostparse.ParseStat(s.Body)
+			o.stat, p = hostparse.ParseStat(body(s))
 			add(s.Name, p)
 		case sectionMeminfo:
 			var p []hostparse.Problem
-			o.memory, p = hostparse.ParseMeminfo(s.Body)
+			o.memory, p = hostparse.ParseMeminfo(body(s))
 			add(s.Name, p)
 		case sectionLoadavg:
-			l, p := hostparse.ParseLoadavg(s.Body)
+			l, p := hostparse.ParseLoadavg(body(s))
 			if p == nil {
 				o.load = &l
 			}
 			add(s.Name, p)
 		case sectionUptime:
 			var p []hostparse.Problem
-			o.uptime, p = hostparse.ParseUptime(s.Body)
+			o.uptime, p = hostparse.ParseUptime(body(s))
 			o.hasUptime = p == nil
 			add(s.Name, p)
 		case sectionClock:
 			var p []hostparse.Problem
-			o.clock, p = hostparse.ParseClock(s.Body)
+			o.clock, p = hostparse.ParseClock(body(s))
 			add(s.Name, p)
 		case sectionUname:
-			u, p := hostparse.ParseUname(s.Body)
+			u, p := hostparse.ParseUname(body(s))
 			if p == nil {
 				o.uname = &u
 			}
 			add(s.Name, p)
 		case sectionMounts:
 			var p []hostparse.Problem
-			mounts, p = hostparse.ParseMounts(s.Body)
+			mounts, p = hostparse.ParseMounts(body(s))
 			add(s.Name, p)
 		case sectionDF, sectionDFI:
-			entries, kind, p := hostparse.ParseDF(s.Body)
+			entries, kind, p := hostparse.ParseDF(body(s))
 			want := hostparse.DFBytes
 			if s.Name == sectionDFI {
 				want = hostparse.DFInodes
@@ -116,7 +120,7 @@ func parseOutput(stdout []byte, marker string, t *config.SSHTarget) *output {
 			add(s.Name, p)
 		case sectionUnits:
 			var p []hostparse.Problem
-			o.units, p = hostparse.ParseSystemctlShow(s.Body)
+			o.units, p = hostparse.ParseSystemctlShow(body(s))
 			add(s.Name, p)
 		case sectionCmd:
 			o.parseCommand(sections, i, add)

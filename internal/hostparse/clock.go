@@ -8,7 +8,7 @@ import (
 
 // ParseClock reads `date +%s.%N`: seconds since the epoch. BusyBox builds without
 // nanosecond support print "%N" or "N" after the dot; the whole seconds are still right.
-func ParseClock(b []byte) (float64, []Problem) {
+func ParseClock[T Text](b T) (float64, []Problem) {
 	s := strings.TrimSpace(string(b))
 	if s == "" {
 		return 0, []Problem{problem(Missing, 0, "no clock output")}
@@ -27,7 +27,7 @@ func ParseClock(b []byte) (float64, []Problem) {
 }
 
 // ParseUptime reads /proc/uptime's first field: seconds since boot.
-func ParseUptime(b []byte) (float64, []Problem) {
+func ParseUptime[T Text](b T) (float64, []Problem) {
 	var buf [2]string
 	fields := appendFields(buf[:0], string(b))
 	if len(fields) == 0 {

@@ -1,7 +1,6 @@
 package hostparse
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 )
@@ -28,13 +27,14 @@ const (
 // `df -PT -B1` and `df -PTi`, and BusyBox's `df -P` (1024-byte blocks, no type column) and
 // `df -Pi`. The header says which: "Type" adds a column, "N-blocks" gives the block size,
 // "Inodes" an inode listing. Mount points with spaces are kept (df does not escape them).
-func ParseDF(b []byte) (entries []DFEntry, kind DFKind, problems []Problem) {
+func ParseDF[T Text](b T) (entries []DFEntry, kind DFKind, problems []Problem) {
+	text := string(b) // one copy, or none for a string
 	var typed bool
 	var unit float64
 	header := false
 	full := false                   // the limit was reached and reported
 	fields := make([]string, 0, 16) // reused for every line
-	eachLine(b, func(n int, line string) {
+	eachLine(text, func(n int, line string) {
 		fields = appendFields(fields[:0], line)
 		if len(fields) == 0 {
 			return
@@ -63,7 +63,7 @@ func ParseDF(b []byte) (entries []DFEntry, kind DFKind, problems []Problem) {
 			return
 		}
 		if entries == nil { // one allocation for the whole listing
-			entries = make([]DFEntry, 0, min(bytes.Count(b, []byte{'\n'}), maxMounts))
+			entries = make([]DFEntry, 0, min(strings.Count(text, "\n"), maxMounts))
 		}
 		entries = append(entries, e)
 	})

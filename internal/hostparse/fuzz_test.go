@@ -1,14 +1,29 @@
 package hostparse
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 // The fuzz targets check that no input crashes a parser, that results stay within the
 // limits, and that every value a parser returns is one the collector can export. Seeds
-// are in testdata/fuzz: the fixtures of each parser.
+// are in testdata/fuzz: the fixtures of each parser. Each parser is also run on the input
+// as a string (what the collector passes) and must read it exactly as it reads the bytes.
+
+// agree fails when the results of a parser given bytes and given the same text as a
+// string differ.
+func agree(t *testing.T, fromBytes, fromString []any) {
+	t.Helper()
+	if !reflect.DeepEqual(fromBytes, fromString) {
+		t.Fatalf("bytes and string read differently:\n%+v\n%+v", fromBytes, fromString)
+	}
+}
 
 func FuzzParseStat(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
-		st, _ := ParseStat(b)
+		st, p := ParseStat(b)
+		st2, p2 := ParseStat(string(b))
+		agree(t, []any{st, p}, []any{st2, p2})
 		if len(st.CPUs) > maxCPUs {
 			t.Fatalf("%d cpus", len(st.CPUs))
 		}
@@ -24,7 +39,9 @@ func FuzzParseStat(f *testing.F) {
 
 func FuzzParseMeminfo(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
-		fields, _ := ParseMeminfo(b)
+		fields, p := ParseMeminfo(b)
+		fields2, p2 := ParseMeminfo(string(b))
+		agree(t, []any{fields, p}, []any{fields2, p2})
 		if len(fields) > maxMemFields {
 			t.Fatalf("%d fields", len(fields))
 		}
@@ -39,6 +56,8 @@ func FuzzParseMeminfo(f *testing.F) {
 func FuzzParseLoadavg(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l, problems := ParseLoadavg(b)
+		l2, p2 := ParseLoadavg(string(b))
+		agree(t, []any{l, problems}, []any{l2, p2})
 		if len(problems) == 0 && !(l.Load1 >= 0 && l.Load5 >= 0 && l.Load15 >= 0) {
 			t.Fatalf("accepted %+v", l)
 		}
@@ -47,7 +66,9 @@ func FuzzParseLoadavg(f *testing.F) {
 
 func FuzzParseMounts(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
-		mounts, _ := ParseMounts(b)
+		mounts, p := ParseMounts(b)
+		mounts2, p2 := ParseMounts(string(b))
+		agree(t, []any{mounts, p}, []any{mounts2, p2})
 		if len(mounts) > maxMounts {
 			t.Fatalf("%d mounts", len(mounts))
 		}
@@ -56,7 +77,9 @@ func FuzzParseMounts(f *testing.F) {
 
 func FuzzParseDF(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
-		entries, _, _ := ParseDF(b)
+		entries, kind, p := ParseDF(b)
+		entries2, kind2, p2 := ParseDF(string(b))
+		agree(t, []any{entries, kind, p}, []any{entries2, kind2, p2})
 		if len(entries) > maxMounts {
 			t.Fatalf("%d entries", len(entries))
 		}
@@ -69,11 +92,21 @@ func FuzzParseDF(f *testing.F) {
 }
 
 func FuzzParseUname(f *testing.F) {
-	f.Fuzz(func(t *testing.T, b []byte) { ParseUname(b) })
+	f.Fuzz(func(t *testing.T, b []byte) {
+		u, p := ParseUname(b)
+		u2, p2 := ParseUname(string(b))
+		agree(t, []any{u, p}, []any{u2, p2})
+	})
 }
 
 func FuzzParseClock(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
+		v, p := ParseClock(b)
+		v2, p2 := ParseClock(string(b))
+		agree(t, []any{v, p}, []any{v2, p2})
+		u, p := ParseUptime(b)
+		u2, p2 := ParseUptime(string(b))
+		agree(t, []any{u, p}, []any{u2, p2})
 		if v, problems := ParseClock(b); len(problems) == 0 && !(v > 0) {
 			t.Fatalf("clock accepted %v", v)
 		}
@@ -85,7 +118,9 @@ func FuzzParseClock(f *testing.F) {
 
 func FuzzParseSystemctlShow(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
-		units, _ := ParseSystemctlShow(b)
+		units, p := ParseSystemctlShow(b)
+		units2, p2 := ParseSystemctlShow(string(b))
+		agree(t, []any{units, p}, []any{units2, p2})
 		if len(units) > maxUnits {
 			t.Fatalf("%d units", len(units))
 		}
@@ -102,6 +137,9 @@ func FuzzCommandOutput(f *testing.F) {
 		FirstNumber(out)
 		sections, _ := Split(out, "@@x")
 		for _, s := range sections {
+			if got := out[s.Offset : s.Offset+len(s.Body)]; string(got) != string(s.Body) {
+				t.Fatalf("%s: output at Offset is %q, body %q", s.Name, got, s.Body)
+			}
 			ParseCommandEnd(s.Args)
 		}
 		if end, problems := ParseCommandEnd(splitWords(trailer)); len(problems) == 0 && (end.Seconds < 0 || end.ExitCode < 0 || end.ExitCode > 255) {

@@ -5,13 +5,15 @@ import (
 	"unicode/utf8"
 )
 
-// eachLine calls fn with every line of b (without its newline, \r trimmed) and its 1-based
+// Text is what the parsers read: a string, or bytes, which they convert to a string once,
+// so that what a parser keeps (labels, names) stays valid after the caller recycles them.
+// The collector converts a scrape's whole output once and hands each parser its section
+// as a substring: no copy per section, and what the results keep shares that one string.
+type Text interface{ ~string | ~[]byte }
+
+// eachLine calls fn with every line of s (without its newline, \r trimmed) and its 1-based
 // number. A final line without a newline counts.
-//
-// The body is converted to a string once: the lines are substrings of that copy, so what
-// a parser keeps of them stays valid after the caller recycles b.
-func eachLine(b []byte, fn func(n int, line string)) {
-	s := string(b)
+func eachLine(s string, fn func(n int, line string)) {
 	n := 0
 	for len(s) > 0 {
 		n++

@@ -9,7 +9,7 @@ import (
 type Load struct{ Load1, Load5, Load15 float64 }
 
 // ParseLoadavg reads /proc/loadavg ("0.20 0.18 0.12 1/80 11206").
-func ParseLoadavg(b []byte) (Load, []Problem) {
+func ParseLoadavg[T Text](b T) (Load, []Problem) {
 	var buf [5]string
 	fields := appendFields(buf[:0], string(b))
 	if len(fields) < 3 {

@@ -20,13 +20,14 @@ type MemField struct {
 const maxMemFields = 200
 
 // ParseMeminfo reads /proc/meminfo the way node_exporter does: "Name:   123 kB".
-func ParseMeminfo(b []byte) ([]MemField, []Problem) {
+func ParseMeminfo[T Text](b T) ([]MemField, []Problem) {
+	text := string(b) // one copy, or none for a string
 	// Sized for a current kernel's ~60 fields, so neither grows line by line.
 	fields := make([]MemField, 0, 64)
 	var problems []Problem
 	var seen nameSet
 	full := false // the limit was reached and reported
-	eachLine(b, func(n int, line string) {
+	eachLine(text, func(n int, line string) {
 		if strings.TrimSpace(line) == "" {
 			return
 		}

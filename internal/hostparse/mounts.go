@@ -1,7 +1,6 @@
 package hostparse
 
 import (
-	"bytes"
 	"strings"
 )
 
@@ -16,12 +15,13 @@ const maxMounts = 2000
 
 // ParseMounts reads /proc/mounts. Spaces, tabs, newlines and backslashes in paths are
 // written by the kernel as octal escapes (\040); they are decoded.
-func ParseMounts(b []byte) ([]Mount, []Problem) {
+func ParseMounts[T Text](b T) ([]Mount, []Problem) {
+	text := string(b) // one copy, or none for a string
 	var mounts []Mount
 	var problems []Problem
 	full := false                   // the limit was reached and reported
 	fields := make([]string, 0, 16) // reused for every line
-	eachLine(b, func(n int, line string) {
+	eachLine(text, func(n int, line string) {
 		fields = appendFields(fields[:0], line)
 		if len(fields) == 0 {
 			return
@@ -38,7 +38,7 @@ func ParseMounts(b []byte) ([]Mount, []Problem) {
 			return
 		}
 		if mounts == nil { // one allocation for the whole listing
-			mounts = make([]Mount, 0, min(bytes.Count(b, []byte{'\n'})+1, maxMounts))
+			mounts = make([]Mount, 0, min(strings.Count(text, "\n")+1, maxMounts))
 		}
 		mounts = append(mounts, Mount{
 			Device:     unescapeOctal(fields[0]),

@@ -32,13 +32,18 @@ func TestSplit(t *testing.T) {
 		t.Errorf("preamble %q", preamble)
 	}
 	want := []Section{
-		{Name: "stat", Args: []string{}, Body: []byte("cpu0 1 2 3 4\n")},
-		{Name: "cmd", Args: []string{"0"}, Body: []byte("fake\n@@r2 stat\n")},
-		{Name: "end", Args: []string{"0", "0", "1.5", "1.75"}, Body: []byte("@@r1x not a marker\n")},
-		{Name: "done", Args: []string{}, Body: []byte("")},
+		{Name: "stat", Args: []string{}, Body: []byte("cpu0 1 2 3 4\n"), Offset: 26},
+		{Name: "cmd", Args: []string{"0"}, Body: []byte("fake\n@@r2 stat\n"), Offset: 50},
+		{Name: "end", Args: []string{"0", "0", "1.5", "1.75"}, Body: []byte("@@r1x not a marker\n"), Offset: 87},
+		{Name: "done", Args: []string{}, Body: []byte(""), Offset: 115},
 	}
 	if !reflect.DeepEqual(sections, want) {
-		t.Errorf("sections\n got %q\nwant %q", sections, want)
+		t.Errorf("sections\n got %+v\nwant %+v", sections, want)
+	}
+	for _, s := range sections { // what the collector relies on to take bodies from a string
+		if got := out[s.Offset : s.Offset+len(s.Body)]; got != string(s.Body) {
+			t.Errorf("%s: output at Offset is %q, body %q", s.Name, got, s.Body)
+		}
 	}
 }
 

@@ -38,12 +38,13 @@ const maxCPUs = 4096
 
 // ParseStat reads /proc/stat. Lines it does not use (intr, ctxt, processes, …) are skipped;
 // a cpu line that does not parse is a Problem and the other CPUs are still returned.
-func ParseStat(b []byte) (Stat, []Problem) {
+func ParseStat[T Text](b T) (Stat, []Problem) {
+	text := string(b) // one copy, or none for a string
 	var st Stat
 	var problems []Problem
 	full := false                   // the limit was reached and reported
 	fields := make([]string, 0, 16) // reused for every line
-	eachLine(b, func(n int, line string) {
+	eachLine(text, func(n int, line string) {
 		// Only cpu and btime lines are read; the intr line alone can hold thousands of
 		// numbers, not worth splitting.
 		if !strings.HasPrefix(line, "cpu") && !strings.HasPrefix(line, "btime") {

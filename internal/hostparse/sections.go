@@ -13,6 +13,9 @@ type Section struct {
 	Args []string
 	// Body is the section's text, each line ending in a newline.
 	Body []byte
+	// Offset is where Body starts in the output, so that a caller holding the output as a
+	// string can take the body from it without a copy.
+	Offset int
 }
 
 // Split cuts output into sections at lines starting with marker followed by a space. The
@@ -58,7 +61,7 @@ func Split(output []byte, marker string) (sections []Section, preamble []byte) {
 		if i+1 < len(marks) {
 			end = marks[i+1].pos
 		}
-		s := Section{Args: []string{}, Body: output[m.bodyStart:end:end]}
+		s := Section{Args: []string{}, Body: output[m.bodyStart:end:end], Offset: m.bodyStart}
 		start := len(words)
 		words = appendFields(words, all[m.wordsStart:m.wordsEnd])
 		if len(words) > start {

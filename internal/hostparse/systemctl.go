@@ -1,7 +1,6 @@
 package hostparse
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 )
@@ -32,7 +31,8 @@ const maxUnits = 1000
 // ParseSystemctlShow reads `systemctl show --property=…` for several units: blocks of
 // Key=Value lines separated by blank lines, in the order systemd chooses (it does not
 // follow --property). systemd 239 (EL8) and 252 (Debian 12) print the same shape.
-func ParseSystemctlShow(b []byte) ([]Unit, []Problem) {
+func ParseSystemctlShow[T Text](b T) ([]Unit, []Problem) {
+	text := string(b) // one copy, or none for a string
 	var units []Unit
 	var problems []Problem
 	var cur Unit
@@ -54,13 +54,13 @@ func ParseSystemctlShow(b []byte) ([]Unit, []Problem) {
 			}
 		default:
 			if units == nil { // blocks are separated by blank lines: one allocation for all
-				units = make([]Unit, 0, min(bytes.Count(b, []byte("\n\n"))+1, maxUnits))
+				units = make([]Unit, 0, min(strings.Count(text, "\n\n")+1, maxUnits))
 			}
 			units = append(units, cur)
 		}
 		cur = Unit{}
 	}
-	eachLine(b, func(n int, line string) {
+	eachLine(text, func(n int, line string) {
 		if strings.TrimSpace(line) == "" {
 			end()
 			return

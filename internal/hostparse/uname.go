@@ -11,10 +11,11 @@ type Uname struct {
 // /proc/sys/kernel/{ostype,hostname,osrelease,version,domainname} and `uname -m` as
 // machine. These are exactly the strings uname(2) returns, read without a fork each;
 // `uname -a` would mix them on one line where the version's spaces make them ambiguous.
-func ParseUname(b []byte) (Uname, []Problem) {
+func ParseUname[T Text](b T) (Uname, []Problem) {
+	text := string(b) // one copy, or none for a string
 	var u Uname
 	var problems []Problem
-	eachLine(b, func(n int, line string) {
+	eachLine(text, func(n int, line string) {
 		if line == "" {
 			return
 		}
