@@ -21,6 +21,20 @@ type BatchCollector interface {
 	ScrapeBatch(ctx context.Context, target string, logger *slog.Logger, b *Batch) error
 }
 
+// DeadlineKeeper is implemented by a BatchCollector whose ScrapeBatch returns by its
+// context's deadline by construction: every wait in it is bound to ctx (locks taken in a
+// select with ctx.Done(), network calls made with ctx or a connection deadline from it)
+// and the rest is work bounded by its input (a page of at most a few MB). The framework
+// then runs its scrapes on the request's own goroutine, without the guard goroutine that
+// lets it answer without a collector that overstays its deadline (abandonGrace): a
+// goroutine start and a wake-up of another thread per scrape, about 8% of an OLT page's
+// parse and export. A collector that cannot promise it returns false or does not
+// implement the interface; ad-hoc targets always run guarded.
+type DeadlineKeeper interface {
+	BatchCollector
+	KeepsDeadline() bool
+}
+
 // Batch holds the series of one scrape, in the order they were added. Its zero value is
 // empty and ready to use; it is not safe for concurrent use.
 type Batch struct {

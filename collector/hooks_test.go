@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -191,5 +192,78 @@ func TestMaxConcurrentWaitsForASlotWithinTheDeadline(t *testing.T) {
 	rec = get(t, h, "/probe?target=192.0.2.3&module=icmp", nil)
 	if fams := parseExposition(t, rec.Body.String()); fams["probe_success"].values[""] != 1 {
 		t.Errorf("after the slot was released: %s", rec.Body)
+	}
+}
+
+// batchLike is a BatchCollector that may say it keeps its deadline.
+type batchLike struct {
+	*fakeCollector
+	keeps      bool
+	scrapeInto func(ctx context.Context, b *Batch) error
+}
+
+func (c *batchLike) KeepsDeadline() bool { return c.keeps }
+
+func (c *batchLike) ScrapeBatch(ctx context.Context, _ string, _ *slog.Logger, b *Batch) error {
+	return c.scrapeInto(ctx, b)
+}
+
+// onHandlerGoroutine reports whether the caller runs on the goroutine serving the request
+// (serveScrape is on its stack) rather than on one the framework started for the scrape.
+func onHandlerGoroutine() bool {
+	buf := make([]byte, 64<<10)
+	return strings.Contains(string(buf[:runtime.Stack(buf, false)]), ".(*Manager).serveScrape(")
+}
+
+// TestDeadlineKeeperRunsInline: a BatchCollector that keeps its deadline is scraped on the
+// request's goroutine, one that does not (or says false) on a guarded goroutine of its
+// own, and both answer the same series; a keeper that runs out of time still answers by
+// its deadline with reason timeout.
+func TestDeadlineKeeperRunsInline(t *testing.T) {
+	t.Setenv("RONDA_TEST_PASSWORD", "s3cret")
+	cfg, err := config.Parse([]byte(testConfig), "test.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fam := NewFamily("mikrotik_fake_value", "A value.", prometheus.GaugeValue)
+	for _, keeps := range []bool{true, false} {
+		var inline bool
+		c := &batchLike{fakeCollector: &fakeCollector{kind: "mikrotik"}, keeps: keeps}
+		c.scrapeInto = func(ctx context.Context, b *Batch) error {
+			inline = onHandlerGoroutine()
+			b.Add(fam, 3)
+			return nil
+		}
+		m := NewManager(Options{}, c)
+		m.ApplyConfig(cfg)
+		rec := get(t, m.Handler("mikrotik"), "/mikrotik?target=router-a", nil)
+		if inline != keeps {
+			t.Errorf("KeepsDeadline %v: ran on the handler's goroutine: %v", keeps, inline)
+		}
+		fams := parseExposition(t, rec.Body.String())
+		if fams["mikrotik_fake_value"].values[""] != 3 || fams["mikrotik_up"].values[""] != 1 {
+			t.Errorf("KeepsDeadline %v: answer\n%s", keeps, rec.Body)
+		}
+		_ = m.Close()
+	}
+
+	// A keeper whose wait is bound to ctx: the deadline ends it, and the answer says so.
+	c := &batchLike{fakeCollector: &fakeCollector{kind: "mikrotik"}, keeps: true}
+	c.scrapeInto = func(ctx context.Context, b *Batch) error {
+		b.Add(fam, 1)
+		<-ctx.Done()
+		return Fail(ReasonTimeout, ctx.Err())
+	}
+	m := NewManager(Options{}, c)
+	defer m.Close()
+	m.ApplyConfig(cfg)
+	start := time.Now()
+	rec := get(t, m.Handler("mikrotik"), "/mikrotik?target=router-a", http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"0.6"}})
+	if took := time.Since(start); took > 600*time.Millisecond+10*time.Second { // slack for a loaded machine
+		t.Errorf("answered after %v, long past the 0.6s deadline", took)
+	}
+	fams := parseExposition(t, rec.Body.String())
+	if fams["mikrotik_up"].values[""] != 0 || fams["mikrotik_scrape_failure_reason"].values["reason=timeout"] != 1 {
+		t.Errorf("want up 0 with reason timeout, got:\n%s", rec.Body)
 	}
 }

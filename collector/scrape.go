@@ -33,10 +33,13 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	scrape := channelScrape(func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) error {
 		return c.Scrape(ctx, name, logger, ch)
 	})
+	inline := false
 	if bc, ok := c.(BatchCollector); ok {
 		scrape = func(ctx context.Context, logger *slog.Logger, b *Batch) error {
 			return bc.ScrapeBatch(ctx, name, logger, b)
 		}
+		dk, ok := c.(DeadlineKeeper)
+		inline = ok && dk.KeepsDeadline()
 	}
 	adHoc := false
 	if status == http.StatusNotFound {
@@ -45,7 +48,7 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 			case err != nil:
 				status, msg = http.StatusBadRequest, err.Error()
 			case t != nil:
-				status, adHoc, scrape = http.StatusOK, true, channelScrape(t.Scrape)
+				status, adHoc, scrape, inline = http.StatusOK, true, channelScrape(t.Scrape), false
 				target = config.Target{Kind: kind, Name: name, Timeout: t.Timeout}
 			}
 		}
@@ -75,7 +78,12 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	start := time.Now()
 	var batch *Batch
 	if err = m.acquireSlot(ctx, kind); err == nil {
-		batch, err = runScrape(ctx, scrape, logger)
+		if inline {
+			batch = getBatch()
+			err = scrape(ctx, logger, batch)
+		} else {
+			batch, err = runScrape(ctx, scrape, logger)
+		}
 		m.releaseSlot(kind)
 	} else {
 		batch = getBatch()

@@ -42,7 +42,13 @@ type Collector struct {
 	closed bool
 }
 
-var _ collector.BatchCollector = (*Collector)(nil)
+var _ collector.DeadlineKeeper = (*Collector)(nil)
+
+// KeepsDeadline is true: a scrape waits for its OLT's turn in a select with ctx.Done(),
+// every request carries ctx (the body is read under it too, at most maxPageBytes), and
+// parsing and export are bounded by the page. The framework may run it on the request's
+// goroutine (TestEndpointFaults' "slow past the deadline" holds it to answering in time).
+func (c *Collector) KeepsDeadline() bool { return true }
 
 // olt is one configured OLT. It is replaced on reload; its session (driver, connection
 // and last read) carries over when only labels, timeout or min_interval changed.
