@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"compress/gzip"
 	"io"
 	"math"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
@@ -27,6 +27,11 @@ var (
 // 1 MB of compression state and the buffer 64 KB, which per answer dominated the CPU of a
 // small scrape (a probe) through allocation and garbage collection. promhttp pools its
 // gzip writers the same way.
+//
+// The gzip is klauspost/compress's, a drop-in for compress/gzip that writes the same
+// format (any gzip reader reads it; TestGzipAnswerIsPlainTextCompressed decodes it with
+// the standard library, the e2e tests with Prometheus) about a third faster at
+// BestSpeed: compressing an OLT's 197 KB answer cost as much as parsing and exporting it.
 var (
 	gzipWriters = sync.Pool{New: func() any {
 		gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // BestSpeed is a valid level: no error

@@ -350,3 +350,44 @@ func TestAcceptsGzip(t *testing.T) {
 		}
 	}
 }
+
+// TestGzipAnswerIsPlainTextCompressed: a large answer (several of writeText's pieces, label
+// values that need escaping and repair) asked for with gzip decodes, with the standard
+// library's reader, to exactly the plain answer.
+func TestGzipAnswerIsPlainTextCompressed(t *testing.T) {
+	fam := NewFamily("test_big", "Big.", prometheus.GaugeValue, "a", "b")
+	var b Batch
+	for i := range 20_000 {
+		b.Add(fam, float64(i)/7, fmt.Sprint("v", i), []string{"plain", "quo\"te\n", "\xffbad", "Désa"}[i%4])
+	}
+	answer := func(gzipped bool) []byte {
+		req := httptest.NewRequest(http.MethodGet, "/olt", nil)
+		if gzipped {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		rec := httptest.NewRecorder()
+		writeScrape(rec, req, &b)
+		if got := rec.Header().Get("Content-Encoding"); (got == "gzip") != gzipped {
+			t.Fatalf("gzip asked %v: Content-Encoding %q", gzipped, got)
+		}
+		return rec.Body.Bytes()
+	}
+	plain, compressed := answer(false), answer(true)
+	if len(plain) < 4*textBufferSize {
+		t.Fatalf("the plain answer is only %d bytes: not several pieces", len(plain))
+	}
+	gz, err := gzip.NewReader(bytes.NewReader(compressed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := io.ReadAll(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(text, plain) {
+		t.Errorf("the gzip answer decodes to %d bytes that differ from the %d of the plain one", len(text), len(plain))
+	}
+	if len(compressed) >= len(plain)/3 {
+		t.Errorf("compressed to %d of %d bytes: not compressed", len(compressed), len(plain))
+	}
+}
