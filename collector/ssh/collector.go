@@ -43,7 +43,7 @@ type Collector struct {
 }
 
 var (
-	_ collector.BatchCollector = (*Collector)(nil)
+	_ collector.DeadlineKeeper = (*Collector)(nil)
 	_ collector.ReasonLister   = (*Collector)(nil)
 )
 
@@ -156,6 +156,14 @@ func (c *Collector) Close() error {
 	}
 	return nil
 }
+
+// KeepsDeadline is true: every wait of a scrape is bound to its context. sshconn waits
+// for a session slot and for its turn to dial in selects with ctx.Done(), dials with the
+// deadline on the connection for the whole handshake, drops the connection at the
+// deadline while opening a session or starting the command, and waits for the output in
+// a select; what is left is parsing at most maxOutput bytes. So the framework runs SSH
+// scrapes on the request's goroutine.
+func (c *Collector) KeepsDeadline() bool { return true }
 
 // Scrape is ScrapeBatch with the series sent to ch.
 func (c *Collector) Scrape(ctx context.Context, target string, logger *slog.Logger, ch chan<- prometheus.Metric) error {

@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/rondanet/ronda/internal/hostparse"
@@ -47,27 +48,67 @@ type filesystem struct {
 // filesystems joins mounts with the df listings by mount point, dropping excluded mounts
 // and repeats of the same device on the same mount point (bind mounts listed twice).
 func filesystems(mounts []hostparse.Mount, bytes, inodes []hostparse.DFEntry) []filesystem {
-	byMount := func(entries []hostparse.DFEntry) map[string]*hostparse.DFEntry {
-		m := make(map[string]*hostparse.DFEntry, len(entries))
-		for i := range entries {
-			m[entries[i].MountPoint] = &entries[i] // df lists the last mount on a point
-		}
-		return m
-	}
-	b, in := byMount(bytes), byMount(inodes)
+	b, in := newDFIndex(bytes), newDFIndex(inodes)
 	type key struct{ device, mountPoint, fstype string }
-	seen := map[key]bool{}
-	var out []filesystem
+	var seen map[key]bool // only once out is too long to scan
+	out := make([]filesystem, 0, len(mounts))
 	for _, m := range mounts {
 		if excludedMountPoint(m.MountPoint) || excludedFSTypes[m.FSType] {
 			continue
 		}
 		k := key{m.Device, m.MountPoint, m.FSType}
-		if seen[k] {
+		if seen == nil && len(out) > scanLimit {
+			seen = make(map[key]bool, len(mounts))
+			for _, f := range out {
+				seen[key{f.mount.Device, f.mount.MountPoint, f.mount.FSType}] = true
+			}
+		}
+		if seen != nil {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		} else if slices.ContainsFunc(out, func(f filesystem) bool {
+			return f.mount.Device == m.Device && f.mount.MountPoint == m.MountPoint && f.mount.FSType == m.FSType
+		}) {
 			continue
 		}
-		seen[k] = true
-		out = append(out, filesystem{mount: m, bytes: b[m.MountPoint], inodes: in[m.MountPoint]})
+		out = append(out, filesystem{mount: m, bytes: b.find(m.MountPoint), inodes: in.find(m.MountPoint)})
 	}
 	return out
+}
+
+// scanLimit is the length up to which a list is scanned rather than indexed by a map: a
+// host has a few dozen mounts, and every scrape joins them, so maps would cost more than
+// they save; a host with hundreds (containers) gets them.
+const scanLimit = 32
+
+// dfIndex finds a df entry by mount point. df lists the last mount on a point, so the last
+// entry for a point wins.
+type dfIndex struct {
+	entries []hostparse.DFEntry
+	byMount map[string]*hostparse.DFEntry // nil up to scanLimit entries
+}
+
+func newDFIndex(entries []hostparse.DFEntry) dfIndex {
+	x := dfIndex{entries: entries}
+	if len(entries) > scanLimit {
+		x.byMount = make(map[string]*hostparse.DFEntry, len(entries))
+		for i := range entries {
+			x.byMount[entries[i].MountPoint] = &entries[i]
+		}
+	}
+	return x
+}
+
+func (x dfIndex) find(mountPoint string) *hostparse.DFEntry {
+	if x.byMount != nil {
+		return x.byMount[mountPoint]
+	}
+	for i := len(x.entries) - 1; i >= 0; i-- {
+		if x.entries[i].MountPoint == mountPoint {
+			return &x.entries[i]
+		}
+	}
+	return nil
 }

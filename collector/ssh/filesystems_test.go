@@ -1,6 +1,8 @@
 package ssh
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"testing"
 
@@ -43,5 +45,54 @@ func TestFilesystemsJoin(t *testing.T) {
 	if len(fs) != 2 || fs[0].mount.MountPoint != "/" || fs[0].bytes == nil || fs[0].bytes.Total != 100 ||
 		fs[1].mount.MountPoint != "/mnt/nfs" || fs[1].bytes != nil || !fs[1].mount.ReadOnly {
 		t.Errorf("%+v", fs)
+	}
+}
+
+// TestFilesystemsScanAndMapsAgree: short lists are scanned and long ones indexed by maps;
+// both must join as the plain map-based join does (the last df entry for a mount point,
+// the first of repeated mounts), duplicates and all.
+func TestFilesystemsScanAndMapsAgree(t *testing.T) {
+	reference := func(mounts []hostparse.Mount, bytes, inodes []hostparse.DFEntry) []filesystem {
+		byMount := func(entries []hostparse.DFEntry) map[string]*hostparse.DFEntry {
+			m := map[string]*hostparse.DFEntry{}
+			for i := range entries {
+				m[entries[i].MountPoint] = &entries[i]
+			}
+			return m
+		}
+		b, in := byMount(bytes), byMount(inodes)
+		seen := map[hostparse.Mount]bool{}
+		var out []filesystem
+		for _, m := range mounts {
+			if excludedMountPoint(m.MountPoint) || excludedFSTypes[m.FSType] || seen[m] {
+				continue
+			}
+			seen[m] = true
+			out = append(out, filesystem{mount: m, bytes: b[m.MountPoint], inodes: in[m.MountPoint]})
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{3, scanLimit, scanLimit + 1, 300} {
+		var mounts []hostparse.Mount
+		var bytes, inodes []hostparse.DFEntry
+		for range n {
+			point := fmt.Sprintf("/srv/%d", rng.IntN(n/2+1)) // repeats
+			m := hostparse.Mount{Device: fmt.Sprintf("/dev/sd%d", rng.IntN(3)), MountPoint: point, FSType: []string{"ext4", "xfs", "proc"}[rng.IntN(3)]}
+			mounts = append(mounts, m)
+			bytes = append(bytes, hostparse.DFEntry{MountPoint: point, Total: float64(rng.IntN(1000))})
+			if rng.IntN(2) == 0 {
+				inodes = append(inodes, hostparse.DFEntry{MountPoint: point, Total: float64(rng.IntN(1000))})
+			}
+		}
+		got, want := filesystems(mounts, bytes, inodes), reference(mounts, bytes, inodes)
+		if len(got) != len(want) {
+			t.Fatalf("%d mounts: %d filesystems, want %d", n, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].mount != want[i].mount || got[i].bytes != want[i].bytes || got[i].inodes != want[i].inodes {
+				t.Errorf("%d mounts: filesystem %d is %+v, want %+v", n, i, got[i], want[i])
+			}
+		}
 	}
 }

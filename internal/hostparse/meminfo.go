@@ -22,8 +22,8 @@ const maxMemFields = 200
 // ParseMeminfo reads /proc/meminfo the way node_exporter does: "Name:   123 kB".
 func ParseMeminfo[T Text](b T) ([]MemField, []Problem) {
 	text := string(b) // one copy, or none for a string
-	// Sized for a current kernel's ~60 fields, so neither grows line by line.
-	fields := make([]MemField, 0, 64)
+	// One field a line: sized once, never grown line by line.
+	fields := make([]MemField, 0, min(strings.Count(text, "\n")+1, maxMemFields))
 	var problems []Problem
 	var seen nameSet
 	full := false // the limit was reached and reported

@@ -27,8 +27,10 @@ func Split(output []byte, marker string) (sections []Section, preamble []byte) {
 	// First the marker lines: where each starts, where its body starts, and its words,
 	// gathered into one buffer so that they become strings in a single conversion.
 	type mark struct{ pos, bodyStart, wordsStart, wordsEnd int }
-	marks := make([]mark, 0, 16) // the script prints about a dozen sections
-	text := make([]byte, 0, 512)
+	// Both on the stack for the script's dozen sections: neither outlives the call.
+	var markBuf [24]mark
+	var textBuf [512]byte
+	marks, text := markBuf[:0], textBuf[:0]
 	for pos := 0; pos < len(output); {
 		end := bytes.IndexByte(output[pos:], '\n')
 		next := len(output)

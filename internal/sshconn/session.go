@@ -58,7 +58,12 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 		h.drop(client)
 		return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: %w: %w", h.cfg.Address, errStale, err))
 	}
-	defer ch.Close()
+	closeAtEnd := true
+	defer func() {
+		if closeAtEnd {
+			_ = ch.Close()
+		}
+	}()
 
 	stderr := &tailBuffer{max: 4096}
 	exited := make(chan exitInfo, 1)
@@ -84,6 +89,10 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 	case <-ctx.Done():
 		// Closing the session ends the remote command (its pipes close); the connection
 		// stays usable for the next scrape. The output read so far is left to the reader.
+		// The close is sent from a goroutine of its own: a peer that stopped reading could
+		// hold the write, and Run returns by its deadline (the collector promises it).
+		closeAtEnd = false
+		go func() { _ = ch.Close() }()
 		return Result{Stderr: stderr.bytes()}, collector.Fail(collector.ReasonTimeout,
 			fmt.Errorf("%s: the command did not finish: %w", h.cfg.Address, context.Cause(ctx)))
 	}
