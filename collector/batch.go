@@ -45,6 +45,14 @@ type Batch struct {
 	// order is writeText's scratch space, kept with the batch so that a pooled batch
 	// writes without allocating.
 	order []int32
+
+	// text is set when the answer is the text format written from the batch: Lines then
+	// write the series as text into lines, one run per family, with the Labels escaped
+	// in labelText.
+	text      bool
+	lines     []byte
+	runs      []textRun
+	labelText []byte
 }
 
 // Add appends a series of family f. labelValues follow Family.Sample's rules: their number
@@ -71,10 +79,17 @@ func (b *Batch) AddMetric(m prometheus.Metric) {
 }
 
 // Len is the number of series in the batch.
-func (b *Batch) Len() int { return len(b.samples) + len(b.others) }
+func (b *Batch) Len() int {
+	n := len(b.samples) + len(b.others)
+	for _, r := range b.runs {
+		n += int(r.n)
+	}
+	return n
+}
 
 // Send sends every series of the batch to ch, in order (Samples first): how a
-// BatchCollector implements Scrape.
+// BatchCollector implements Scrape. A batch that writes text has none to send: Scrape's
+// batch is a fresh one, which does not.
 func (b *Batch) Send(ch chan<- prometheus.Metric) {
 	for i := range b.samples {
 		ch <- &b.samples[i]
@@ -98,7 +113,9 @@ func (b *Batch) Metrics() []prometheus.Metric {
 func (b *Batch) reset() {
 	clear(b.samples)
 	clear(b.others)
+	clear(b.runs)
 	b.samples, b.others, b.order = b.samples[:0], b.others[:0], b.order[:0]
+	b.text, b.lines, b.runs, b.labelText = false, b.lines[:0], b.runs[:0], b.labelText[:0]
 }
 
 // batches are reused across scrapes: an OLT's batch is about 170 KB of Samples, which per
@@ -110,7 +127,7 @@ func getBatch() *Batch { return batches.Get().(*Batch) }
 // putBatch returns b to the pool. Only a batch no collector can still write to may go back.
 func putBatch(b *Batch) {
 	const keepAtMost = 1 << 20 // series; a larger batch is left to the garbage collector
-	if cap(b.samples) > keepAtMost {
+	if cap(b.samples) > keepAtMost || cap(b.lines) > 64*keepAtMost {
 		return
 	}
 	b.reset()

@@ -51,7 +51,10 @@ const textBufferSize = 64 << 10
 // label validity): Family and Sample guarantee label validity, collectors' tests check for
 // duplicates with testutil, and ?debug=true answers through the checking registry.
 func writeScrape(w http.ResponseWriter, r *http.Request, b *Batch) {
-	if len(b.others) > 0 || expfmt.NegotiateAccept(r.Header, acceptedFormats...).FormatType() != expfmt.TypeTextPlain {
+	if len(b.runs) > 0 && len(b.others) > 0 {
+		panic("collector: a scrape wrote text lines and also added metrics that are not Samples")
+	}
+	if len(b.runs) == 0 && (len(b.others) > 0 || !answersText(r)) {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(&replay{metrics: b.Metrics()})
 		promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, r)
@@ -75,6 +78,11 @@ func writeScrape(w http.ResponseWriter, r *http.Request, b *Batch) {
 	_ = writeText(out, b)
 }
 
+// answersText reports whether the answer to r is the text format written by writeText.
+func answersText(r *http.Request) bool {
+	return expfmt.NegotiateAccept(r.Header, acceptedFormats...).FormatType() == expfmt.TypeTextPlain
+}
+
 func acceptsGzip(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
 		if enc, _, _ := strings.Cut(strings.TrimSpace(part), ";"); enc == "gzip" {
@@ -89,6 +97,8 @@ func acceptsGzip(r *http.Request) bool {
 type textGroup struct {
 	family    *Family
 	n, offset int32
+	// lines are the family's series written as text by Lines, or nil for Samples.
+	lines []byte
 }
 
 // writeText writes the batch's Samples to w in the text format: families in name order,
@@ -103,25 +113,68 @@ func writeText(w io.Writer, b *Batch) error {
 		}
 	}()
 	samples := b.samples
-	if runs, ok := familyRuns(samples); ok {
-		// The collector added each family's series together (the OLT does): write the
-		// runs in name order, no per-series grouping needed.
-		for _, r := range runs {
-			if err := t.family(r.family, samples[r.offset:r.offset+r.n], nil); err != nil {
-				return err
-			}
-		}
-		return t.flush()
+	// The collector added each family's series together (the OLT's shared series do):
+	// write the runs in name order, no per-series grouping needed. Otherwise group them.
+	groups, ok := familyRuns(samples)
+	var order []int32
+	if !ok {
+		groups, order = groupByFamily(b)
 	}
-	groups, order := groupByFamily(b)
-	start := int32(0)
-	for _, g := range groups {
-		if err := t.family(g.family, samples, order[start:start+g.n]); err != nil {
+	for _, g := range withTextRuns(groups, b) {
+		var err error
+		switch {
+		case g.lines != nil:
+			err = t.text(g.family, g.lines)
+		case order != nil:
+			err = t.family(g.family, samples, order[g.offset:g.offset+g.n])
+		default:
+			err = t.family(g.family, samples[g.offset:g.offset+g.n], nil)
+		}
+		if err != nil {
 			return err
 		}
-		start += g.n
 	}
 	return t.flush()
+}
+
+// withTextRuns merges the families Lines wrote as text (each with at least one series)
+// into groups, in name order. A family both written as text and added as Samples is a
+// collector's bug, and would make the exposition invalid: it panics.
+func withTextRuns(groups []textGroup, b *Batch) []textGroup {
+	if len(b.runs) == 0 {
+		return groups
+	}
+	for _, r := range b.runs {
+		if r.n > 0 {
+			groups = append(groups, textGroup{family: r.family, n: r.n, lines: b.lines[r.start:r.end]})
+		}
+	}
+	slices.SortFunc(groups, func(a, b textGroup) int { return strings.Compare(a.family.name, b.family.name) })
+	for i := 1; i < len(groups); i++ {
+		if groups[i].family == groups[i-1].family {
+			panic("collector: " + groups[i].family.name + " written as text lines and added as Samples")
+		}
+	}
+	return groups
+}
+
+// text writes f's header and lines already written as text.
+func (t *textWriter) text(f *Family, lines []byte) error {
+	if cap(t.buf)-len(t.buf) < len(f.header)+lineRoom {
+		if err := t.flush(); err != nil {
+			return err
+		}
+	}
+	t.buf = append(t.buf, f.header...)
+	if cap(t.buf)-len(t.buf) >= len(lines) {
+		t.buf = append(t.buf, lines...)
+		return nil
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	_, err := t.w.Write(lines)
+	return err
 }
 
 // textWriter gathers lines in buf and writes them to w in large pieces. Lines are appended
@@ -231,6 +284,7 @@ func groupByFamily(b *Batch) ([]textGroup, []int32) {
 	sorted := make([]textGroup, len(groups))
 	for i, k := range byName {
 		sorted[i] = groups[k]
+		sorted[i].offset -= sorted[i].n // the loop above moved it to the group's end
 	}
 	return sorted, order
 }

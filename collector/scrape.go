@@ -78,11 +78,15 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	start := time.Now()
 	var batch *Batch
 	if err = m.acquireSlot(ctx, kind); err == nil {
+		// The answer's format is known before the scrape: in text, Lines write the
+		// exposition's lines as the collector adds them.
+		text := !debug && answersText(r)
 		if inline {
 			batch = getBatch()
+			batch.text = text
 			err = scrape(ctx, logger, batch)
 		} else {
-			batch, err = runScrape(ctx, scrape, logger)
+			batch, err = runScrape(ctx, scrape, logger, text)
 		}
 		m.releaseSlot(kind)
 	} else {
@@ -213,8 +217,9 @@ func (m *Manager) releaseSlot(kind string) {
 // runScrape runs one scrape and returns the batch it filled. A scrape that overstays its
 // deadline by abandonGrace is left behind with its batch (it may still write to it); the
 // answer then goes out with an empty one.
-func runScrape(ctx context.Context, scrape func(context.Context, *slog.Logger, *Batch) error, logger *slog.Logger) (*Batch, error) {
+func runScrape(ctx context.Context, scrape func(context.Context, *slog.Logger, *Batch) error, logger *slog.Logger, text bool) (*Batch, error) {
 	b := getBatch()
+	b.text = text
 	done := make(chan error, 1)
 	go func() { done <- scrape(ctx, logger, b) }()
 

@@ -205,8 +205,8 @@ func (c *Collector) ScrapeBatch(ctx context.Context, target string, logger *slog
 // emit adds the series of one snapshot to b.
 //
 // It adds them family by family (every ONU's state, then every ONU's RX power, …), not ONU
-// by ONU: the framework then writes each family's series as they lie, without grouping
-// thousands of series by family first.
+// by ONU, through collector.Lines: when Prometheus asks for text, each series is written as
+// a line straight away, with each ONU's pon and onu escaped once for its ten families.
 func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Logger) {
 	b.Add(dataAge, age.Seconds())
 	states := snap.States
@@ -214,81 +214,42 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 		states = States
 	}
 	onus, duplicates := distinctONUs(snap.ONUs)
-
-	// Each ONU's label values, in one backing array for all its series and all ONUs: a
-	// Sample keeps its slice, and 4,096 ONUs × 17 series is too many small allocations.
-	// Per ONU, from at[k]: its _info values (pon and onu first, so the first two double as
-	// the labels of every series with only pon and onu), then pon, onu, state for each
-	// state of the driver's set, then, only when the ONU needs them, pon, onu, state for a
-	// state outside the set and pon, onu, reason.
-	const infoLen = 7
-	size := 0
-	for _, o := range onus {
-		size += infoLen + 3*len(states)
-		if !slices.Contains(states, o.State) {
-			size += 3
-		}
-		if hasOfflineReason(o) {
-			size += 3
-		}
-	}
-	arena := make([]string, 0, size)
-	at := make([]int32, len(onus))
-	outside := 0
+	labels := make([]collector.Labels, len(onus))
 	for k, o := range onus {
-		at[k] = int32(len(arena))
-		arena = append(arena, o.PON, o.ID, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus)
-		for _, st := range states {
-			arena = append(arena, o.PON, o.ID, string(st))
-		}
-		if !slices.Contains(states, o.State) {
-			outside++
-			arena = append(arena, o.PON, o.ID, string(o.State))
-		}
-		if hasOfflineReason(o) {
-			arena = append(arena, o.PON, o.ID, string(o.OfflineReason))
-		}
-	}
-	// labels returns n label values of ONU k from offset off of its part of the arena.
-	labels := func(k, off, n int) []string {
-		i := int(at[k]) + off
-		return arena[i : i+n : i+n]
-	}
-	statesAt := infoLen
-	extraAt := statesAt + 3*len(states) // the state outside the set, if any
-	reasonAt := func(o *ONU) int {
-		if !slices.Contains(states, o.State) {
-			return extraAt + 3
-		}
-		return extraAt
+		labels[k] = b.Labels(ponONU, o.PON, o.ID)
 	}
 
 	// Most ONUs have the driver's one-hot states, up to 9 readings and _info.
-	b.Grow(len(onus)*(len(states)+10) + len(snap.PONs)*len(states) + 1)
+	outside := 0
+	lines := b.Lines(onuState)
 	for k, o := range onus {
-		for j, st := range states {
-			b.Add(onuState, oneHot(o.State == st), labels(k, statesAt+3*j, 3)...)
+		for _, st := range states {
+			lines.Add(labels[k], oneHot(o.State == st), string(st))
 		}
 		if !slices.Contains(states, o.State) {
-			b.Add(onuState, 1, labels(k, extraAt, 3)...)
+			outside++
+			lines.Add(labels[k], 1, string(o.State))
 		}
 	}
 	for _, r := range readings {
+		lines := b.Lines(r.family)
 		for k, o := range onus {
 			if v := r.value(o); present(v) {
-				b.Add(r.family, v, labels(k, 0, 2)...)
+				lines.Add(labels[k], v)
 			}
 		}
 	}
 	// Why an ONU is offline matters while it is; for an ONU that is up, the history
 	// is in olt_onu_deregistrations_total and olt_onu_dying_gasp.
+	lines = b.Lines(onuOfflineReason)
 	for k, o := range onus {
 		if hasOfflineReason(o) {
-			b.Add(onuOfflineReason, 1, labels(k, reasonAt(o), 3)...)
+			lines.Add(labels[k], 1, string(o.OfflineReason))
 		}
 	}
-	for k := range onus {
-		b.Add(onuInfo, 1, labels(k, 0, infoLen)...)
+	lines = b.Lines(onuInfo)
+	for k, o := range onus {
+		lines.Add(labels[k], 1, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus)
 	}
 	emitPONs(b, snap.PONs, onus, states)
 
@@ -299,6 +260,9 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 		logger.Debug("ONUs in a state the driver does not know", "onus", outside)
 	}
 }
+
+// ponONU are the labels every per-ONU family starts with.
+var ponONU = []string{"pon", "onu"}
 
 // readings are the per-ONU values exported with the labels pon and onu only, each left
 // out when the OLT has no valid reading.
@@ -347,14 +311,15 @@ func emitPONs(b *collector.Batch, pons []string, onus []*ONU, states []State) {
 		}
 		counts[last].byState[stateIndex(o.State)]++
 	}
+	lines := b.Lines(ponONUs)
 	for i := range counts {
 		c := &counts[i]
 		for _, st := range states {
-			b.Add(ponONUs, float64(c.byState[stateIndex(st)]), c.pon, string(st))
+			lines.Add(collector.Labels{}, float64(c.byState[stateIndex(st)]), c.pon, string(st))
 		}
 		for j, st := range allStates {
 			if c.byState[j] > 0 && !slices.Contains(states, st) {
-				b.Add(ponONUs, float64(c.byState[j]), c.pon, string(st))
+				lines.Add(collector.Labels{}, float64(c.byState[j]), c.pon, string(st))
 			}
 		}
 	}

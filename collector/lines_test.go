@@ -1,0 +1,157 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rondanet/ronda/config"
+)
+
+var (
+	linesState = NewFamily("test_onu_state", "State, one-hot.", prometheus.GaugeValue, "pon", "onu", "state")
+	linesRx    = NewFamily("test_onu_rx", "Power \\ in\ndBm.", prometheus.GaugeValue, "pon", "onu")
+	linesInfo  = NewFamily("test_onu_info", "Info.", prometheus.GaugeValue, "pon", "onu", "name")
+	linesPON   = NewFamily("test_pon", "Per PON.", prometheus.CounterValue, "pon")
+	linesAge   = NewFamily("test_age", "Age.", prometheus.GaugeValue)
+	linesUp    = NewFamily("test_up", "Up.", prometheus.GaugeValue)
+	ponONU     = []string{"pon", "onu"}
+)
+
+// addLines adds the same series as an OLT-like collector: families through Lines with
+// shared Labels (values to escape and repair among them), and two families with Add.
+func addLines(b *Batch) {
+	type onu struct{ pon, id, name string }
+	onus := []onu{{"0/1", "1", "Kantor Désa"}, {"0/1", "2", "quo\"te\\ and\nnewline"}, {"0/2", "\xffbad", "\xfe"}, {"0/2", "4", ""}}
+	labels := make([]Labels, len(onus))
+	for k, o := range onus {
+		labels[k] = b.Labels(ponONU, o.pon, o.id)
+	}
+	b.Add(linesUp, 1)
+	state := b.Lines(linesState)
+	for k := range onus {
+		for _, st := range []string{"up", "down"} {
+			state.Add(labels[k], float64(k%2), st)
+		}
+	}
+	rx := b.Lines(linesRx)
+	for k := range onus {
+		rx.Add(labels[k], -17.06-float64(k)*1e-3)
+	}
+	none := b.Lines(linesAge) // a family with no series is not written
+	_ = none
+	info := b.Lines(linesInfo)
+	for k, o := range onus {
+		info.Add(labels[k], 1, o.name)
+	}
+	pon := b.Lines(linesPON)
+	pon.Add(Labels{}, 2, "0/1")
+	pon.Add(Labels{}, 1e9, "0/2")
+	b.Add(linesAge, 0.25)
+}
+
+// TestLinesWriteWhatSamplesWrite: a collector's Lines write, in a text batch, exactly the
+// bytes the same series written as Samples give, and those are what client_golang writes.
+func TestLinesWriteWhatSamplesWrite(t *testing.T) {
+	var text, samples Batch
+	text.text = true
+	addLines(&text)
+	addLines(&samples)
+	if len(text.samples) != 2 || len(text.runs) != 5 {
+		t.Fatalf("text batch: %d samples and %d runs, want 2 and 5", len(text.samples), len(text.runs))
+	}
+	if len(samples.runs) != 0 || text.Len() != samples.Len() {
+		t.Fatalf("sample batch: %d runs, %d series against the text batch's %d", len(samples.runs), samples.Len(), text.Len())
+	}
+	var got, want bytes.Buffer
+	if err := writeText(&got, &text); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeText(&want, &samples); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("Lines wrote\n%s\nSamples wrote\n%s", got.String(), want.String())
+	}
+	sameFamilies(t, want.String(), registryText(t, samples.Metrics()))
+	if !strings.Contains(got.String(), `test_onu_info{pon="0/1",onu="2",name="quo\"te\\ and\nnewline"} 1`) {
+		t.Errorf("escaping lost:\n%s", got.String())
+	}
+}
+
+// TestLinesMisuse: what would make the exposition invalid panics where it happens.
+func TestLinesMisuse(t *testing.T) {
+	for name, misuse := range map[string]func(b *Batch){
+		"interleaved": func(b *Batch) {
+			a, c := b.Lines(linesRx), b.Lines(linesInfo)
+			a.Add(b.Labels(ponONU, "0/1", "1"), 1)
+			c.Add(b.Labels(ponONU, "0/1", "1"), 1, "x")
+			a.Add(b.Labels(ponONU, "0/1", "2"), 1)
+		},
+		"started twice": func(b *Batch) { b.Lines(linesRx); b.Lines(linesRx) },
+		"wrong count":   func(b *Batch) { l := b.Lines(linesRx); l.Add(Labels{}, 1, "0/1") },
+		"wrong names": func(b *Batch) {
+			l := b.Lines(linesInfo)
+			l.Add(b.Labels([]string{"pon", "name"}, "0/1", "x"), 1, "y")
+		},
+		"lines and samples": func(b *Batch) {
+			l := b.Lines(linesRx)
+			l.Add(b.Labels(ponONU, "0/1", "1"), 1)
+			b.Add(linesRx, 2, "0/1", "2")
+			_ = writeText(&bytes.Buffer{}, b)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s did not panic", name)
+				}
+			}()
+			b := &Batch{text: true}
+			misuse(b)
+		})
+	}
+}
+
+// TestLinesThroughTheHandler: a collector using Lines answers Prometheus's text, protobuf
+// and ?debug=true alike; only the text answer is written as lines.
+func TestLinesThroughTheHandler(t *testing.T) {
+	t.Setenv("RONDA_TEST_PASSWORD", "s3cret")
+	cfg, err := config.Parse([]byte(testConfig), "test.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wroteText []bool
+	c := &batchLike{fakeCollector: &fakeCollector{kind: "mikrotik"}, keeps: true}
+	c.scrapeInto = func(_ context.Context, b *Batch) error {
+		wroteText = append(wroteText, b.WritesText())
+		addLines(b)
+		return nil
+	}
+	m := NewManager(Options{Logger: slog.New(slog.DiscardHandler)}, c)
+	defer m.Close()
+	m.ApplyConfig(cfg)
+	h := m.Handler("mikrotik")
+	plain := get(t, h, "/mikrotik?target=router-a", nil)
+	proto := get(t, h, "/mikrotik?target=router-a", http.Header{"Accept": {"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"}})
+	debug := get(t, h, "/mikrotik?target=router-a&debug=true", nil)
+	if fmt.Sprint(wroteText) != "[true false false]" {
+		t.Errorf("text batches for plain, protobuf, debug: %v", wroteText)
+	}
+	if !strings.Contains(proto.Header().Get("Content-Type"), "protobuf") {
+		t.Errorf("protobuf asked for, got %q", proto.Header().Get("Content-Type"))
+	}
+	fams := parseExposition(t, plain.Body.String())
+	if fams["test_onu_state"].values["pon=0/1,onu=2,state=down"] != 1 || fams["mikrotik_up"].values[""] != 1 {
+		t.Errorf("plain answer:\n%s", plain.Body)
+	}
+	if !strings.Contains(debug.Body.String(), `test_onu_info{name="Kantor Désa",onu="1",pon="0/1"} 1`) { // the registry sorts labels
+		t.Errorf("debug answer:\n%s", debug.Body)
+	}
+}
