@@ -1,6 +1,7 @@
 package hostparse
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 )
@@ -136,6 +137,15 @@ func FuzzCommandOutput(f *testing.F) {
 	f.Fuzz(func(t *testing.T, out []byte, trailer string) {
 		FirstNumber(out)
 		sections, _ := Split(out, "@@x")
+		if want := markerLines(out, "@@x "); len(sections) != len(want) {
+			t.Fatalf("%d sections, want one per marker line: %v", len(sections), want)
+		} else {
+			for i, s := range sections {
+				if s.Offset-want[i] < 0 || !bytes.HasPrefix(out[want[i]:s.Offset], []byte("@@x ")) {
+					t.Fatalf("section %d at %d, marker line at %d", i, s.Offset, want[i])
+				}
+			}
+		}
 		for _, s := range sections {
 			if got := out[s.Offset : s.Offset+len(s.Body)]; string(got) != string(s.Body) {
 				t.Fatalf("%s: output at Offset is %q, body %q", s.Name, got, s.Body)
@@ -146,6 +156,19 @@ func FuzzCommandOutput(f *testing.F) {
 			t.Fatalf("accepted %+v", end)
 		}
 	})
+}
+
+// markerLines is where each line starting with prefix starts, found line by line.
+func markerLines(out []byte, prefix string) []int {
+	var at []int
+	for pos := 0; pos < len(out); {
+		line, _, _ := bytes.Cut(out[pos:], []byte("\n"))
+		if bytes.HasPrefix(line, []byte(prefix)) {
+			at = append(at, pos)
+		}
+		pos += len(line) + 1
+	}
+	return at
 }
 
 func splitWords(s string) []string {

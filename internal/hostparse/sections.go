@@ -31,23 +31,27 @@ func Split(output []byte, marker string) (sections []Section, preamble []byte) {
 	var markBuf [24]mark
 	var textBuf [512]byte
 	marks, text := markBuf[:0], textBuf[:0]
-	for pos := 0; pos < len(output); {
-		end := bytes.IndexByte(output[pos:], '\n')
-		next := len(output)
-		if end >= 0 {
-			end += pos
-			next = end + 1
-		} else {
-			end = len(output)
+	// The marker is searched for, not each line: a dozen marker lines among hundreds.
+	for from := 0; from < len(output); {
+		i := bytes.Index(output[from:], prefix)
+		if i < 0 {
+			break
 		}
-		if line := output[pos:end]; bytes.HasPrefix(line, prefix) {
-			m := mark{pos: pos, bodyStart: next, wordsStart: len(text)}
-			text = append(text, bytes.TrimSuffix(line[len(prefix):], []byte("\r"))...)
-			m.wordsEnd = len(text)
-			text = append(text, '\n')
-			marks = append(marks, m)
+		pos := from + i
+		if pos > 0 && output[pos-1] != '\n' { // not at the start of a line
+			from = pos + 1
+			continue
 		}
-		pos = next
+		end, next := len(output), len(output)
+		if j := bytes.IndexByte(output[pos:], '\n'); j >= 0 {
+			end, next = pos+j, pos+j+1
+		}
+		m := mark{pos: pos, bodyStart: next, wordsStart: len(text)}
+		text = append(text, bytes.TrimSuffix(output[pos+len(prefix):end], []byte("\r"))...)
+		m.wordsEnd = len(text)
+		text = append(text, '\n')
+		marks = append(marks, m)
+		from = next
 	}
 	if len(marks) == 0 {
 		return nil, output[:len(output):len(output)]
