@@ -34,7 +34,7 @@ func TestEndpointFaults(t *testing.T) {
 		{"not SSH", func(h *sshhost.Host) { must(t, h.SetFault(sshhost.FaultGarbage)) }, nil, collector.ReasonProtocol, true, false},
 		{"sessions refused", func(h *sshhost.Host) { must(t, h.SetFault(sshhost.FaultRefuseSession)) }, nil, collector.ReasonDevice, false, true},
 		{"script fails", func(h *sshhost.Host) { must(t, h.SetFault(sshhost.FaultScriptFails)) }, nil, collector.ReasonProtocol, false, true},
-		{"exec never answered", func(h *sshhost.Host) { must(t, h.SetFault(sshhost.FaultStallExec)) }, nil, collector.ReasonTimeout, false, false},
+		{"exec never answered", func(h *sshhost.Host) { must(t, h.SetFault(sshhost.FaultStallExec)) }, nil, collector.ReasonTimeout, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -227,8 +227,8 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// TestExecNeverAnswered: a server that opens the session but never answers the exec
-// request costs the run its deadline, not forever (x/crypto's Session.Start has none).
+// TestExecNeverAnswered: a server that opens the session but never runs the command (no
+// output, no exit) costs the run its deadline, not forever.
 func TestExecNeverAnswered(t *testing.T) {
 	sim := sshhost.New(sshhost.Options{})
 	if err := sim.Listen("127.0.0.1:0"); err != nil {

@@ -70,16 +70,18 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 	go readSide(ch, reqs, stderr, exited)
 
 	// No stdin is sent: the script reads nothing (it starts with `exec </dev/null`), and
-	// closing the channel ends it.
-	ok, err := ch.SendRequest("exec", true, execPayload(req.Command))
+	// closing the channel ends it. The exec request asks for no reply (RFC 4254 6.5 leaves
+	// it to the client): the output, or its absence by the deadline, says whether the
+	// command runs, and the reply would be one more packet each way and a wait per scrape.
+	// A server that refuses the command (sshd failing to fork) then costs the scrape its
+	// deadline, as a command that hangs does, and the connection is kept.
+	_, err = ch.SendRequest("exec", false, execPayload(req.Command))
 	switch {
 	case !stuck():
 		return timedOut("starting the command")
 	case err != nil:
 		h.drop(client)
 		return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: starting the command: %w", h.cfg.Address, err))
-	case !ok:
-		return Result{}, collector.Failf(collector.ReasonDevice, "%s: the server refused to run the command", h.cfg.Address)
 	}
 	read := make(chan stdout, 1)
 	go func() { read <- readStdout(ch, req) }()
