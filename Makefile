@@ -37,6 +37,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./internal/sim/routeros/
 	$(GO) test -run '^$$' -bench . -benchtime 30x -count 3 ./collector/olt/
 	$(GO) test -run '^$$' -bench HundredHosts -benchtime 20x -benchmem -count 3 ./collector/ssh/
+	$(GO) test -run '^$$' -bench ParseEmit -benchmem -count 3 ./collector/ssh/
 	$(GO) test -run '^$$' -bench ProbeCPU -benchtime 2000x -count 2 -timeout 30m ./collector/probe/
 	$(GO) test -run '^$$' -bench Intake -benchtime 3000x -count 3 ./alertmanager-webhook/app/
 	$(GO) test -run '^$$' -bench Delivery -benchtime 30x ./alertmanager-webhook/app/
