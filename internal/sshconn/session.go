@@ -151,7 +151,7 @@ func readStdout(ch ssh.Channel, req Request) stdout {
 	out.buf = (*outputBuffers.Get().(*[]byte))[:0]
 	for {
 		if cap(out.buf)-len(out.buf) < 2048 {
-			out.buf = slices.Grow(out.buf, cap(out.buf))
+			out.buf = slices.Grow(out.buf, max(cap(out.buf), 4096))
 		}
 		room := out.buf[len(out.buf):cap(out.buf)]
 		if req.Limit > 0 {
