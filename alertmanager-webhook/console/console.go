@@ -68,16 +68,8 @@ var outMu sync.Mutex
 // Send writes the message, framed by a header naming the channel, the receiver and the
 // status. A failed write (stdout closed) is retried like any temporary failure.
 func (c *Channel) Send(_ context.Context, job *delivery.Job) error {
-	html, err := job.Text, error(nil)
-	if html == "" {
-		html, err = tmpl.Render(c.opts.Template, c.opts.Fallback, tmpl.NewData(job.Message, c.opts.Language, time.Now()))
-	}
-	if err != nil {
-		c.opts.Logger.Error("template failed, sending the default format", "channel", c.opts.Name, "err", err)
-		if c.opts.TemplateError != nil {
-			c.opts.TemplateError(c.opts.Name)
-		}
-	}
+	html := tmpl.Renderer{Channel: c.opts.Name, Template: c.opts.Template, Fallback: c.opts.Fallback, Language: c.opts.Language,
+		Logger: c.opts.Logger, TemplateError: c.opts.TemplateError}.Text(job.Text, job.Message)
 	var b strings.Builder
 	what := "report"
 	if m := job.Message; m != nil {

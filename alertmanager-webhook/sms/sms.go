@@ -75,16 +75,8 @@ func (c *Channel) Interval(string) time.Duration { return c.opts.RateLimit }
 
 // Text is the SMS text of a job: rendered, plain, cleaned and cut to the part limit.
 func (c *Channel) Text(job *delivery.Job) string {
-	html, err := job.Text, error(nil)
-	if html == "" {
-		html, err = tmpl.Render(c.opts.Template, c.opts.Fallback, tmpl.NewData(job.Message, c.opts.Language, time.Now()))
-	}
-	if err != nil {
-		c.opts.Logger.Error("template failed, sending the default format", "channel", c.opts.Name, "err", err)
-		if c.opts.TemplateError != nil {
-			c.opts.TemplateError(c.opts.Name)
-		}
-	}
+	html := tmpl.Renderer{Channel: c.opts.Name, Template: c.opts.Template, Fallback: c.opts.Fallback, Language: c.opts.Language,
+		Logger: c.opts.Logger, TemplateError: c.opts.TemplateError}.Text(job.Text, job.Message)
 	return Fit(Clean(tmpl.Plain(html)), c.opts.Config.MaxParts)
 }
 

@@ -130,22 +130,8 @@ func (c *Channel) Interval(chat string) time.Duration {
 
 // Render is the message's HTML before splitting.
 func (c *Channel) Render(job *delivery.Job) string {
-	if job.Text != "" {
-		return job.Text
-	}
-	data := tmpl.NewData(job.Message, c.opts.Language, time.Now())
-	text, err := c.opts.Template.Execute(data)
-	if err != nil || strings.TrimSpace(tmpl.Plain(text)) == "" {
-		if c.opts.TemplateError != nil {
-			c.opts.TemplateError(c.opts.Name)
-		}
-		if err == nil {
-			err = errors.New("the template rendered nothing")
-		}
-		c.opts.Logger.Error("template failed, sending the default format", "channel", c.opts.Name, "err", err)
-		text, _ = c.opts.Fallback.Execute(data)
-	}
-	return text
+	return tmpl.Renderer{Channel: c.opts.Name, Template: c.opts.Template, Fallback: c.opts.Fallback, Language: c.opts.Language,
+		Logger: c.opts.Logger, TemplateError: c.opts.TemplateError}.Text(job.Text, job.Message)
 }
 
 // Send delivers the parts of job not sent yet, updating job.PartsSent as each goes out.

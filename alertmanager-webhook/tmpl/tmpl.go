@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"log/slog"
 	"maps"
 	"math"
 	"regexp"
@@ -328,4 +329,33 @@ func Render(t, fallback *Template, data *Data) (text string, err error) {
 		text, _ = fallback.Execute(data)
 	}
 	return text, err
+}
+
+// Renderer gives each delivery its text the same way on every channel.
+type Renderer struct {
+	Channel            string
+	Template, Fallback *Template
+	Language           string
+	Logger             *slog.Logger
+	// TemplateError hears of each failed render (a metric).
+	TemplateError func(channel string)
+}
+
+// Text is the text stored with a delivery (a command's reply, a report) when there is one,
+// else m through Template, else through Fallback: a mistake in a custom template is logged
+// and counted, and never loses the alert.
+func (r Renderer) Text(stored string, m *payload.Message) string {
+	if stored != "" {
+		return stored
+	}
+	text, err := Render(r.Template, r.Fallback, NewData(m, r.Language, time.Now()))
+	if err != nil {
+		if r.Logger != nil {
+			r.Logger.Error("template failed, sending the default format", "channel", r.Channel, "err", err)
+		}
+		if r.TemplateError != nil {
+			r.TemplateError(r.Channel)
+		}
+	}
+	return text
 }

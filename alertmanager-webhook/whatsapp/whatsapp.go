@@ -72,16 +72,8 @@ func (c *Channel) Interval(string) time.Duration {
 
 // Send delivers the parts of job not sent yet.
 func (c *Channel) Send(ctx context.Context, job *delivery.Job) error {
-	html, err := job.Text, error(nil)
-	if html == "" {
-		html, err = tmpl.Render(c.opts.Template, c.opts.Fallback, tmpl.NewData(job.Message, c.opts.Language, time.Now()))
-	}
-	if err != nil {
-		c.opts.Logger.Error("template failed, sending the default format", "channel", c.opts.Name, "err", err)
-		if c.opts.TemplateError != nil {
-			c.opts.TemplateError(c.opts.Name)
-		}
-	}
+	html := tmpl.Renderer{Channel: c.opts.Name, Template: c.opts.Template, Fallback: c.opts.Fallback, Language: c.opts.Language,
+		Logger: c.opts.Logger, TemplateError: c.opts.TemplateError}.Text(job.Text, job.Message)
 	parts := tmpl.SplitPlain(tmpl.WhatsApp(html), MaxText)
 	for job.PartsSent < len(parts) {
 		if err := c.send(ctx, job.Recipient, parts[job.PartsSent]); err != nil {
