@@ -41,9 +41,11 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("GET %s: HTTP %d %s", e.url, e.code, http.StatusText(e.code))
 }
 
-// do sends req and returns the body of a 200 answer. Failures carry their reason: 401
-// and 403 are auth, other statuses device, a body cut short or too long protocol.
-func do(ctx context.Context, client *http.Client, req *http.Request) ([]byte, http.Header, error) {
+// do sends req and returns the body of a 200 answer, read into buf's memory when it is
+// large enough (a driver that keeps its last page's buffer reads the next page without
+// allocating; nil is fine). Failures carry their reason: 401 and 403 are auth, other
+// statuses device, a body cut short or too long protocol.
+func do(ctx context.Context, client *http.Client, req *http.Request, buf []byte) ([]byte, http.Header, error) {
 	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
 		return nil, nil, err // network and deadline errors: collector.Classify knows them
@@ -58,7 +60,7 @@ func do(ctx context.Context, client *http.Client, req *http.Request) ([]byte, ht
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return nil, nil, collector.Fail(collector.ReasonDevice, &statusError{resp.StatusCode, where})
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPageBytes+1))
+	body, err := readBody(io.LimitReader(resp.Body, maxPageBytes+1), resp.ContentLength, buf)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, nil, fmt.Errorf("reading %s: %w", where, ctx.Err())
@@ -69,6 +71,34 @@ func do(ctx context.Context, client *http.Client, req *http.Request) ([]byte, ht
 		return nil, nil, collector.Failf(collector.ReasonProtocol, "reading %s: page larger than %d bytes", where, maxPageBytes)
 	}
 	return body, resp.Header, nil
+}
+
+// readBody reads r to its end into buf's memory, or into a new buffer sized from the
+// answer's Content-Length (size, -1 when unknown) when buf is too small: one allocation for
+// a page instead of io.ReadAll's dozen doublings, and none when the last page's buffer is
+// reused. It returns what it read, also on error.
+func readBody(r io.Reader, size int64, buf []byte) ([]byte, error) {
+	want := 4 << 10
+	if size >= 0 && size < maxPageBytes {
+		want = int(size) + 1 // room to read the EOF without growing
+	}
+	if cap(buf) < want {
+		buf = make([]byte, 0, want)
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grows by append's rule: a length the server did not announce
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		}
+	}
 }
 
 // isStatus reports whether err is an HTTP answer with the given code.

@@ -33,15 +33,23 @@ type hiosoClient struct {
 	base     string
 	username string
 	password config.Secret
+	// buf is the memory of the last page read, reused for the next (requests to one OLT
+	// never overlap: the collector holds the OLT's turn).
+	buf []byte
 }
 
+// get fetches a page. What it returns is valid until the next get: nothing read from it
+// may be kept without a copy (readHiOSO keeps copies).
 func (c *hiosoClient) get(ctx context.Context, path string) ([]byte, error) {
 	req, err := http.NewRequest(http.MethodGet, joinURL(c.base, path), nil)
 	if err != nil {
 		return nil, collector.Fail(collector.ReasonConfig, err)
 	}
 	req.SetBasicAuth(c.username, c.password.Reveal())
-	body, header, err := do(ctx, c.http, req)
+	body, header, err := do(ctx, c.http, req, c.buf)
+	if cap(body) > 0 {
+		c.buf = body[:0]
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +62,25 @@ type hioso struct {
 	// (HA7302CST) has only the per-PON overview pages, and asking again every read is
 	// one request wasted on a weak server.
 	perPON bool
+	snaps  snapshots // the all-PON page's reads
+}
+
+// snapshots are one OLT's reads, filled in turn: a read goes into the one the session does
+// not hold (its last good read is s[good]), so a read that fails spoils nothing, and a good
+// one reuses the memory of the read before the last and the strings of the last.
+type snapshots struct {
+	s    [2]Snapshot
+	good int
+}
+
+// readHiOSO reads a HiOSO page (parseHiOSO) into the snapshot not in use.
+func (t *snapshots) readHiOSO(page []byte, pon string) (*Snapshot, error) {
+	next := 1 - t.good
+	if err := readHiOSO(page, pon, &t.s[next], t.s[t.good].ONUs); err != nil {
+		return nil, err
+	}
+	t.good = next
+	return &t.s[next], nil
 }
 
 func newHiOSO(t config.OLTTarget, client *http.Client) driver {
@@ -65,7 +92,7 @@ func (h *hioso) read(ctx context.Context) (*Snapshot, error) {
 		body, err := h.client.get(ctx, hiosoAllPONs)
 		switch {
 		case err == nil:
-			return parseHiOSO(body, "")
+			return h.snaps.readHiOSO(body, "")
 		case isStatus(err, http.StatusNotFound):
 			h.perPON = true
 		default:
@@ -158,16 +185,38 @@ func digitCode(s string, n int) int {
 // states, and the rows. pon is the PON an overview page was asked for ("" for the all-PON
 // page), used when a row's id has no PON part.
 func parseHiOSO(page []byte, pon string) (*Snapshot, error) {
+	snap := &Snapshot{}
+	if err := readHiOSO(page, pon, snap, nil); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// readHiOSO is parseHiOSO into snap, whose slices' memory it reuses; on error snap holds
+// nothing useful. The script and its cells are read in the page's own memory; the strings
+// the ONUs keep are copies (the page's memory is reused for the next page), except where
+// prev, the ONUs of the last read, already holds the same text in the same place: an OLT's
+// names, MACs and firmware rarely change, so a read of an unchanged fleet copies no string.
+func readHiOSO(page []byte, pon string, snap *Snapshot, prev []ONU) error {
+	*snap = Snapshot{ONUs: snap.ONUs[:0], PONs: snap.PONs[:0], States: HiOSOStates}
+	if err := snap.readHiOSO(page, pon, prev); err != nil {
+		*snap = Snapshot{ONUs: snap.ONUs[:0], PONs: snap.PONs[:0]}
+		return err
+	}
+	return nil
+}
+
+func (snap *Snapshot) readHiOSO(page []byte, pon string, prev []ONU) error {
 	script, ok := findScript(page, hiosoArray)
 	if !ok {
 		var err error
 		if script, err = findScriptDOM(page, hiosoArray); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	array, err := newArrayReader(script, hiosoArray)
 	if err != nil {
-		return nil, collector.Fail(collector.ReasonProtocol, err)
+		return collector.Fail(collector.ReasonProtocol, err)
 	}
 	width, ok := jsDivisor(script, hiosoArray)
 	layout, known := hiosoLayouts[width]
@@ -175,17 +224,19 @@ func parseHiOSO(page []byte, pon string) (*Snapshot, error) {
 		// A page cut short inside the array has lost its width statement too: the
 		// array's own error says more.
 		if err := array.drain(); err != nil {
-			return nil, collector.Fail(collector.ReasonProtocol, err)
+			return collector.Fail(collector.ReasonProtocol, err)
 		}
 		if !ok {
-			return nil, collector.Failf(collector.ReasonProtocol, "the page does not state its row width (lineNum=(%s.length)/N)", hiosoArray)
+			return collector.Failf(collector.ReasonProtocol, "the page does not state its row width (lineNum=(%s.length)/N)", hiosoArray)
 		}
-		return nil, collector.Failf(collector.ReasonProtocol, "unknown row width %d (known: 22, 18, 16, 13, 11)", width)
+		return collector.Failf(collector.ReasonProtocol, "unknown row width %d (known: 22, 18, 16, 13, 11)", width)
 	}
 	// The rows are read one at a time into one slice: the ONUs keep only the strings.
-	snap := &Snapshot{ONUs: make([]ONU, 0, array.sizeHint()/width), States: HiOSOStates}
+	if hint := array.sizeHint() / width; cap(snap.ONUs) < hint {
+		snap.ONUs = make([]ONU, 0, hint)
+	}
 	if pon != "" {
-		snap.PONs = []string{pon}
+		snap.PONs = append(snap.PONs, pon)
 	}
 	var buf [32]string // wider than any known width; on the stack
 	cells := buf[:width]
@@ -195,7 +246,7 @@ func parseHiOSO(page []byte, pon string) (*Snapshot, error) {
 		for ; n < width; n++ {
 			elem, more, err := array.next()
 			if err != nil {
-				return nil, collector.Fail(collector.ReasonProtocol, err)
+				return collector.Fail(collector.ReasonProtocol, err)
 			}
 			if !more {
 				break
@@ -203,16 +254,24 @@ func parseHiOSO(page []byte, pon string) (*Snapshot, error) {
 			cells[n] = elem
 		}
 		if n == 0 {
-			return snap, nil
+			return nil
 		}
 		if n < width {
-			return nil, collector.Failf(collector.ReasonProtocol, "%d elements are not whole rows of %d: the page is cut short or the width is wrong", array.n, width)
+			return collector.Failf(collector.ReasonProtocol, "%d elements are not whole rows of %d: the page is cut short or the width is wrong", array.n, width)
+		}
+		k := len(snap.ONUs)
+		old, before := &noONU, ""
+		if k < len(prev) {
+			old = &prev[k]
+		}
+		if k > 0 {
+			before = snap.ONUs[k-1].PON
 		}
 		snap.ONUs = append(snap.ONUs, ONU{})
-		onu := &snap.ONUs[len(snap.ONUs)-1]
-		if err := layout.row(onu, cells, pon); err != nil {
-			return nil, collector.Failf(collector.ReasonProtocol, "row %d: %v", len(snap.ONUs)-1, err)
+		if err := layout.row(&snap.ONUs[k], cells, pon, old, before); err != nil {
+			return collector.Failf(collector.ReasonProtocol, "row %d: %v", k, err)
 		}
+		onu := &snap.ONUs[k]
 		if pon == "" && (len(snap.PONs) == 0 || snap.PONs[len(snap.PONs)-1] != onu.PON) && !seen[onu.PON] {
 			seen[onu.PON] = true
 			snap.PONs = append(snap.PONs, onu.PON)
@@ -241,9 +300,23 @@ func findScriptDOM(page []byte, needle string) (string, error) {
 	return script, nil
 }
 
+// noONU is the previous read's ONU where there was none.
+var noONU ONU
+
+// keep returns a string of its own with s's text (s is in the page's memory, which is
+// reused), or old when old has the same text: no copy of what has not changed.
+func keep(s, old string) string {
+	if s == old {
+		return old
+	}
+	return strings.Clone(s)
+}
+
 // row reads one row's cells into *o (in place: the ONU is large, and read into the
-// snapshot's slice it is not copied there afterwards).
-func (l *hiosoLayout) row(o *ONU, cells []string, pagePON string) error {
+// snapshot's slice it is not copied there afterwards). The cells are in the page's memory:
+// what *o keeps of them is copied (keep), unless prev (the last read's ONU in this place)
+// or before (the PON of the row before) has the same text.
+func (l *hiosoLayout) row(o *ONU, cells []string, pagePON string, prev *ONU, before string) error {
 	cell := func(i int) string {
 		if i < 0 {
 			return ""
@@ -256,17 +329,22 @@ func (l *hiosoLayout) row(o *ONU, cells []string, pagePON string) error {
 		return strings.TrimSpace(cells[i])
 	}
 	pon, id, hasPON := strings.Cut(cell(l.id), ":")
-	if !hasPON {
-		pon, id = pagePON, cell(l.id)
+	switch {
+	case !hasPON:
+		pon, id = pagePON, cell(l.id) // the caller's string, not the page's
+	case pon == before:
+		pon = before
+	default:
+		pon = keep(pon, prev.PON)
 	}
 	if pon == "" || id == "" {
 		return fmt.Errorf("ONU id %q is not PON:ONU", cell(l.id))
 	}
-	*o = newONU(pon, id)
-	o.Name, o.MAC, o.Firmware = cell(l.name), cell(l.mac), cell(l.firmware)
+	*o = newONU(pon, keep(id, prev.ID))
+	o.Name, o.MAC, o.Firmware = keep(cell(l.name), prev.Name), keep(cell(l.mac), prev.MAC), keep(cell(l.firmware), prev.Firmware)
 	o.State = hiosoState(cell(l.status))
 	if l.codesAsText {
-		o.CTCStatus, o.Auth = cell(l.ctc), textAuth(cell(l.auth))
+		o.CTCStatus, o.Auth = keep(cell(l.ctc), prev.CTCStatus), textAuth(cell(l.auth))
 		if invalidText(o.CTCStatus) {
 			o.CTCStatus = ""
 		}

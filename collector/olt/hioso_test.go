@@ -1,6 +1,7 @@
 package olt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -197,6 +198,16 @@ func FuzzParseHiOSO(f *testing.F) {
 		if g, w := fmt.Sprintf("%+v", snap), fmt.Sprintf("%+v", want); g != w {
 			t.Fatalf("row by row:\n%s\nwhole array:\n%s", g, w)
 		}
+		// As the driver reads: into reused memory, the last read as prev, and the page's
+		// memory reused afterwards. Nothing may change.
+		buf, into := bytes.Clone(page), Snapshot{ONUs: make([]ONU, 3)}
+		if err := readHiOSO(buf, "0/1", &into, snap.ONUs[min(1, len(snap.ONUs)):]); err != nil {
+			t.Fatalf("into reused memory: %v", err)
+		}
+		spoil(buf)
+		if g, w := fmt.Sprintf("%+v", into), fmt.Sprintf("%+v", *snap); g != w {
+			t.Fatalf("into reused memory, the page spoiled after:\n%s\nwant\n%s", g, w)
+		}
 		for _, o := range snap.ONUs {
 			if o.PON == "" || o.ID == "" || !slices.Contains(States, o.State) {
 				t.Fatalf("bad ONU %+v", o)
@@ -235,7 +246,7 @@ func parseHiOSOWhole(page []byte, pon string) (*Snapshot, error) {
 	}
 	for r := 0; r+width <= len(cells); r += width {
 		var onu ONU
-		if err := layout.row(&onu, cells[r:r+width], pon); err != nil {
+		if err := layout.row(&onu, cells[r:r+width], pon, &noONU, ""); err != nil {
 			return nil, err
 		}
 		if pon == "" && !slices.Contains(snap.PONs, onu.PON) {
@@ -291,7 +302,7 @@ func TestRowTrimsCells(t *testing.T) {
 	} {
 		var o ONU
 		layout := hiosoLayouts[22]
-		if err := layout.row(&o, row(tc.name, tc.status, tc.rx), ""); err != nil {
+		if err := layout.row(&o, row(tc.name, tc.status, tc.rx), "", &noONU, ""); err != nil {
 			t.Fatalf("%q: %v", tc.name, err)
 		}
 		if o.Name != tc.wantName || o.State != tc.wantState || fmt.Sprint(o.RxPowerDBm) != tc.wantRx {

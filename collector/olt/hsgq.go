@@ -82,7 +82,7 @@ func (h *hsgq) login(ctx context.Context) error {
 		return collector.Fail(collector.ReasonConfig, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	body, header, err := do(ctx, h.http, req)
+	body, header, err := do(ctx, h.http, req, nil)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (h *hsgq) get(ctx context.Context, path string) ([]byte, error) {
 		return nil, collector.Fail(collector.ReasonConfig, err)
 	}
 	req.Header.Set("X-Token", h.token)
-	body, _, err := do(ctx, h.http, req)
+	body, _, err := do(ctx, h.http, req, nil)
 	return body, err
 }
 

@@ -3,6 +3,7 @@ package olt
 import (
 	"bytes"
 	"strings"
+	"unsafe"
 )
 
 // findScript is the fast way to the <script> holding the ONU array: a scan of the page's
@@ -164,10 +165,12 @@ func rawTextEnd(page []byte, i int, name string) (contentEnd, after int) {
 }
 
 // newlines turns the script's bytes into the text the HTML tokenizer gives: CRLF and lone
-// CR become LF.
+// CR become LF. Without CR (what OLTs send) the text is b's memory itself, not a copy of
+// the ~50 KB script: valid only while the page is, so whatever the caller keeps of it must
+// be copied (readHiOSO's keep; TestReadHiOSOKeepsNothingOfThePage).
 func newlines(b []byte) string {
 	if bytes.IndexByte(b, '\r') < 0 {
-		return string(b)
+		return unsafe.String(unsafe.SliceData(b), len(b))
 	}
 	s := strings.ReplaceAll(string(b), "\r\n", "\n")
 	return strings.ReplaceAll(s, "\r", "\n")

@@ -119,7 +119,7 @@ func (v *vsol) post(ctx context.Context, path string, form url.Values) ([]byte, 
 		return nil, collector.Fail(collector.ReasonConfig, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	body, header, err := do(ctx, v.http, req)
+	body, header, err := do(ctx, v.http, req, nil)
 	if err != nil {
 		return nil, err
 	}
