@@ -127,16 +127,16 @@ func writeJSONPage(w http.ResponseWriter, fault Fault, body string) int {
 }
 
 // writeBody writes body with its length, or (truncated fault) half of it and hangs up.
-func writeBody(w http.ResponseWriter, fault Fault, body string) {
+func writeBody[B string | []byte](w http.ResponseWriter, fault Fault, body B) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	if fault == FaultTruncated {
-		_, _ = io.WriteString(w, body[:len(body)/2])
+		_, _ = w.Write([]byte(body[:len(body)/2]))
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()
 		}
 		panic(http.ErrAbortHandler)
 	}
-	_, _ = io.WriteString(w, body)
+	_, _ = w.Write([]byte(body))
 }
 
 // ExpireTokens forgets every HSGQ login, as an OLT restart does.

@@ -3,6 +3,7 @@ package olt
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,101 +47,199 @@ function showOnu()
 </html>
 `
 
-// renderPage writes the page for onus with rows of the given width (22 or 16).
-func renderPage(b *strings.Builder, onus []*ONU, width int, now time.Time) {
-	b.WriteString(pageHead)
-	b.WriteString("var onutable=new Array(\n")
+// pageBufs holds page buffers from request to request: a 256-ONU page is ~47 KB, and the
+// simulator often runs in the same process as the exporter it feeds (benchmarks, tests,
+// ronda-sim next to a dev exporter), where a page made afresh each time is garbage the
+// exporter's own collections pay for. A real OLT renders in its own CPU.
+var pageBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// sinceLayout is how HiOSO writes a time: UTC, to the second.
+const sinceLayout = "2006/01/02 15:04:05"
+
+// appendPage appends the page for onus with rows of the given width (22 or 16).
+func appendPage(b []byte, onus []*ONU, width int, now time.Time) []byte {
+	b = append(b, pageHead...)
+	b = append(b, "var onutable=new Array(\n"...)
 	for i, o := range onus {
-		row := fields(o, now)
-		for j, f := range row[:width] {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('\'')
-			jsEscape(b, f)
-			b.WriteByte('\'')
-		}
+		b = appendRow(b, o, width, now)
 		if i < len(onus)-1 {
-			b.WriteString(",\n")
+			b = append(b, ",\n"...)
 		}
 	}
-	b.WriteString("\n);\nvar lineNum=(onutable.length)/")
-	b.WriteString(strconv.Itoa(width))
-	b.WriteString(";\n")
-	b.WriteString(strings.ReplaceAll(pageTail, "%W%", strconv.Itoa(width)))
+	b = append(b, "\n);\nvar lineNum=(onutable.length)/"...)
+	b = strconv.AppendInt(b, int64(width), 10)
+	b = append(b, ";\n"...)
+	head, tail, _ := strings.Cut(pageTail, "%W%")
+	b = append(b, head...)
+	b = strconv.AppendInt(b, int64(width), 10)
+	return append(b, tail...)
 }
 
-// fields is an ONU's 22 columns in HiOSO's order.
-func fields(o *ONU, now time.Time) [22]string {
-	var f [22]string
-	f[0] = o.Key()
-	f[1] = o.Name
-	f[2] = o.MAC
-	f[3] = string(o.Status)
-	f[4] = o.Firmware
-	f[5] = "0x6504"
-	f[6] = "1"
-	f[7], f[8] = "0", "--"
-	auth := "1"
-	if !o.Active {
-		auth = "2"
+// appendRow appends an ONU's first width columns in HiOSO's order, each a quoted
+// JavaScript string:
+//
+//	0 key, 1 name, 2 MAC, 3 status, 4 firmware, 5 "0x6504", 6 "1", 7 LLID state, 8 LLID,
+//	9 auth (1 active, 2 deactivated), 10 RTT, 11 temperature, 12 voltage, 13 bias,
+//	14 TX, 15 RX, 16 up since, 17 down since, 18 offline reason, 19 uptime seconds,
+//	20 deregistrations, 21 dying gasp
+//
+// An offline ONU shows "--" for 8 and 10-16 and "0" for 7 and 19.
+func appendRow(b []byte, o *ONU, width int, now time.Time) []byte {
+	online := o.online()
+	var drift float64
+	if online {
+		drift = o.Drift(now)
 	}
-	f[9] = auth
-	for i := 10; i <= 15; i++ {
-		f[i] = "--"
-	}
-	f[16], f[17] = "--", "--"
-	up := now.Sub(o.Since)
-	if up < 0 {
-		up = 0
-	}
-	if o.online() {
-		f[7], f[8] = "5", "0x21"
-		f[10] = strconv.Itoa(o.RTT)
-		d := o.Drift(now)
-		f[11] = fixed(o.Temp + d)
-		f[12] = fixed(o.Voltage)
-		f[13] = fixed(o.BiasMA + d)
-		f[14] = fixed(o.TxPower + d/3)
-		f[15] = fixed(o.RxPower + d)
-		switch o.Glitch {
-		case GlitchAllOnes:
-			f[12], f[13], f[14], f[15] = "6.55", "131.07", "8.16", "8.16"
-		case GlitchNaN:
-			f[11], f[15] = "nan", "-inf"
-		case GlitchFloor:
-			f[15] = "-40.00"
+	for j := range width {
+		if j > 0 {
+			b = append(b, ',')
 		}
-		f[16] = o.Since.UTC().Format("2006/01/02 15:04:05")
-		f[19] = strconv.Itoa(int(up.Seconds()))
-	} else {
-		f[17] = o.Since.UTC().Format("2006/01/02 15:04:05")
-		f[19] = "0"
+		b = append(b, '\'')
+		switch j {
+		case 1:
+			b = appendJS(b, o.Name)
+		case 2:
+			b = appendJS(b, o.MAC)
+		case 3:
+			b = appendJS(b, string(o.Status))
+		case 4:
+			b = appendJS(b, o.Firmware)
+		default:
+			b = o.appendColumn(b, j, online, drift, now)
+		}
+		b = append(b, '\'')
 	}
-	f[18] = strconv.Itoa(o.Reason)
-	f[20] = strconv.Itoa(o.Deregs)
-	f[21] = "0"
-	if o.DyingGasp {
-		f[21] = "1"
+	return b
+}
+
+// fields is an ONU's 22 columns in HiOSO's order, unescaped: the readings the HSGQ and
+// V-SOL personalities show in their own formats.
+func fields(o *ONU, now time.Time) [22]string {
+	online := o.online()
+	var drift float64
+	if online {
+		drift = o.Drift(now)
+	}
+	f := [22]string{1: o.Name, 2: o.MAC, 3: string(o.Status), 4: o.Firmware}
+	var b []byte
+	for j := range f {
+		if j < 1 || j > 4 {
+			b = o.appendColumn(b[:0], j, online, drift, now)
+			f[j] = string(b)
+		}
 	}
 	return f
 }
 
-func fixed(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+// appendColumn appends column j of the ONU, except the text columns 1-4, which the
+// caller writes (escaped on the page). d is the drift of an online ONU's readings.
+func (o *ONU) appendColumn(b []byte, j int, online bool, d float64, now time.Time) []byte {
+	switch {
+	case j == 0:
+		b = append(b, "0/"...)
+		b = strconv.AppendInt(b, int64(o.PON), 10)
+		b = append(b, ':')
+		return strconv.AppendInt(b, int64(o.ID), 10)
+	case j == 5:
+		return append(b, "0x6504"...)
+	case j == 6:
+		return append(b, '1')
+	case j == 9:
+		if o.Active {
+			return append(b, '1')
+		}
+		return append(b, '2')
+	case j == 18:
+		return strconv.AppendInt(b, int64(o.Reason), 10)
+	case j == 20:
+		return strconv.AppendInt(b, int64(o.Deregs), 10)
+	case j == 21:
+		if o.DyingGasp {
+			return append(b, '1')
+		}
+		return append(b, '0')
+	case online:
+		return o.appendOnline(b, j, d, now)
+	}
+	return o.appendOffline(b, j)
+}
 
-// jsEscape writes s as the inside of a single-quoted JavaScript string.
-func jsEscape(b *strings.Builder, s string) {
+// appendOnline appends column j (7, 8, 10-17, 19) of a registered ONU.
+func (o *ONU) appendOnline(b []byte, j int, d float64, now time.Time) []byte {
+	switch j {
+	case 7:
+		return append(b, '5')
+	case 8:
+		return append(b, "0x21"...)
+	case 10:
+		return strconv.AppendInt(b, int64(o.RTT), 10)
+	case 11:
+		if o.Glitch == GlitchNaN {
+			return append(b, "nan"...)
+		}
+		return appendFixed(b, o.Temp+d)
+	case 12:
+		if o.Glitch == GlitchAllOnes {
+			return append(b, "6.55"...)
+		}
+		return appendFixed(b, o.Voltage)
+	case 13:
+		if o.Glitch == GlitchAllOnes {
+			return append(b, "131.07"...)
+		}
+		return appendFixed(b, o.BiasMA+d)
+	case 14:
+		if o.Glitch == GlitchAllOnes {
+			return append(b, "8.16"...)
+		}
+		return appendFixed(b, o.TxPower+d/3)
+	case 15:
+		switch o.Glitch {
+		case GlitchAllOnes:
+			return append(b, "8.16"...)
+		case GlitchNaN:
+			return append(b, "-inf"...)
+		case GlitchFloor:
+			return append(b, "-40.00"...)
+		}
+		return appendFixed(b, o.RxPower+d)
+	case 16:
+		return o.Since.UTC().AppendFormat(b, sinceLayout)
+	case 17:
+		return append(b, "--"...)
+	case 19:
+		up := max(now.Sub(o.Since), 0)
+		return strconv.AppendInt(b, int64(up.Seconds()), 10)
+	}
+	panic("olt: no column " + strconv.Itoa(j))
+}
+
+// appendOffline appends column j (7, 8, 10-17, 19) of an ONU that is not registered.
+func (o *ONU) appendOffline(b []byte, j int) []byte {
+	switch j {
+	case 7, 19:
+		return append(b, '0')
+	case 17:
+		return o.Since.UTC().AppendFormat(b, sinceLayout)
+	}
+	return append(b, "--"...)
+}
+
+func appendFixed(b []byte, v float64) []byte { return strconv.AppendFloat(b, v, 'f', 2, 64) }
+
+// appendJS appends s as the inside of a single-quoted JavaScript string.
+func appendJS(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\'', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
+			b = append(b, '\\', c)
 		case '\n':
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case '<': // keep "</script>" in a name from ending the script
-			b.WriteString(`\x3c`)
+			b = append(b, `\x3c`...)
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
+	return b
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -371,7 +372,10 @@ func (o *OLT) serve(w http.ResponseWriter, r *http.Request) int {
 		http.Redirect(w, r, "/onuAllPonOnuList.asp", http.StatusFound)
 		return http.StatusFound
 	}
-	page, status := o.page(r)
+	buf := pageBufs.Get().(*[]byte)
+	defer pageBufs.Put(buf) // deferred: the truncated fault ends the handler with a panic
+	page, status := o.page(r, (*buf)[:0])
+	*buf = page
 	if status != http.StatusOK {
 		http.Error(w, "<html><body><h2>Page Not Found</h2></body></html>", status)
 		return status
@@ -381,38 +385,30 @@ func (o *OLT) serve(w http.ResponseWriter, r *http.Request) int {
 	return http.StatusOK
 }
 
-// page renders the page asked for, or a status.
-func (o *OLT) page(r *http.Request) (string, int) {
+// page appends the page asked for to b, or answers a status.
+func (o *OLT) page(r *http.Request, b []byte) ([]byte, int) {
 	now := o.opts.Clock.Now()
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var b strings.Builder
 	switch r.URL.Path {
 	case "/onuAllPonOnuList.asp":
 		if o.opts.Personality == HiOSOOverview {
-			return "", http.StatusNotFound
+			return b, http.StatusNotFound
 		}
-		b.Grow(len(o.onus) * 200)
-		renderPage(&b, o.onus, 22, now)
+		return appendPage(b, o.onus, 22, now), http.StatusOK
 	case "/onuOverview.asp":
 		pon, err := parsePON(r.URL.Query().Get("oltponno"))
 		if err != nil || pon < 1 || pon > o.opts.PONs {
-			return "", http.StatusNotFound
+			return b, http.StatusNotFound
 		}
-		var onPON []*ONU
-		for _, u := range o.onus {
-			if u.PON == pon {
-				onPON = append(onPON, u)
-			}
-		}
-		b.Grow(len(onPON) * 150)
-		renderPage(&b, onPON, 16, now)
+		// o.onus is sorted by PON, then ID.
+		lo := sort.Search(len(o.onus), func(i int) bool { return o.onus[i].PON >= pon })
+		hi := sort.Search(len(o.onus), func(i int) bool { return o.onus[i].PON > pon })
+		return appendPage(b, o.onus[lo:hi], 16, now), http.StatusOK
 	case "/", "/index.asp":
-		b.WriteString("<html><head><title>EPON OLT</title></head><body><frameset><frame src=\"/onuAllPonOnuList.asp\"></frameset></body></html>\n")
-	default:
-		return "", http.StatusNotFound
+		return append(b, "<html><head><title>EPON OLT</title></head><body><frameset><frame src=\"/onuAllPonOnuList.asp\"></frameset></body></html>\n"...), http.StatusOK
 	}
-	return b.String(), http.StatusOK
+	return b, http.StatusNotFound
 }
 
 // parsePON reads "0/N".
