@@ -155,3 +155,37 @@ func TestLinesThroughTheHandler(t *testing.T) {
 		t.Errorf("debug answer:\n%s", debug.Body)
 	}
 }
+
+// LabelSets hands out zeroed memory of its own on each call, and the same memory again
+// once the batch is reset for the next scrape.
+func TestLabelSets(t *testing.T) {
+	b := NewBatch(true)
+	first := b.LabelSets(3)
+	for i := range first {
+		first[i] = b.Labels([]string{"pon"}, "0/1")
+	}
+	second := b.LabelSets(2)
+	if len(first) != 3 || len(second) != 2 || cap(first) != 3 || cap(second) != 2 {
+		t.Fatalf("lengths %d %d, caps %d %d: want 3 2, 3 2", len(first), len(second), cap(first), cap(second))
+	}
+	second[0] = b.Labels([]string{"onu"}, "x")
+	for i, l := range first {
+		if string(l.text) != `pon="0/1"` {
+			t.Errorf("first[%d] = %q after a second call: overwritten", i, l.text)
+		}
+	}
+	if second[1].names != nil || second[1].text != nil {
+		t.Errorf("second[1] = %+v, want zero Labels", second[1])
+	}
+	kept := &b.labelSets[0]
+	b.reset()
+	again := b.LabelSets(4)
+	if &again[0] != kept {
+		t.Error("after reset, LabelSets did not reuse the batch's memory")
+	}
+	for i, l := range again {
+		if l.names != nil || l.text != nil || l.values != nil {
+			t.Errorf("after reset, again[%d] = %+v, want zero Labels", i, l)
+		}
+	}
+}

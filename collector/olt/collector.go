@@ -213,8 +213,14 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 	if len(states) == 0 {
 		states = States
 	}
-	onus, duplicates := distinctONUs(snap.ONUs)
-	labels := make([]collector.Labels, len(onus))
+	list := onuLists.Get().(*[]*ONU)
+	*list = slices.Grow((*list)[:0], len(snap.ONUs))[:len(snap.ONUs)]
+	defer func() {
+		clear(*list) // the next scrape's snapshot is another
+		onuLists.Put(list)
+	}()
+	onus, duplicates := distinctONUs(*list, snap.ONUs)
+	labels := b.LabelSets(len(onus))
 	for k, o := range onus {
 		labels[k] = b.Labels(ponONU, o.PON, o.ID)
 	}
@@ -260,6 +266,9 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 		logger.Debug("ONUs in a state the driver does not know", "onus", outside)
 	}
 }
+
+// onuLists are emit's lists of ONUs to export, reused from scrape to scrape.
+var onuLists = sync.Pool{New: func() any { return new([]*ONU) }}
 
 // ponONU are the labels every per-ONU family starts with.
 var ponONU = []string{"pon", "onu"}
@@ -327,9 +336,8 @@ func emitPONs(b *collector.Batch, pons []string, onus []*ONU, states []State) {
 
 // distinctONUs returns the ONUs to export: the first of each PON and id, in the OLT's
 // order, and how many were left out (the same series twice would make the whole
-// exposition invalid).
-func distinctONUs(all []ONU) ([]*ONU, int) {
-	out := make([]*ONU, len(all))
+// exposition invalid). out is where the list goes, of len(all).
+func distinctONUs(out []*ONU, all []ONU) ([]*ONU, int) {
 	ascending := true
 	for i := range all {
 		out[i] = &all[i]
