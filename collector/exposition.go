@@ -403,6 +403,34 @@ func appendFloat(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
 
+// appendPointed writes n·10^-k (k ≥ 1, n < 10^15) as decimal digits with a point, "0."
+// and zeros first when n < 10^k: digits written backwards into a small array and copied
+// once (strconv.AppendUint and then the pieces cost twice as much, per ONU reading).
+func appendPointed(b []byte, n uint64, k int, negative bool) []byte {
+	var buf [24]byte
+	i := len(buf)
+	for ; k > 0; k-- {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	i--
+	buf[i] = '.'
+	for {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	if negative {
+		i--
+		buf[i] = '-'
+	}
+	return append(b, buf[i:]...)
+}
+
 // decimalPow10 are the powers of ten appendShortDecimal tries, all exact as float64.
 var decimalPow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8}
 
@@ -427,22 +455,7 @@ func appendShortDecimal(b []byte, f float64) ([]byte, bool) {
 		if m/decimalPow10[k] != a {
 			continue
 		}
-		var digits [20]byte
-		d := strconv.AppendUint(digits[:0], uint64(m), 10)
-		if f < 0 {
-			b = append(b, '-')
-		}
-		whole := len(d) - k // digits before the point
-		if whole > 0 {
-			b = append(b, d[:whole]...)
-			b = append(b, '.')
-			return append(b, d[whole:]...), true
-		}
-		b = append(b, "0."...)
-		for ; whole < 0; whole++ {
-			b = append(b, '0')
-		}
-		return append(b, d...), true
+		return appendPointed(b, uint64(m), k, f < 0), true
 	}
 	return b, false
 }
