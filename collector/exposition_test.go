@@ -391,3 +391,60 @@ func TestGzipAnswerIsPlainTextCompressed(t *testing.T) {
 		t.Errorf("compressed to %d of %d bytes: not compressed", len(compressed), len(plain))
 	}
 }
+
+// TestPlainLabelValueEightAtATime holds plainLabelValue's eight-byte steps to the byte
+// table: every byte value at every place of strings of every length up to 24, on plain
+// text and next to another byte that is not plain.
+func TestPlainLabelValueEightAtATime(t *testing.T) {
+	byByte := func(v string) bool {
+		for i := 0; i < len(v); i++ {
+			if !plainByte[v[i]] {
+				return false
+			}
+		}
+		return true
+	}
+	base := []byte("Warung Bu Tini, Blok C 12")
+	for n := 0; n <= 24; n++ {
+		for at := range n {
+			for c := range 256 {
+				for _, other := range []int{-1, (at + 5) % n} {
+					v := slices.Clone(base[:n])
+					if other >= 0 && other != at {
+						v[other] = 0x80
+					}
+					v[at] = byte(c)
+					if got, want := plainLabelValue(string(v)), byByte(string(v)); got != want {
+						t.Fatalf("plainLabelValue(%q) = %v, want %v", v, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkPlainLabelValue: an ONU's label values, by plainLabelValue and, for
+// comparison, by the byte table alone.
+func BenchmarkPlainLabelValue(b *testing.B) {
+	values := []string{"0/1", "0/1:13", "Warung Bu Tini", "E0:E8:E6:01:01:0D", "V2.1.05", "activated", "CtcNegDone", "up", "down", "Toko Maju, Blok C"}
+	b.Run("ronda", func(b *testing.B) {
+		for b.Loop() {
+			for _, v := range values {
+				if !plainLabelValue(v) {
+					b.Fatal(v)
+				}
+			}
+		}
+	})
+	b.Run("table", func(b *testing.B) {
+		for b.Loop() {
+			for _, v := range values {
+				for i := 0; i < len(v); i++ {
+					if !plainByte[v[i]] {
+						b.Fatal(v)
+					}
+				}
+			}
+		}
+	})
+}
