@@ -430,30 +430,14 @@ func summarize(plan *restore.Plan) (users int, total time.Duration) {
 }
 
 func (h *Handler) plan(w http.ResponseWriter, r *http.Request) {
-	router, ok := h.knownRouter(w, r)
-	if !ok {
-		return
+	if router, v, ok := h.planPage(w, r); ok {
+		h.render(w, r, http.StatusOK, "plan", "Users online on "+router, router, v)
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
-	defer cancel()
-	v, _, err := h.planFor(ctx, router, r.URL.Query())
-	if err != nil {
-		h.failBack(w, r, statusOf(err), "Could not plan the restore", err, "/routers/"+pathEscape(router))
-		return
-	}
-	h.render(w, r, http.StatusOK, "plan", "Users online on "+router, router, v)
 }
 
 func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
-	router, ok := h.knownRouter(w, r)
+	router, v, ok := h.planPage(w, r)
 	if !ok {
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
-	defer cancel()
-	v, _, err := h.planFor(ctx, router, r.URL.Query())
-	if err != nil {
-		h.failBack(w, r, statusOf(err), "Could not plan the restore", err, "/routers/"+pathEscape(router))
 		return
 	}
 	if v.Restore == 0 {
@@ -462,6 +446,23 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "confirm", "Confirm the restore on "+router, router, v)
+}
+
+// planPage plans the restore a GET page's query names (the plan and its confirmation
+// show the same plan); on failure it has answered already and ok is false.
+func (h *Handler) planPage(w http.ResponseWriter, r *http.Request) (router string, v *planView, ok bool) {
+	router, ok = h.knownRouter(w, r)
+	if !ok {
+		return "", nil, false
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
+	defer cancel()
+	v, _, err := h.planFor(ctx, router, r.URL.Query())
+	if err != nil {
+		h.failBack(w, r, statusOf(err), "Could not plan the restore", err, "/routers/"+pathEscape(router))
+		return "", nil, false
+	}
+	return router, v, true
 }
 
 // maxFormBytes bounds the body of the confirm form (a handful of short fields).
