@@ -28,6 +28,9 @@ type Family struct {
 	// series copies whole runs of bytes instead of assembling them name by name.
 	open    string
 	between []string
+	// lineOpen and close frame the label pairs of a line written by Lines: `name{` and
+	// `} `, or `name ` and nothing without labels.
+	lineOpen, close string
 }
 
 // NewFamily declares a family. Like prometheus.NewDesc it panics on an invalid name or
@@ -46,10 +49,12 @@ func NewFamily(name, help string, valueType prometheus.ValueType, labelNames ...
 	}
 	f := &Family{
 		name: name, help: help, valueType: valueType, labelNames: labelNames, desc: desc,
-		header: "# HELP " + name + " " + helpEscaper.Replace(help) + "\n# TYPE " + name + " " + typ + "\n",
-		open:   name + " ",
+		header:   "# HELP " + name + " " + helpEscaper.Replace(help) + "\n# TYPE " + name + " " + typ + "\n",
+		open:     name + " ",
+		lineOpen: name + " ",
 	}
 	if len(labelNames) > 0 {
+		f.lineOpen, f.close = name+"{", "} "
 		f.open = name + "{" + labelNames[0] + `="`
 		for _, l := range labelNames[1:] {
 			f.between = append(f.between, `",`+l+`="`)

@@ -75,6 +75,12 @@ func FuzzAppendFloat(f *testing.F) {
 		if got, want := string(appendFloat(nil, d)), wantFloat(d); got != want {
 			t.Fatalf("appendFloat(%v) = %q, want %q", d, got, want)
 		}
+		// And such a decimal takes the fast path, unless it is whole or out of its range.
+		if a := math.Abs(d); a >= 1e-4 && a < 1e6 && a != math.Trunc(a) {
+			if _, ok := appendShortDecimal(nil, d); !ok {
+				t.Fatalf("appendShortDecimal(%v) left it to strconv", d)
+			}
+		}
 	})
 }
 
@@ -97,4 +103,19 @@ func BenchmarkAppendFloat(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestShortDecimalsTakeTheFastPath: the readings devices report are written by
+// appendShortDecimal, not left to strconv, and as strconv writes them.
+func TestShortDecimalsTakeTheFastPath(t *testing.T) {
+	for _, v := range []float64{-17.06, 3.3, 0.0142, 1e-4, -0.00012345, 45.5, 5562.8905, 999999.99, 0.1, 123456.12345678} {
+		got, ok := appendShortDecimal(nil, v)
+		if !ok {
+			t.Errorf("appendShortDecimal(%v) left it to strconv", v)
+			continue
+		}
+		if want := wantFloat(v); string(got) != want {
+			t.Errorf("appendShortDecimal(%v) = %q, want %q", v, got, want)
+		}
+	}
 }

@@ -9,8 +9,9 @@ import (
 
 // Lines adds the series of one family. In a batch whose answer is the text format (what
 // Prometheus asks for) each series is written straight away as a line of the exposition,
-// with no Sample kept per series and the shared first labels (Labels) escaped once for
-// all the families they appear in; otherwise (protobuf, ?debug=true, Scrape through
+// with no Sample kept per series, the shared first labels (Labels) escaped once for all
+// the families they appear in and the last ones (Tail) once for all the series they end;
+// otherwise (protobuf, ?debug=true, Scrape through
 // client_golang's testutil) it adds Samples as Batch.Add does. Both write the same text
 // (TestLinesWriteWhatSamplesWrite).
 //
@@ -33,12 +34,63 @@ type textRun struct {
 }
 
 // Labels are the first label pairs of series in several families, made once with
-// Batch.Labels: an ONU's pon and onu start each of its ten families' series. The zero
+// Batch.Labels or NewLabels: an ONU's pon and onu start each of its ten families' series. The zero
 // Labels has no labels.
 type Labels struct {
 	names  []string
 	text   []byte   // `pon="0/1",onu="0/1:3"`, escaped: in a text batch
 	values []string // in a batch of Samples
+}
+
+// Len is the number of labels.
+func (l *Labels) Len() int { return len(l.names) }
+
+// NewLabels returns names=values for Lines in any batch, text or not: the values and
+// their escaped text both, in memory of their own. A collector may keep them from scrape
+// to scrape (an OLT keeps its ONUs' pon and onu until they change) and share them between
+// scrapes running at once: nothing changes them.
+func NewLabels(names []string, values ...string) Labels {
+	if len(values) != len(names) {
+		panic(fmt.Sprintf("collector: labels %v, got %d values", names, len(values)))
+	}
+	return Labels{names: names, values: slices.Clone(values), text: appendPairs(nil, names, values)}
+}
+
+// appendPairs appends `name="value"` pairs, escaped, separated by commas.
+func appendPairs(b []byte, names, values []string) []byte {
+	for i, v := range values {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, names[i]...)
+		b = append(b, `="`...)
+		b = appendLabelValue(b, v)
+		b = append(b, '"')
+	}
+	return b
+}
+
+// Tail is the last label values of a family's series, escaped once: olt_onu_state's
+// state="up", made once for every ONU's up series, or an ONU's name, MAC and firmware on
+// olt_onu_info, kept until they change. Nothing changes a Tail: it may be kept and shared.
+type Tail struct {
+	family *Family
+	values []string
+	text   string // `,state="up"} `: the pairs and the line's closing brace
+}
+
+// Tail returns values as the last label values of f's series, for Lines.Add.
+func (f *Family) Tail(values ...string) *Tail {
+	if len(values) == 0 || len(values) > len(f.labelNames) {
+		panic(fmt.Sprintf("collector: %s has labels %v, a tail of %d values", f.name, f.labelNames, len(values)))
+	}
+	first := len(f.labelNames) - len(values)
+	var text []byte
+	if first > 0 {
+		text = append(text, ',')
+	}
+	text = appendPairs(text, f.labelNames[first:], values)
+	return &Tail{family: f, values: slices.Clone(values), text: string(append(text, f.close...))}
 }
 
 // Labels returns names=values for Lines.Add in this batch. In a text batch they are
@@ -51,15 +103,7 @@ func (b *Batch) Labels(names []string, values ...string) Labels {
 		return Labels{names: names, values: slices.Clone(values)}
 	}
 	start := len(b.labelText)
-	for i, v := range values {
-		if i > 0 {
-			b.labelText = append(b.labelText, ',')
-		}
-		b.labelText = append(b.labelText, names[i]...)
-		b.labelText = append(b.labelText, `="`...)
-		b.labelText = appendLabelValue(b.labelText, v)
-		b.labelText = append(b.labelText, '"')
-	}
+	b.labelText = appendPairs(b.labelText, names, values)
 	end := len(b.labelText)
 	return Labels{names: names, text: b.labelText[start:end:end]}
 }
@@ -102,19 +146,47 @@ func (b *Batch) Lines(f *Family) Lines {
 	return l
 }
 
-// Add adds a series with labels and then rest as its label values, by the family's label
-// names; invalid UTF-8 is repaired, as everywhere. rest is not kept.
-func (l *Lines) Add(labels Labels, value float64, rest ...string) {
+// Add adds a series: labels, then tail's label values (nil when labels are all the
+// family's), by the family's label names. It is the fast path: labels and tail were
+// escaped when they were made, so a text line is three copies and a number.
+func (l *Lines) Add(labels *Labels, tail *Tail, value float64) {
 	f := l.f
-	if len(labels.names)+len(rest) != len(f.labelNames) {
-		f.wrongCount(append(slices.Clone(labels.names), rest...))
-	}
-	if len(labels.names) > 0 && !sameSlice(l.checked, labels.names) {
-		if !slices.Equal(labels.names, f.labelNames[:len(labels.names)]) {
-			panic(fmt.Sprintf("collector: %s has labels %v, not starting with %v", f.name, f.labelNames, labels.names))
+	nTail := 0
+	if tail != nil {
+		if tail.family != f {
+			panic(fmt.Sprintf("collector: a tail of %s added to %s", tail.family.name, f.name))
 		}
-		l.checked = labels.names
+		nTail = len(tail.values)
 	}
+	l.check(labels, nTail)
+	b := l.b
+	if !b.text {
+		values := make([]string, 0, len(f.labelNames))
+		values = append(values, labels.values...)
+		if tail != nil {
+			values = append(values, tail.values...)
+		}
+		b.samples = append(b.samples, Sample{family: f, value: value, labelValues: values})
+		return
+	}
+	closing := f.close
+	if tail != nil {
+		closing = tail.text
+	}
+	line := l.start(len(f.lineOpen) + len(labels.text) + len(closing) + maxFloatText + 1)
+	line = append(line, f.lineOpen...)
+	line = append(line, labels.text...)
+	line = append(line, closing...)
+	line = appendFloat(line, value)
+	l.end(append(line, '\n'))
+}
+
+// AddValues adds a series with labels and then rest as its label values, escaped as they
+// are written: for series whose last label values are not kept as a Tail (a PON's name on
+// a per-PON count). rest is not kept.
+func (l *Lines) AddValues(labels *Labels, value float64, rest ...string) {
+	f := l.f
+	l.check(labels, len(rest))
 	b := l.b
 	if !b.text {
 		values := make([]string, 0, len(f.labelNames))
@@ -122,31 +194,61 @@ func (l *Lines) Add(labels Labels, value float64, rest ...string) {
 		b.samples = append(b.samples, Sample{family: f, value: value, labelValues: values})
 		return
 	}
-	r := &b.runs[l.run]
-	if r.end != len(b.lines) {
-		panic(fmt.Sprintf("collector: lines of %s interleaved with another family's", f.name))
-	}
-	line := append(b.lines, f.name...)
-	if len(f.labelNames) == 0 {
-		line = append(line, ' ')
-	} else {
-		line = append(line, '{')
-		line = append(line, labels.text...)
-		for j, v := range rest {
-			i := len(labels.names) + j
-			if i > 0 {
-				line = append(line, ',')
-			}
-			line = append(line, f.labelNames[i]...)
-			line = append(line, `="`...)
-			line = appendLabelValue(line, v)
-			line = append(line, '"')
+	line := l.start(len(f.lineOpen) + len(labels.text) + 2 + maxFloatText + 1)
+	line = append(line, f.lineOpen...)
+	line = append(line, labels.text...)
+	for j, v := range rest {
+		i := len(labels.names) + j
+		if i > 0 {
+			line = append(line, ',')
 		}
-		line = append(line, "} "...)
+		line = append(line, f.labelNames[i]...)
+		line = append(line, `="`...)
+		line = appendLabelValue(line, v)
+		line = append(line, '"')
 	}
+	line = append(line, f.close...)
 	line = appendFloat(line, value)
-	b.lines = append(line, '\n')
-	r.end = len(b.lines)
+	l.end(append(line, '\n'))
+}
+
+// maxFloatText is room for any value appendFloat writes ("-1.2345678901234567e-308").
+const maxFloatText = 24
+
+// check panics unless labels' names and nRest more values make the family's labels.
+func (l *Lines) check(labels *Labels, nRest int) {
+	f := l.f
+	if len(labels.names)+nRest != len(f.labelNames) {
+		names := slices.Clone(labels.names)
+		for range nRest {
+			names = append(names, "?")
+		}
+		f.wrongCount(names)
+	}
+	if len(labels.names) > 0 && !sameSlice(l.checked, labels.names) {
+		if !slices.Equal(labels.names, f.labelNames[:len(labels.names)]) {
+			panic(fmt.Sprintf("collector: %s has labels %v, not starting with %v", f.name, f.labelNames, labels.names))
+		}
+		l.checked = labels.names
+	}
+}
+
+// start returns the batch's lines with room for a line of up to n bytes, after checking
+// that no other family's line was written since this family's last.
+func (l *Lines) start(n int) []byte {
+	b := l.b
+	if b.runs[l.run].end != len(b.lines) {
+		panic(fmt.Sprintf("collector: lines of %s interleaved with another family's", l.f.name))
+	}
+	return slices.Grow(b.lines, n)
+}
+
+// end takes the batch's lines with one more line written.
+func (l *Lines) end(lines []byte) {
+	b := l.b
+	b.lines = lines
+	r := &b.runs[l.run]
+	r.end = len(lines)
 	r.n++
 }
 

@@ -25,7 +25,9 @@ var (
 )
 
 // addLines adds the same series as an OLT-like collector: families through Lines with
-// shared Labels (values to escape and repair among them), and two families with Add.
+// shared Labels (values to escape and repair among them; one ONU's kept from scrape to
+// scrape with NewLabels), last label values both as Tails and as AddValues' rest, and two
+// families with Add.
 func addLines(b *Batch) {
 	type onu struct{ pon, id, name string }
 	onus := []onu{{"0/1", "1", "Kantor Désa"}, {"0/1", "2", "quo\"te\\ and\nnewline"}, {"0/2", "\xffbad", "\xfe"}, {"0/2", "4", ""}}
@@ -33,28 +35,35 @@ func addLines(b *Batch) {
 	for k, o := range onus {
 		labels[k] = b.Labels(ponONU, o.pon, o.id)
 	}
+	labels[1] = NewLabels(ponONU, onus[1].pon, onus[1].id)
 	b.Add(linesUp, 1)
 	state := b.Lines(linesState)
 	for k := range onus {
-		for _, st := range []string{"up", "down"} {
-			state.Add(labels[k], float64(k%2), st)
+		for _, st := range linesStates {
+			state.Add(&labels[k], st, float64(k%2))
 		}
 	}
 	rx := b.Lines(linesRx)
 	for k := range onus {
-		rx.Add(labels[k], -17.06-float64(k)*1e-3)
+		rx.Add(&labels[k], nil, -17.06-float64(k)*1e-3)
 	}
 	none := b.Lines(linesAge) // a family with no series is not written
 	_ = none
 	info := b.Lines(linesInfo)
 	for k, o := range onus {
-		info.Add(labels[k], 1, o.name)
+		if k%2 == 0 {
+			info.Add(&labels[k], linesInfo.Tail(o.name), 1)
+		} else {
+			info.AddValues(&labels[k], 1, o.name)
+		}
 	}
 	pon := b.Lines(linesPON)
-	pon.Add(Labels{}, 2, "0/1")
-	pon.Add(Labels{}, 1e9, "0/2")
+	pon.Add(&Labels{}, linesPON.Tail("0/1"), 2)
+	pon.AddValues(&Labels{}, 1e9, "0/2")
 	b.Add(linesAge, 0.25)
 }
+
+var linesStates = []*Tail{linesState.Tail("up"), linesState.Tail("down")}
 
 // TestLinesWriteWhatSamplesWrite: a collector's Lines write, in a text batch, exactly the
 // bytes the same series written as Samples give, and those are what client_golang writes.
@@ -90,19 +99,31 @@ func TestLinesMisuse(t *testing.T) {
 	for name, misuse := range map[string]func(b *Batch){
 		"interleaved": func(b *Batch) {
 			a, c := b.Lines(linesRx), b.Lines(linesInfo)
-			a.Add(b.Labels(ponONU, "0/1", "1"), 1)
-			c.Add(b.Labels(ponONU, "0/1", "1"), 1, "x")
-			a.Add(b.Labels(ponONU, "0/1", "2"), 1)
+			one, two := b.Labels(ponONU, "0/1", "1"), b.Labels(ponONU, "0/1", "2")
+			a.Add(&one, nil, 1)
+			c.AddValues(&one, 1, "x")
+			a.Add(&two, nil, 1)
 		},
 		"started twice": func(b *Batch) { b.Lines(linesRx); b.Lines(linesRx) },
-		"wrong count":   func(b *Batch) { l := b.Lines(linesRx); l.Add(Labels{}, 1, "0/1") },
+		"wrong count":   func(b *Batch) { l := b.Lines(linesRx); l.AddValues(&Labels{}, 1, "0/1") },
+		"tail too short": func(b *Batch) {
+			l := b.Lines(linesState)
+			l.Add(&Labels{}, linesState.Tail("up"), 1)
+		},
+		"another family's tail": func(b *Batch) {
+			l := b.Lines(linesInfo)
+			one := b.Labels(ponONU, "0/1", "1")
+			l.Add(&one, linesState.Tail("up"), 1)
+		},
 		"wrong names": func(b *Batch) {
 			l := b.Lines(linesInfo)
-			l.Add(b.Labels([]string{"pon", "name"}, "0/1", "x"), 1, "y")
+			labels := b.Labels([]string{"pon", "name"}, "0/1", "x")
+			l.AddValues(&labels, 1, "y")
 		},
 		"lines and samples": func(b *Batch) {
 			l := b.Lines(linesRx)
-			l.Add(b.Labels(ponONU, "0/1", "1"), 1)
+			one := b.Labels(ponONU, "0/1", "1")
+			l.Add(&one, nil, 1)
 			b.Add(linesRx, 2, "0/1", "2")
 			_ = writeText(&bytes.Buffer{}, b)
 		},

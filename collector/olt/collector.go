@@ -67,6 +67,7 @@ type session struct {
 	drv    driver
 	last   *Snapshot
 	lastAt time.Time
+	kept   keptLabels
 }
 
 // New returns a collector with no OLTs; Reload hands it the configuration.
@@ -198,16 +199,19 @@ func (c *Collector) ScrapeBatch(ctx context.Context, target string, logger *slog
 	} else {
 		logger.Debug("serving the last read: younger than min_interval", "age", now.Sub(s.lastAt), "min_interval", o.cfg.MinInterval)
 	}
-	emit(b, s.last, now.Sub(s.lastAt), logger)
+	emit(b, s.last, now.Sub(s.lastAt), &s.kept, logger)
 	return nil
 }
 
-// emit adds the series of one snapshot to b.
+// emit adds the series of one snapshot to b. kept is the OLT's labels from its last
+// scrape, reused where the ONUs' are the same.
 //
 // It adds them family by family (every ONU's state, then every ONU's RX power, …), not ONU
 // by ONU, through collector.Lines: when Prometheus asks for text, each series is written as
-// a line straight away, with each ONU's pon and onu escaped once for its ten families.
-func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Logger) {
+// a line straight away, from an ONU's pon and onu escaped once (and kept from scrape to
+// scrape while they do not change), the last label values escaped once too (the state
+// words for good, an ONU's _info values while they do not change), and the value.
+func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptLabels, logger *slog.Logger) {
 	b.Add(dataAge, age.Seconds())
 	states := snap.States
 	if len(states) == 0 {
@@ -220,28 +224,31 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 		onuLists.Put(list)
 	}()
 	onus, duplicates := distinctONUs(*list, snap.ONUs)
-	labels := b.LabelSets(len(onus))
-	for k, o := range onus {
-		labels[k] = b.Labels(ponONU, o.PON, o.ID)
-	}
+	labels := kept.update(onus)
 
 	// Most ONUs have the driver's one-hot states, up to 9 readings and _info.
 	outside := 0
+	var tailsOf [len(allStates)]*collector.Tail
+	stTails := tailsOf[:0]
+	for _, st := range states {
+		stTails = append(stTails, stateTail(st))
+	}
 	lines := b.Lines(onuState)
 	for k, o := range onus {
-		for _, st := range states {
-			lines.Add(labels[k], oneHot(o.State == st), string(st))
+		l := &labels[k].labels
+		for i, st := range states {
+			lines.Add(l, stTails[i], oneHot(o.State == st))
 		}
 		if !slices.Contains(states, o.State) {
 			outside++
-			lines.Add(labels[k], 1, string(o.State))
+			lines.Add(l, stateTail(o.State), 1)
 		}
 	}
 	for _, r := range readings {
 		lines := b.Lines(r.family)
 		for k, o := range onus {
 			if v := r.value(o); present(v) {
-				lines.Add(labels[k], v)
+				lines.Add(&labels[k].labels, nil, v)
 			}
 		}
 	}
@@ -250,12 +257,12 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 	lines = b.Lines(onuOfflineReason)
 	for k, o := range onus {
 		if hasOfflineReason(o) {
-			lines.Add(labels[k], 1, string(o.OfflineReason))
+			lines.Add(&labels[k].labels, reasonTail(o.OfflineReason), 1)
 		}
 	}
 	lines = b.Lines(onuInfo)
-	for k, o := range onus {
-		lines.Add(labels[k], 1, o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus)
+	for k := range onus {
+		lines.Add(&labels[k].labels, labels[k].infoTail(), 1)
 	}
 	emitPONs(b, snap.PONs, onus, states)
 
@@ -265,6 +272,82 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, logger *slog.Lo
 	if outside > 0 {
 		logger.Debug("ONUs in a state the driver does not know", "onus", outside)
 	}
+}
+
+// keptLabels are an OLT's per-ONU labels from its last scrape: an ONU's pon and onu, and
+// its olt_onu_info values, each escaped once and reused while they do not change (an
+// OLT's ONUs rarely do), in the order the ONUs were exported.
+type keptLabels struct {
+	onus []onuLabels
+}
+
+type onuLabels struct {
+	pon, id string
+	labels  collector.Labels
+	// info are the olt_onu_info values info was made of.
+	info [5]string
+	tail *collector.Tail
+	onu  *ONU // this scrape's ONU
+}
+
+// update makes the labels of onus, this scrape's ONUs in export order, reusing the last
+// scrape's where an ONU at the same place has the same pon and onu. The strings are
+// compared, not just their pointers: drivers that copy every string still reuse labels.
+func (kl *keptLabels) update(onus []*ONU) []onuLabels {
+	if cap(kl.onus) < len(onus) {
+		kl.onus = slices.Grow(kl.onus[:cap(kl.onus)], len(onus)-cap(kl.onus))
+	}
+	kl.onus = kl.onus[:len(onus)]
+	for k, o := range onus {
+		l := &kl.onus[k]
+		l.onu = o
+		if l.pon != o.PON || l.id != o.ID || l.labels.Len() == 0 {
+			l.pon, l.id = o.PON, o.ID
+			l.labels = collector.NewLabels(ponONU, o.PON, o.ID)
+		}
+	}
+	return kl.onus
+}
+
+// infoTail returns the ONU's olt_onu_info values as a Tail, the last scrape's when they
+// are the same.
+func (l *onuLabels) infoTail() *collector.Tail {
+	o := l.onu
+	info := [5]string{o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus}
+	if l.tail == nil || info != l.info {
+		l.info, l.tail = info, onuInfo.Tail(info[:]...)
+	}
+	return l.tail
+}
+
+// stateTails and reasonTails are olt_onu_state's and olt_onu_offline_reason's last label
+// values, escaped once for good.
+var (
+	stateTails  = tails(onuState, allStates[:])
+	reasonTails = tails(onuOfflineReason, OfflineReasons)
+)
+
+func tails[S ~string](f *collector.Family, words []S) map[S]*collector.Tail {
+	m := make(map[S]*collector.Tail, len(words))
+	for _, w := range words {
+		m[w] = f.Tail(string(w))
+	}
+	return m
+}
+
+// stateTail is st's tail on olt_onu_state.
+func stateTail(st State) *collector.Tail {
+	if t := stateTails[st]; t != nil {
+		return t
+	}
+	return onuState.Tail(string(st)) // a state no driver gives today
+}
+
+func reasonTail(r OfflineReason) *collector.Tail {
+	if t := reasonTails[r]; t != nil {
+		return t
+	}
+	return onuOfflineReason.Tail(string(r)) // a reason no driver gives today
 }
 
 // onuLists are emit's lists of ONUs to export, reused from scrape to scrape.
@@ -289,6 +372,8 @@ var readings = []struct {
 	{onuDeregistrations, func(o *ONU) float64 { return o.Deregistrations }},
 	{onuDyingGasp, func(o *ONU) float64 { return o.DyingGasp }},
 }
+
+var noLabels collector.Labels
 
 func hasOfflineReason(o *ONU) bool { return o.OfflineReason != "" && o.State != StateUp }
 
@@ -324,11 +409,11 @@ func emitPONs(b *collector.Batch, pons []string, onus []*ONU, states []State) {
 	for i := range counts {
 		c := &counts[i]
 		for _, st := range states {
-			lines.Add(collector.Labels{}, float64(c.byState[stateIndex(st)]), c.pon, string(st))
+			lines.AddValues(&noLabels, float64(c.byState[stateIndex(st)]), c.pon, string(st))
 		}
 		for j, st := range allStates {
 			if c.byState[j] > 0 && !slices.Contains(states, st) {
-				lines.Add(collector.Labels{}, float64(c.byState[j]), c.pon, string(st))
+				lines.AddValues(&noLabels, float64(c.byState[j]), c.pon, string(st))
 			}
 		}
 	}

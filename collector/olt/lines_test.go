@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,21 +74,77 @@ func TestEmitTextAndSamplesAgree(t *testing.T) {
 
 	for name, snap := range snaps {
 		t.Run(name, func(t *testing.T) {
+			kept := new(keptLabels) // shared by both ways, as by an OLT's scrapes of either
 			write := func(text bool) string {
 				b := collector.NewBatch(text)
-				emit(b, snap, 90*time.Second, slog.New(slog.DiscardHandler))
+				emit(b, snap, 90*time.Second, kept, slog.New(slog.DiscardHandler))
 				var out bytes.Buffer
 				if err := b.WriteText(&out); err != nil {
 					t.Fatal(err)
 				}
 				return out.String()
 			}
-			lines, samples := write(true), write(false)
+			lines, samples, again := write(true), write(false), write(true)
+			if again != lines {
+				t.Errorf("the second scrape, with the labels kept from the first, wrote:\n%s\nthe first:\n%s", again, lines)
+			}
 			if lines != samples {
 				t.Errorf("text lines and Samples differ:\n--- lines\n%s\n--- samples\n%s", lines, samples)
 			}
 			if !strings.Contains(lines, "olt_onu_info{") || !strings.Contains(lines, "olt_pon_onus{") {
 				t.Errorf("no ONU series:\n%s", lines)
+			}
+		})
+	}
+}
+
+// TestKeptLabelsFollowChanges: labels kept from the last scrape are reused only while the
+// ONU at that place has the same pon, onu and _info values. A scrape after ONUs were
+// renamed, re-authorised, moved, added or removed writes what a first scrape writes.
+func TestKeptLabelsFollowChanges(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "hioso-22.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := parseHiOSO(raw, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.ONUs) < 4 {
+		t.Fatalf("the fixture has %d ONUs", len(first.ONUs))
+	}
+	changes := map[string]func(onus []ONU) []ONU{
+		"renamed": func(onus []ONU) []ONU { onus[1].Name = "Warung \"Bu\" Sri"; return onus },
+		"new MAC, firmware, auth and CTC": func(onus []ONU) []ONU {
+			onus[0].MAC, onus[0].Firmware, onus[0].Auth, onus[0].CTCStatus = "E0:E8:E6:00:00:01", "V2", AuthDeactivated, ""
+			return onus
+		},
+		"moved":   func(onus []ONU) []ONU { onus[2].PON, onus[2].ID = "0/9", "63"; return onus },
+		"removed": func(onus []ONU) []ONU { return onus[1:] },
+		"added": func(onus []ONU) []ONU {
+			extra := newONU("0/1", "0")
+			extra.Name, extra.State = "baru", StateUp
+			return append([]ONU{extra}, onus...)
+		},
+		"none left": func([]ONU) []ONU { return nil },
+	}
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			write := func(snap *Snapshot, kept *keptLabels) string {
+				b := collector.NewBatch(true)
+				emit(b, snap, 0, kept, slog.New(slog.DiscardHandler))
+				var out bytes.Buffer
+				if err := b.WriteText(&out); err != nil {
+					t.Fatal(err)
+				}
+				return out.String()
+			}
+			kept := new(keptLabels)
+			write(first, kept)
+			second := *first
+			second.ONUs = change(slices.Clone(first.ONUs))
+			if got, want := write(&second, kept), write(&second, new(keptLabels)); got != want {
+				t.Errorf("with the labels kept from the first scrape:\n%s\nwithout:\n%s", got, want)
 			}
 		})
 	}
