@@ -242,16 +242,9 @@ func (snap *Snapshot) readHiOSO(page []byte, pon string, prev []ONU) error {
 	cells := buf[:width]
 	seen := map[string]bool{}
 	for {
-		n := 0
-		for ; n < width; n++ {
-			elem, more, err := array.next()
-			if err != nil {
-				return collector.Fail(collector.ReasonProtocol, err)
-			}
-			if !more {
-				break
-			}
-			cells[n] = elem
+		n, err := array.nextRow(cells)
+		if err != nil {
+			return collector.Fail(collector.ReasonProtocol, err)
 		}
 		if n == 0 {
 			return nil
@@ -313,72 +306,102 @@ func keep(s, old string) string {
 }
 
 // row reads one row's cells into *o (in place: the ONU is large, and read into the
-// snapshot's slice it is not copied there afterwards). The cells are in the page's memory:
-// what *o keeps of them is copied (keep), unless prev (the last read's ONU in this place)
-// or before (the PON of the row before) has the same text.
+// snapshot's slice it is not copied there afterwards); every field of *o is written, so
+// *o may hold anything before. The cells are in the page's memory: what *o keeps of them
+// is copied (keep), unless prev (the last read's ONU in this place) or before (the PON of
+// the row before) has the same text. FuzzRowAgainstReference holds it to the row before
+// its fast paths.
 func (l *hiosoLayout) row(o *ONU, cells []string, pagePON string, prev *ONU, before string) error {
-	cell := func(i int) string {
-		if i < 0 {
-			return ""
+	idCell := trimmed(cells[l.id])
+	pon, id := "", idCell
+	for j := 0; j < len(idCell); j++ { // strings.Cut, without the call for a short id
+		if idCell[j] == ':' {
+			pon, id = idCell[:j], idCell[j+1:]
+			break
 		}
-		// What HiOSO writes has nothing to trim: found out without a call for ASCII ends
-		// (Unicode spaces, such as U+00A0, start with a byte past ASCII).
-		if c := cells[i]; c == "" || isGraphicASCII(c[0]) && isGraphicASCII(c[len(c)-1]) {
-			return c
-		}
-		return strings.TrimSpace(cells[i])
 	}
-	pon, id, hasPON := strings.Cut(cell(l.id), ":")
 	switch {
-	case !hasPON:
-		pon, id = pagePON, cell(l.id) // the caller's string, not the page's
+	case len(id) == len(idCell): // no ':'
+		pon = pagePON // the caller's string, not the page's
 	case pon == before:
 		pon = before
 	default:
 		pon = keep(pon, prev.PON)
 	}
 	if pon == "" || id == "" {
-		return fmt.Errorf("ONU id %q is not PON:ONU", cell(l.id))
+		return fmt.Errorf("ONU id %q is not PON:ONU", idCell)
 	}
-	*o = newONU(pon, keep(id, prev.ID))
-	o.Name, o.MAC, o.Firmware = keep(cell(l.name), prev.Name), keep(cell(l.mac), prev.MAC), keep(cell(l.firmware), prev.Firmware)
-	o.State = hiosoState(cell(l.status))
+	o.PON, o.ID = pon, keep(id, prev.ID)
+	o.Name, o.MAC = keep(trimmed(cells[l.name]), prev.Name), keep(trimmed(cells[l.mac]), prev.MAC)
+	o.Firmware = keep(trimmed(col(cells, l.firmware)), prev.Firmware)
+	o.State = hiosoState(trimmed(cells[l.status]))
+	o.CTCStatus, o.Auth = "", ""
 	if l.codesAsText {
-		o.CTCStatus, o.Auth = keep(cell(l.ctc), prev.CTCStatus), textAuth(cell(l.auth))
-		if invalidText(o.CTCStatus) {
-			o.CTCStatus = ""
+		if ctc := trimmed(cells[l.ctc]); !invalidText(ctc) {
+			o.CTCStatus = keep(ctc, prev.CTCStatus)
 		}
+		o.Auth = textAuth(trimmed(cells[l.auth]))
 	} else {
-		if c := digitCode(cell(l.ctc), len(hiosoCTCNames)); c > 0 {
+		if c := digitCode(code(cells[l.ctc]), len(hiosoCTCNames)); c > 0 {
 			o.CTCStatus = hiosoCTCNames[c]
 		}
-		switch a := cell(l.auth); {
+		switch a := code(cells[l.auth]); {
 		case a == "2":
 			o.Auth = AuthDeactivated
-		case !invalidText(a):
+		case a == "1" || !invalidText(a): // 1 is what HiOSO writes: no need to ask
 			o.Auth = AuthActivated
 		}
 	}
-	if l.offlineReason >= 0 {
-		if c := digitCode(cell(l.offlineReason), len(hiosoOfflineReasons)); c >= 0 {
-			o.OfflineReason = hiosoOfflineReasons[c]
-		}
+	o.OfflineReason = ""
+	if c := digitCode(code(col(cells, l.offlineReason)), len(hiosoOfflineReasons)); c >= 0 {
+		o.OfflineReason = hiosoOfflineReasons[c]
 	}
-	o.DistanceMeters = distanceFromRTT(cell(l.rtt))
-	o.TemperatureCelsius = temperature(cell(l.temperature))
-	o.VoltageVolts = voltage(cell(l.voltage))
-	o.BiasCurrentAmperes = biasAmperes(cell(l.bias))
-	o.TxPowerDBm = power(cell(l.tx))
-	o.RxPowerDBm = power(cell(l.rx))
-	o.OnlineSeconds = count(cell(l.onlineSeconds))
-	o.Deregistrations = count(cell(l.deregistrations))
-	switch cell(l.dyingGasp) {
+	// The readings are given the cells untrimmed: number trims what it cannot read as it
+	// is, to the same value.
+	o.DistanceMeters = distanceFromRTT(cells[l.rtt])
+	o.TemperatureCelsius = temperature(cells[l.temperature])
+	o.VoltageVolts = voltage(cells[l.voltage])
+	o.BiasCurrentAmperes = biasAmperes(col(cells, l.bias))
+	o.TxPowerDBm = power(cells[l.tx])
+	o.RxPowerDBm = power(cells[l.rx])
+	o.OnlineSeconds = count(col(cells, l.onlineSeconds))
+	o.Deregistrations = count(col(cells, l.deregistrations))
+	switch code(col(cells, l.dyingGasp)) {
 	case "1":
 		o.DyingGasp = 1
 	case "0":
 		o.DyingGasp = 0
+	default:
+		o.DyingGasp = nan
 	}
 	return nil
+}
+
+// col is cell i, "" for a column the layout lacks (-1).
+func col(cells []string, i int) string {
+	if i < 0 {
+		return ""
+	}
+	return cells[i]
+}
+
+// code is a cell that holds a one-digit code: as it is when it is one graphic character,
+// else trimmed.
+func code(c string) string {
+	if len(c) == 1 && c[0] > ' ' { // one byte that is not a space stays as it is
+		return c
+	}
+	return trimmed(c)
+}
+
+// trimmed is c without the spaces around it. What HiOSO writes has nothing to trim:
+// found out without a call for ASCII ends (Unicode spaces, such as U+00A0, start with a
+// byte past ASCII).
+func trimmed(c string) string {
+	if c == "" || isGraphicASCII(c[0]) && isGraphicASCII(c[len(c)-1]) {
+		return c
+	}
+	return strings.TrimSpace(c)
 }
 
 func isGraphicASCII(c byte) bool { return c > ' ' && c < utf8.RuneSelf }

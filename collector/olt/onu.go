@@ -127,6 +127,9 @@ func invalidText(s string) bool {
 // number reads a bare decimal; ok is false for the OLTs' ways of saying "no reading" and
 // for anything that is not a finite number.
 func number(s string) (float64, bool) {
+	if n, places, neg, ok := shortDecimal(s); ok {
+		return shifted(n, places, neg), true
+	}
 	if v, ok := decimal(s, 0); ok {
 		return v, true
 	}
@@ -199,6 +202,44 @@ func decimal(s string, shift int) (float64, bool) {
 	return v, true
 }
 
+// shortDecimal reads the readings OLTs write (an optional sign, at most 15 digits, an
+// optional point) in one tight pass: the digits as an integer n, with places of them after
+// the point. What it reads, decimal reads to the same value (shifted); the rest is left to
+// decimal and strconv.
+func shortDecimal(s string) (n uint64, places int, neg, ok bool) {
+	i := 0
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		i, neg = 1, s[0] == '-'
+	}
+	start := i
+	for ; i < len(s) && s[i]-'0' <= 9; i++ {
+		n = n*10 + uint64(s[i]-'0')
+	}
+	digits := i - start
+	if i < len(s) && s[i] == '.' {
+		i++
+		frac := i
+		for ; i < len(s) && s[i]-'0' <= 9; i++ {
+			n = n*10 + uint64(s[i]-'0')
+		}
+		places = i - frac
+		digits += places
+	}
+	return n, places, neg, i == len(s) && digits > 0 && digits <= 15
+}
+
+// shifted is decimal's value of shortDecimal's digits: n×10^-places, the sign applied.
+func shifted(n uint64, places int, neg bool) float64 {
+	v := float64(n) // exact: n < 10^15 < 2^53
+	if places > 0 {
+		v /= decimalPow10[places] // correctly rounded, as strconv rounds
+	}
+	if neg {
+		v = -v
+	}
+	return v
+}
+
 // DDM (SFF-8472 digital diagnostics) values read all ones when the transceiver does not
 // answer: 0xFFFF as 100 µV is 6.5535 V, as 2 µA is 131.07 mA, and 0xFFFF as 0.1 µW is
 // 6.5535 mW = 8.16 dBm. A receiver with no light reads its floor, −40 dBm (0.1 µW).
@@ -229,6 +270,13 @@ func voltage(s string) float64 {
 
 // biasAmperes reads a laser bias current given in mA and returns amperes, or NaN.
 func biasAmperes(s string) float64 {
+	// The text read once: the value in mA for the checks, in A by shifting the point.
+	if n, places, neg, ok := shortDecimal(s); ok {
+		if v := shifted(n, places, neg); v >= ddmBiasAllOnes || v < 0 {
+			return math.NaN()
+		}
+		return shifted(n, places+3, neg)
+	}
 	v, ok := number(s)
 	if !ok || v >= ddmBiasAllOnes || v < 0 {
 		return math.NaN()
