@@ -231,9 +231,11 @@ func (snap *Snapshot) readHiOSO(page []byte, pon string, prev []ONU) error {
 		}
 		return collector.Failf(collector.ReasonProtocol, "unknown row width %d (known: 22, 18, 16, 13, 11)", width)
 	}
-	// The rows are read one at a time into one slice: the ONUs keep only the strings.
-	if hint := array.sizeHint() / width; cap(snap.ONUs) < hint {
-		snap.ONUs = make([]ONU, 0, hint)
+	// The rows are read one at a time into one slice: the ONUs keep only the strings. A
+	// snapshot read before has its memory; only a first read counts the elements (one
+	// more pass over the page) to size it once.
+	if cap(snap.ONUs) == 0 {
+		snap.ONUs = make([]ONU, 0, array.sizeHint()/width)
 	}
 	if pon != "" {
 		snap.PONs = append(snap.PONs, pon)
@@ -260,7 +262,11 @@ func (snap *Snapshot) readHiOSO(page []byte, pon string, prev []ONU) error {
 		if k > 0 {
 			before = snap.ONUs[k-1].PON
 		}
-		snap.ONUs = append(snap.ONUs, ONU{})
+		if k < cap(snap.ONUs) {
+			snap.ONUs = snap.ONUs[:k+1] // not zeroed first: row writes every field
+		} else {
+			snap.ONUs = append(snap.ONUs, ONU{})
+		}
 		if err := layout.row(&snap.ONUs[k], cells, pon, old, before); err != nil {
 			return collector.Failf(collector.ReasonProtocol, "row %d: %v", k, err)
 		}
