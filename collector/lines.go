@@ -3,6 +3,7 @@ package collector
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"unsafe"
 )
@@ -179,6 +180,59 @@ func (l *Lines) Add(labels *Labels, tail *Tail, value float64) {
 	line = append(line, closing...)
 	line = appendFloat(line, value)
 	l.end(append(line, '\n'))
+}
+
+// AddEach adds, for each of labels, a series with that labels, tail (nil when labels are
+// all the family's) and values' value at the same index, leaving out the NaN ones: a
+// device's reading of every one of its parts (an OLT's RX power of each ONU), where NaN
+// stands for a reading the device did not give. values has one value per labels.
+//
+// It writes what Add called for each would, with the checks and room made once for the
+// whole family instead of per line: a third of a line's cost when the lines are short.
+func (l *Lines) AddEach(labels []Labels, tail *Tail, values []float64) {
+	if len(values) != len(labels) {
+		panic(fmt.Sprintf("collector: %s: %d labels and %d values", l.f.name, len(labels), len(values)))
+	}
+	b := l.b
+	if !b.text {
+		for i := range labels {
+			if !math.IsNaN(values[i]) {
+				l.Add(&labels[i], tail, values[i])
+			}
+		}
+		return
+	}
+	f := l.f
+	nTail := 0
+	closing := f.close
+	if tail != nil {
+		if tail.family != f {
+			panic(fmt.Sprintf("collector: a tail of %s added to %s", tail.family.name, f.name))
+		}
+		nTail, closing = len(tail.values), tail.text
+	}
+	longest := 0
+	for i := range labels {
+		l.check(&labels[i], nTail)
+		longest = max(longest, len(labels[i].text))
+	}
+	line := l.start(len(labels) * (len(f.lineOpen) + longest + len(closing) + maxFloatText + 1))
+	n := int32(0)
+	for i, v := range values {
+		if math.IsNaN(v) {
+			continue
+		}
+		line = append(line, f.lineOpen...)
+		line = append(line, labels[i].text...)
+		line = append(line, closing...)
+		line = appendFloat(line, v)
+		line = append(line, '\n')
+		n++
+	}
+	b.lines = line
+	r := &b.runs[l.run]
+	r.end = len(line)
+	r.n += n
 }
 
 // AddValues adds a series with labels and then rest as its label values, escaped as they

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ var (
 	linesState = NewFamily("test_onu_state", "State, one-hot.", prometheus.GaugeValue, "pon", "onu", "state")
 	linesRx    = NewFamily("test_onu_rx", "Power \\ in\ndBm.", prometheus.GaugeValue, "pon", "onu")
 	linesInfo  = NewFamily("test_onu_info", "Info.", prometheus.GaugeValue, "pon", "onu", "name")
+	linesTemp  = NewFamily("test_onu_temp", "Temperature.", prometheus.GaugeValue, "pon", "onu", "sensor")
 	linesPON   = NewFamily("test_pon", "Per PON.", prometheus.CounterValue, "pon")
 	linesAge   = NewFamily("test_age", "Age.", prometheus.GaugeValue)
 	linesUp    = NewFamily("test_up", "Up.", prometheus.GaugeValue)
@@ -43,10 +45,11 @@ func addLines(b *Batch) {
 			state.Add(&labels[k], st, float64(k%2))
 		}
 	}
-	rx := b.Lines(linesRx)
-	for k := range onus {
-		rx.Add(&labels[k], nil, -17.06-float64(k)*1e-3)
-	}
+	rx := b.Lines(linesRx) // the third ONU gave no reading: its series is left out
+	rx.AddEach(labels, nil, []float64{-17.06, -17.061, math.NaN(), -17.063})
+	temp := b.Lines(linesTemp)
+	temp.Add(&labels[0], linesTemp.Tail("module"), 45.5) // Add and AddEach for one family
+	temp.AddEach(labels[1:], linesTemp.Tail("module"), []float64{46, 47.25, math.Inf(1)})
 	none := b.Lines(linesAge) // a family with no series is not written
 	_ = none
 	info := b.Lines(linesInfo)
@@ -72,8 +75,8 @@ func TestLinesWriteWhatSamplesWrite(t *testing.T) {
 	text.text = true
 	addLines(&text)
 	addLines(&samples)
-	if len(text.samples) != 2 || len(text.runs) != 5 {
-		t.Fatalf("text batch: %d samples and %d runs, want 2 and 5", len(text.samples), len(text.runs))
+	if len(text.samples) != 2 || len(text.runs) != 6 {
+		t.Fatalf("text batch: %d samples and %d runs, want 2 and 6", len(text.samples), len(text.runs))
 	}
 	if len(samples.runs) != 0 || text.Len() != samples.Len() {
 		t.Fatalf("sample batch: %d runs, %d series against the text batch's %d", len(samples.runs), samples.Len(), text.Len())
@@ -89,6 +92,9 @@ func TestLinesWriteWhatSamplesWrite(t *testing.T) {
 		t.Errorf("Lines wrote\n%s\nSamples wrote\n%s", got.String(), want.String())
 	}
 	sameFamilies(t, want.String(), registryText(t, samples.Metrics()))
+	if strings.Contains(got.String(), "test_onu_rx{pon=\"0/2\",onu=\"\uFFFDbad\"}") || !strings.Contains(got.String(), `test_onu_rx{pon="0/2",onu="4"} -17.063`) || !strings.Contains(got.String(), `test_onu_temp{pon="0/2",onu="4",sensor="module"} +Inf`) {
+		t.Errorf("AddEach wrote a NaN reading or left out another:\n%s", got.String())
+	}
 	if !strings.Contains(got.String(), `test_onu_info{pon="0/1",onu="2",name="quo\"te\\ and\nnewline"} 1`) {
 		t.Errorf("escaping lost:\n%s", got.String())
 	}
@@ -105,7 +111,15 @@ func TestLinesMisuse(t *testing.T) {
 			a.Add(&two, nil, 1)
 		},
 		"started twice": func(b *Batch) { b.Lines(linesRx); b.Lines(linesRx) },
-		"wrong count":   func(b *Batch) { l := b.Lines(linesRx); l.AddValues(&Labels{}, 1, "0/1") },
+		"AddEach, a value short": func(b *Batch) {
+			l := b.Lines(linesRx)
+			l.AddEach([]Labels{b.Labels(ponONU, "0/1", "1"), b.Labels(ponONU, "0/1", "2")}, nil, []float64{1})
+		},
+		"AddEach, tail too short": func(b *Batch) {
+			l := b.Lines(linesState)
+			l.AddEach([]Labels{{}}, linesState.Tail("up"), []float64{1})
+		},
+		"wrong count": func(b *Batch) { l := b.Lines(linesRx); l.AddValues(&Labels{}, 1, "0/1") },
 		"tail too short": func(b *Batch) {
 			l := b.Lines(linesState)
 			l.Add(&Labels{}, linesState.Tail("up"), 1)

@@ -225,6 +225,7 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptLabel
 	}()
 	onus, duplicates := distinctONUs(*list, snap.ONUs)
 	labels := kept.update(onus)
+	values := kept.values(len(onus))
 
 	// Most ONUs have the driver's one-hot states, up to 9 readings and _info.
 	outside := 0
@@ -235,7 +236,7 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptLabel
 	}
 	lines := b.Lines(onuState)
 	for k, o := range onus {
-		l := &labels[k].labels
+		l := &kept.labels[k]
 		for i, st := range states {
 			lines.Add(l, stTails[i], oneHot(o.State == st))
 		}
@@ -245,24 +246,23 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptLabel
 		}
 	}
 	for _, r := range readings {
-		lines := b.Lines(r.family)
 		for k, o := range onus {
-			if v := r.value(o); present(v) {
-				lines.Add(&labels[k].labels, nil, v)
-			}
+			values[k] = r.value(o) // NaN, and left out, where the OLT gave no reading
 		}
+		lines := b.Lines(r.family)
+		lines.AddEach(kept.labels, nil, values)
 	}
 	// Why an ONU is offline matters while it is; for an ONU that is up, the history
 	// is in olt_onu_deregistrations_total and olt_onu_dying_gasp.
 	lines = b.Lines(onuOfflineReason)
 	for k, o := range onus {
 		if hasOfflineReason(o) {
-			lines.Add(&labels[k].labels, reasonTail(o.OfflineReason), 1)
+			lines.Add(&kept.labels[k], reasonTail(o.OfflineReason), 1)
 		}
 	}
 	lines = b.Lines(onuInfo)
 	for k := range onus {
-		lines.Add(&labels[k].labels, labels[k].infoTail(), 1)
+		lines.Add(&kept.labels[k], labels[k].infoTail(), 1)
 	}
 	emitPONs(b, snap.PONs, onus, states)
 
@@ -278,35 +278,49 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptLabel
 // its olt_onu_info values, each escaped once and reused while they do not change (an
 // OLT's ONUs rarely do), in the order the ONUs were exported.
 type keptLabels struct {
-	onus []onuLabels
+	onus   []onuLabels
+	labels []collector.Labels // each ONU's pon and onu, as onus[k].pon and .id
+	// scratch holds one family's values, reused from family to family and scrape to scrape.
+	scratch []float64
 }
 
 type onuLabels struct {
 	pon, id string
-	labels  collector.Labels
-	// info are the olt_onu_info values info was made of.
+	// info are the olt_onu_info values tail was made of.
 	info [5]string
 	tail *collector.Tail
 	onu  *ONU // this scrape's ONU
+}
+
+// values returns room for n values.
+func (kl *keptLabels) values(n int) []float64 {
+	kl.scratch = slices.Grow(kl.scratch[:0], n)[:n]
+	return kl.scratch
 }
 
 // update makes the labels of onus, this scrape's ONUs in export order, reusing the last
 // scrape's where an ONU at the same place has the same pon and onu. The strings are
 // compared, not just their pointers: drivers that copy every string still reuse labels.
 func (kl *keptLabels) update(onus []*ONU) []onuLabels {
-	if cap(kl.onus) < len(onus) {
-		kl.onus = slices.Grow(kl.onus[:cap(kl.onus)], len(onus)-cap(kl.onus))
-	}
-	kl.onus = kl.onus[:len(onus)]
+	kl.onus = grow(kl.onus, len(onus))
+	kl.labels = grow(kl.labels, len(onus))
 	for k, o := range onus {
 		l := &kl.onus[k]
 		l.onu = o
-		if l.pon != o.PON || l.id != o.ID || l.labels.Len() == 0 {
+		if l.pon != o.PON || l.id != o.ID || kl.labels[k].Len() == 0 {
 			l.pon, l.id = o.PON, o.ID
-			l.labels = collector.NewLabels(ponONU, o.PON, o.ID)
+			kl.labels[k] = collector.NewLabels(ponONU, o.PON, o.ID)
 		}
 	}
 	return kl.onus
+}
+
+// grow returns s with length n, keeping what it held (the last scrape's labels).
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		s = slices.Grow(s[:cap(s)], n-cap(s))
+	}
+	return s[:n]
 }
 
 // infoTail returns the ONU's olt_onu_info values as a Tail, the last scrape's when they

@@ -330,7 +330,5 @@ func distanceFromRTT(s string) float64 {
 	return 1
 }
 
-func present(v float64) bool { return !math.IsNaN(v) }
-
 // nan marks a reading as absent.
 var nan = math.NaN()
