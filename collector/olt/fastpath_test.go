@@ -7,8 +7,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -98,10 +96,7 @@ func sameError(a, b error) bool {
 // the page's memory spoiled afterwards.
 func FuzzReadHiOSOAgainstReference(f *testing.F) {
 	for _, name := range hiosoFixtures {
-		page, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
+		page := fixture(f, name)
 		f.Add(page)
 	}
 	f.Fuzz(func(t *testing.T, page []byte) {

@@ -74,10 +74,7 @@ func TestParseHiOSOFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			page, err := os.ReadFile(filepath.Join("testdata", tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
+			page := fixture(t, tt.file)
 			snap, err := parseHiOSO(page, tt.pon)
 			if err != nil {
 				t.Fatal(err)
@@ -172,10 +169,7 @@ func TestReadings(t *testing.T) {
 // an id, states from the fixed set, and readings that are finite or absent.
 func FuzzParseHiOSO(f *testing.F) {
 	for _, name := range []string{"hioso-22.html", "hioso-16.html", "hioso-18.html", "hioso-13.html", "hioso-11.html"} {
-		page, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
+		page := fixture(f, name)
 		f.Add(page)
 	}
 	f.Fuzz(func(t *testing.T, page []byte) {
@@ -259,14 +253,7 @@ func parseHiOSOWhole(page []byte, pon string) (*Snapshot, error) {
 
 // TestHiOSOGB2312: a HiOSO page in GB2312 (declared in its <meta>) gives UTF-8 names.
 func TestHiOSOGB2312(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "hioso-16-gb2312.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, err := toUTF8(raw, "text/html")
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := fixturePage(t, "hioso-16-gb2312.html")
 	snap, err := parseHiOSO(page, "0/1")
 	if err != nil {
 		t.Fatal(err)

@@ -3,8 +3,6 @@ package olt
 import (
 	"context"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,10 +11,7 @@ import (
 )
 
 func TestParseHSGQFixture(t *testing.T) {
-	body, err := os.ReadFile(filepath.Join("testdata", "hsgq-onutable.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := fixture(t, "hsgq-onutable.json")
 	snap, err := parseHSGQ(body)
 	if err != nil {
 		t.Fatal(err)
@@ -62,10 +57,7 @@ func TestParseHSGQErrors(t *testing.T) {
 // FuzzParseHSGQ: no answer crashes the parser; accepted ONUs have a PON, an id, a known
 // state and finite readings.
 func FuzzParseHSGQ(f *testing.F) {
-	body, err := os.ReadFile(filepath.Join("testdata", "hsgq-onutable.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
+	body := fixture(f, "hsgq-onutable.json")
 	f.Add(body)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		snap, err := parseHSGQ(body)

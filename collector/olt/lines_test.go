@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,35 +21,17 @@ import (
 func TestEmitTextAndSamplesAgree(t *testing.T) {
 	snaps := map[string]*Snapshot{}
 	for _, file := range []string{"hioso-11.html", "hioso-13.html", "hioso-16.html", "hioso-16-gb2312.html", "hioso-18.html", "hioso-22.html"} {
-		raw, err := os.ReadFile(filepath.Join("testdata", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, err := toUTF8(raw, "text/html")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if snaps[file], err = parseHiOSO(page, "0/1"); err != nil {
+		var err error
+		if snaps[file], err = parseHiOSO(fixturePage(t, file), "0/1"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join("testdata", "vsol-onuinfo.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, err := toUTF8(raw, "text/html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vp, err := parseVSOL(page, 1)
+	vp, err := parseVSOL(fixturePage(t, "vsol-onuinfo.html"), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	snaps["vsol-onuinfo.html"] = &Snapshot{PONs: []string{"0/1"}, ONUs: vp.onus, States: WordStates}
-	if raw, err = os.ReadFile(filepath.Join("testdata", "hsgq-onutable.json")); err != nil {
-		t.Fatal(err)
-	}
-	if snaps["hsgq-onutable.json"], err = parseHSGQ(raw); err != nil {
+	if snaps["hsgq-onutable.json"], err = parseHSGQ(fixture(t, "hsgq-onutable.json")); err != nil {
 		t.Fatal(err)
 	}
 	// The benchmark's page: 256 ONUs of the generated population, as the simulator
@@ -102,10 +82,7 @@ func TestEmitTextAndSamplesAgree(t *testing.T) {
 // ONU at that place has the same pon, onu and _info values. A scrape after ONUs were
 // renamed, re-authorised, moved, added or removed writes what a first scrape writes.
 func TestKeptLabelsFollowChanges(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "hioso-22.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := fixture(t, "hioso-22.html")
 	first, err := parseHiOSO(raw, "")
 	if err != nil {
 		t.Fatal(err)

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 	"unsafe"
@@ -30,10 +28,7 @@ func spoil(page []byte) {
 func TestReadHiOSOKeepsNothingOfThePage(t *testing.T) {
 	var prevs []*Snapshot
 	for _, name := range hiosoFixtures {
-		page, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := fixture(t, name)
 		snap, err := parseHiOSO(page, "0/9")
 		if err != nil {
 			t.Fatal(err)
@@ -41,10 +36,7 @@ func TestReadHiOSOKeepsNothingOfThePage(t *testing.T) {
 		prevs = append(prevs, snap)
 	}
 	for _, name := range hiosoFixtures {
-		page, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := fixture(t, name)
 		want, err := parseHiOSO(page, "0/9")
 		if err != nil {
 			t.Fatal(err)
@@ -66,10 +58,7 @@ func TestReadHiOSOKeepsNothingOfThePage(t *testing.T) {
 // TestReadHiOSOCopiesOnlyWhatChanged: with the last read of the same page as prev, the
 // ONUs' strings are prev's (no copy); with another page's, they are new.
 func TestReadHiOSOCopiesOnlyWhatChanged(t *testing.T) {
-	page, err := os.ReadFile(filepath.Join("testdata", "hioso-22.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := fixture(t, "hioso-22.html")
 	prev, err := parseHiOSO(page, "")
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package olt
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,15 +10,7 @@ import (
 )
 
 func TestParseVSOLFixture(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "vsol-onuinfo.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The page is GB2312 and says so only in its <meta>.
-	page, err := toUTF8(raw, "text/html")
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := fixturePage(t, "vsol-onuinfo.html") // GB2312, said only in its <meta>
 	if key, ok := sessionKey(page); !ok || key != "a1B2c3" {
 		t.Errorf("SessionKey %q %v", key, ok)
 	}
@@ -65,14 +55,7 @@ func TestParseVSOLErrors(t *testing.T) {
 
 // FuzzParseVSOL: no page crashes the parser; accepted ONUs have an id and a known state.
 func FuzzParseVSOL(f *testing.F) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "vsol-onuinfo.html"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	page, err := toUTF8(raw, "text/html")
-	if err != nil {
-		f.Fatal(err)
-	}
+	page := fixturePage(f, "vsol-onuinfo.html")
 	f.Add(page)
 	f.Fuzz(func(t *testing.T, page []byte) {
 		sessionKey(page)
