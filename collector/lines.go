@@ -179,7 +179,7 @@ func (l *Lines) Add(labels *Labels, tail *Tail, value float64) {
 	line = append(line, labels.text...)
 	line = append(line, closing...)
 	line = appendFloat(line, value)
-	l.end(append(line, '\n'))
+	l.end(append(line, '\n'), 1)
 }
 
 // AddEach adds, for each of labels, a series with that labels, tail (nil when labels are
@@ -229,10 +229,56 @@ func (l *Lines) AddEach(labels []Labels, tail *Tail, values []float64) {
 		line = append(line, '\n')
 		n++
 	}
-	b.lines = line
-	r := &b.runs[l.run]
-	r.end = len(line)
-	r.n += n
+	l.end(line, n)
+}
+
+// Block is some series of one family written as text once, for series a collector adds
+// unchanged scrape after scrape: an ONU's one-hot olt_onu_state while its state holds, its
+// olt_onu_info while its name and the rest do. Adding it copies the text. Nothing changes
+// a Block: it may be kept and shared.
+type Block struct {
+	family *Family
+	text   []byte
+	n      int32
+	// labels, tails and values are the series, for batches of Samples.
+	labels Labels
+	tails  []*Tail
+	values []float64
+}
+
+// Block returns f's series with labels, each of tails (nil for none: labels are all the
+// family's) and the value at the same index. labels must hold their values (NewLabels):
+// a Block serves batches of either kind.
+func (f *Family) Block(labels Labels, tails []*Tail, values []float64) *Block {
+	if len(tails) != len(values) {
+		panic(fmt.Sprintf("collector: a block of %s: %d tails and %d values", f.name, len(tails), len(values)))
+	}
+	if len(labels.values) != len(labels.names) {
+		panic(fmt.Sprintf("collector: a block of %s needs labels with their values (NewLabels)", f.name))
+	}
+	// The text is what Lines.Add writes for each, in a batch of its own.
+	b := NewBatch(true)
+	lines := b.Lines(f)
+	for i, t := range tails {
+		lines.Add(&labels, t, values[i])
+	}
+	return &Block{family: f, text: slices.Clip(b.lines), n: int32(len(values)), labels: labels,
+		tails: slices.Clone(tails), values: slices.Clone(values)}
+}
+
+// AddBlock adds a Block's series.
+func (l *Lines) AddBlock(bl *Block) {
+	if bl.family != l.f {
+		panic(fmt.Sprintf("collector: a block of %s added to %s", bl.family.name, l.f.name))
+	}
+	b := l.b
+	if !b.text {
+		for i, t := range bl.tails {
+			l.Add(&bl.labels, t, bl.values[i])
+		}
+		return
+	}
+	l.end(append(l.start(len(bl.text)), bl.text...), bl.n)
 }
 
 // AddValues adds a series with labels and then rest as its label values, escaped as they
@@ -263,7 +309,7 @@ func (l *Lines) AddValues(labels *Labels, value float64, rest ...string) {
 	}
 	line = append(line, f.close...)
 	line = appendFloat(line, value)
-	l.end(append(line, '\n'))
+	l.end(append(line, '\n'), 1)
 }
 
 // maxFloatText is room for any value appendFloat writes ("-1.2345678901234567e-308").
@@ -297,13 +343,13 @@ func (l *Lines) start(n int) []byte {
 	return slices.Grow(b.lines, n)
 }
 
-// end takes the batch's lines with one more line written.
-func (l *Lines) end(lines []byte) {
+// end takes the batch's lines with n more lines written.
+func (l *Lines) end(lines []byte, n int32) {
 	b := l.b
 	b.lines = lines
 	r := &b.runs[l.run]
 	r.end = len(lines)
-	r.n++
+	r.n += n
 }
 
 // sameSlice reports whether a and b are the very same slice (a cheap test before

@@ -41,6 +41,10 @@ func addLines(b *Batch) {
 	b.Add(linesUp, 1)
 	state := b.Lines(linesState)
 	for k := range onus {
+		if k == 1 { // its series as a Block, kept from scrape to scrape
+			state.AddBlock(linesState.Block(labels[k], linesStates, []float64{1, 1}))
+			continue
+		}
 		for _, st := range linesStates {
 			state.Add(&labels[k], st, float64(k%2))
 		}
@@ -111,6 +115,16 @@ func TestLinesMisuse(t *testing.T) {
 			a.Add(&two, nil, 1)
 		},
 		"started twice": func(b *Batch) { b.Lines(linesRx); b.Lines(linesRx) },
+		"a block of another family": func(b *Batch) {
+			l := b.Lines(linesRx)
+			l.AddBlock(linesState.Block(NewLabels(ponONU, "0/1", "1"), linesStates, []float64{1, 0}))
+		},
+		"a block without label values": func(b *Batch) {
+			linesState.Block(b.Labels(ponONU, "0/1", "1"), linesStates, []float64{1, 0})
+		},
+		"a block with a value short": func(*Batch) {
+			linesState.Block(NewLabels(ponONU, "0/1", "1"), linesStates, []float64{1})
+		},
 		"AddEach, a value short": func(b *Batch) {
 			l := b.Lines(linesRx)
 			l.AddEach([]Labels{b.Labels(ponONU, "0/1", "1"), b.Labels(ponONU, "0/1", "2")}, nil, []float64{1})

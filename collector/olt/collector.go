@@ -67,7 +67,7 @@ type session struct {
 	drv    driver
 	last   *Snapshot
 	lastAt time.Time
-	kept   keptLabels
+	kept   keptSeries
 }
 
 // New returns a collector with no OLTs; Reload hands it the configuration.
@@ -203,15 +203,15 @@ func (c *Collector) ScrapeBatch(ctx context.Context, target string, logger *slog
 	return nil
 }
 
-// emit adds the series of one snapshot to b. kept is the OLT's labels from its last
-// scrape, reused where the ONUs' are the same.
+// emit adds the series of one snapshot to b. kept is what the OLT's last scrape made of
+// each ONU, reused where the ONU is the same.
 //
 // It adds them family by family (every ONU's state, then every ONU's RX power, …), not ONU
 // by ONU, through collector.Lines: when Prometheus asks for text, each series is written as
 // a line straight away, from an ONU's pon and onu escaped once (and kept from scrape to
-// scrape while they do not change), the last label values escaped once too (the state
-// words for good, an ONU's _info values while they do not change), and the value.
-func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptLabels, logger *slog.Logger) {
+// scrape while they do not change) and the value; an ONU's one-hot state and its _info,
+// which rarely change, are written once and copied while they do not.
+func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptSeries, logger *slog.Logger) {
 	b.Add(dataAge, age.Seconds())
 	states := snap.States
 	if len(states) == 0 {
@@ -224,26 +224,17 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptLabel
 		onuLists.Put(list)
 	}()
 	onus, duplicates := distinctONUs(*list, snap.ONUs)
-	labels := kept.update(onus)
+	perONU := kept.update(onus)
 	values := kept.values(len(onus))
 
 	// Most ONUs have the driver's one-hot states, up to 9 readings and _info.
 	outside := 0
-	var tailsOf [len(allStates)]*collector.Tail
-	stTails := tailsOf[:0]
-	for _, st := range states {
-		stTails = append(stTails, stateTail(st))
-	}
 	lines := b.Lines(onuState)
 	for k, o := range onus {
-		l := &kept.labels[k]
-		for i, st := range states {
-			lines.Add(l, stTails[i], oneHot(o.State == st))
-		}
 		if !slices.Contains(states, o.State) {
 			outside++
-			lines.Add(l, stateTail(o.State), 1)
 		}
+		lines.AddBlock(perONU[k].stateBlock(kept.labels[k], states))
 	}
 	for _, r := range readings {
 		for k, o := range onus {
@@ -262,7 +253,7 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptLabel
 	}
 	lines = b.Lines(onuInfo)
 	for k := range onus {
-		lines.Add(&kept.labels[k], labels[k].infoTail(), 1)
+		lines.AddBlock(perONU[k].infoBlock(kept.labels[k]))
 	}
 	emitPONs(b, snap.PONs, onus, states)
 
@@ -274,48 +265,54 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptLabel
 	}
 }
 
-// keptLabels are an OLT's per-ONU labels from its last scrape: an ONU's pon and onu, and
-// its olt_onu_info values, each escaped once and reused while they do not change (an
-// OLT's ONUs rarely do), in the order the ONUs were exported.
-type keptLabels struct {
-	onus   []onuLabels
+// keptSeries is what an OLT's last scrape made of each ONU, reused while it does not
+// change (an OLT's ONUs rarely do), in the order the ONUs were exported: its pon and onu
+// labels, escaped once, and its olt_onu_state and olt_onu_info series, written once.
+type keptSeries struct {
+	onus   []onuSeries
 	labels []collector.Labels // each ONU's pon and onu, as onus[k].pon and .id
 	// scratch holds one family's values, reused from family to family and scrape to scrape.
 	scratch []float64
 }
 
-type onuLabels struct {
+type onuSeries struct {
 	pon, id string
-	// info are the olt_onu_info values tail was made of.
-	info [5]string
-	tail *collector.Tail
-	onu  *ONU // this scrape's ONU
+	onu     *ONU // this scrape's ONU
+
+	// state is the ONU's olt_onu_state series for the state and the driver's states it
+	// was made for.
+	state    *collector.Block
+	stateOf  State
+	statesOf []State
+	// info is its olt_onu_info series, made of the values in infoOf.
+	info   *collector.Block
+	infoOf [5]string
 }
 
 // values returns room for n values.
-func (kl *keptLabels) values(n int) []float64 {
-	kl.scratch = slices.Grow(kl.scratch[:0], n)[:n]
-	return kl.scratch
+func (ks *keptSeries) values(n int) []float64 {
+	ks.scratch = slices.Grow(ks.scratch[:0], n)[:n]
+	return ks.scratch
 }
 
-// update makes the labels of onus, this scrape's ONUs in export order, reusing the last
-// scrape's where an ONU at the same place has the same pon and onu. The strings are
-// compared, not just their pointers: drivers that copy every string still reuse labels.
-func (kl *keptLabels) update(onus []*ONU) []onuLabels {
-	kl.onus = grow(kl.onus, len(onus))
-	kl.labels = grow(kl.labels, len(onus))
+// update takes onus, this scrape's ONUs in export order, and returns what is kept of each,
+// the last scrape's where an ONU at the same place has the same pon and onu. The strings
+// are compared, not just their pointers: drivers that copy every string still reuse them.
+func (ks *keptSeries) update(onus []*ONU) []onuSeries {
+	ks.onus = grow(ks.onus, len(onus))
+	ks.labels = grow(ks.labels, len(onus))
 	for k, o := range onus {
-		l := &kl.onus[k]
-		l.onu = o
-		if l.pon != o.PON || l.id != o.ID || kl.labels[k].Len() == 0 {
-			l.pon, l.id = o.PON, o.ID
-			kl.labels[k] = collector.NewLabels(ponONU, o.PON, o.ID)
+		l := &ks.onus[k]
+		if l.pon != o.PON || l.id != o.ID || ks.labels[k].Len() == 0 {
+			*l = onuSeries{pon: o.PON, id: o.ID}
+			ks.labels[k] = collector.NewLabels(ponONU, o.PON, o.ID)
 		}
+		l.onu = o
 	}
-	return kl.onus
+	return ks.onus
 }
 
-// grow returns s with length n, keeping what it held (the last scrape's labels).
+// grow returns s with length n, keeping what it held (the last scrape's).
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
 		s = slices.Grow(s[:cap(s)], n-cap(s))
@@ -323,15 +320,34 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// infoTail returns the ONU's olt_onu_info values as a Tail, the last scrape's when they
-// are the same.
-func (l *onuLabels) infoTail() *collector.Tail {
+// stateBlock returns the ONU's olt_onu_state series: one-hot over the driver's states,
+// and its own state's besides when it is not one of them.
+func (l *onuSeries) stateBlock(labels collector.Labels, states []State) *collector.Block {
+	o := l.onu
+	if l.state != nil && l.stateOf == o.State && slices.Equal(l.statesOf, states) {
+		return l.state
+	}
+	tails := make([]*collector.Tail, 0, len(states)+1)
+	values := make([]float64, 0, len(states)+1)
+	for _, st := range states {
+		tails, values = append(tails, stateTail(st)), append(values, oneHot(o.State == st))
+	}
+	if !slices.Contains(states, o.State) {
+		tails, values = append(tails, stateTail(o.State)), append(values, 1)
+	}
+	l.state, l.stateOf, l.statesOf = onuState.Block(labels, tails, values), o.State, states
+	return l.state
+}
+
+// infoBlock returns the ONU's olt_onu_info series.
+func (l *onuSeries) infoBlock(labels collector.Labels) *collector.Block {
 	o := l.onu
 	info := [5]string{o.Name, o.MAC, o.Firmware, o.Auth, o.CTCStatus}
-	if l.tail == nil || info != l.info {
-		l.info, l.tail = info, onuInfo.Tail(info[:]...)
+	if l.info == nil || info != l.infoOf {
+		tail := onuInfo.Tail(info[:]...)
+		l.info, l.infoOf = onuInfo.Block(labels, []*collector.Tail{tail}, []float64{1}), info
 	}
-	return l.tail
+	return l.info
 }
 
 // stateTails and reasonTails are olt_onu_state's and olt_onu_offline_reason's last label

@@ -30,7 +30,7 @@ func TestEmitStateOutsideTheDriversSet(t *testing.T) {
 	other.OfflineReason = ReasonTimeout
 	snap.ONUs = []ONU{up, odd, other}
 	var b collector.Batch
-	emit(&b, snap, 0, new(keptLabels), slog.New(slog.DiscardHandler))
+	emit(&b, snap, 0, new(keptSeries), slog.New(slog.DiscardHandler))
 	want := `
 # HELP olt_onu_offline_reason Why the ONU went offline (other, timeout, onu_init, olt_init, blacklisted, not_whitelisted): one series with value 1, only for ONUs that are not up, and only when the OLT says.
 # TYPE olt_onu_offline_reason gauge
@@ -98,7 +98,7 @@ olt_pon_onus{pon="0/2",state="up"} 2
 		t.Run(tc.name, func(t *testing.T) {
 			snap := &Snapshot{ONUs: tc.onus, States: []State{StateUp}}
 			var b collector.Batch
-			emit(&b, snap, 0, new(keptLabels), slog.New(slog.DiscardHandler))
+			emit(&b, snap, 0, new(keptSeries), slog.New(slog.DiscardHandler))
 			var got []string
 			for _, m := range b.Metrics() {
 				var d dto.Metric

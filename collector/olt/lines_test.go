@@ -54,7 +54,7 @@ func TestEmitTextAndSamplesAgree(t *testing.T) {
 
 	for name, snap := range snaps {
 		t.Run(name, func(t *testing.T) {
-			kept := new(keptLabels) // shared by both ways, as by an OLT's scrapes of either
+			kept := new(keptSeries) // shared by both ways, as by an OLT's scrapes of either
 			write := func(text bool) string {
 				b := collector.NewBatch(text)
 				emit(b, snap, 90*time.Second, kept, slog.New(slog.DiscardHandler))
@@ -78,10 +78,11 @@ func TestEmitTextAndSamplesAgree(t *testing.T) {
 	}
 }
 
-// TestKeptLabelsFollowChanges: labels kept from the last scrape are reused only while the
-// ONU at that place has the same pon, onu and _info values. A scrape after ONUs were
-// renamed, re-authorised, moved, added or removed writes what a first scrape writes.
-func TestKeptLabelsFollowChanges(t *testing.T) {
+// TestKeptSeriesFollowChanges: labels and series kept from the last scrape are reused only
+// while the ONU at that place has the same pon, onu, state and _info values. A scrape after
+// ONUs were renamed, re-authorised, moved, added, removed or changed state, or with another
+// set of states, writes what a first scrape writes.
+func TestKeptSeriesFollowChanges(t *testing.T) {
 	raw := fixture(t, "hioso-22.html")
 	first, err := parseHiOSO(raw, "")
 	if err != nil {
@@ -104,10 +105,15 @@ func TestKeptLabelsFollowChanges(t *testing.T) {
 			return append([]ONU{extra}, onus...)
 		},
 		"none left": func([]ONU) []ONU { return nil },
+		"other states": func(onus []ONU) []ONU { return onus }, // another driver's set
+		"state changed": func(onus []ONU) []ONU {
+			onus[0].State, onus[1].State = StatePwrDown, StateUnknown
+			return onus
+		},
 	}
 	for name, change := range changes {
 		t.Run(name, func(t *testing.T) {
-			write := func(snap *Snapshot, kept *keptLabels) string {
+			write := func(snap *Snapshot, kept *keptSeries) string {
 				b := collector.NewBatch(true)
 				emit(b, snap, 0, kept, slog.New(slog.DiscardHandler))
 				var out bytes.Buffer
@@ -116,11 +122,14 @@ func TestKeptLabelsFollowChanges(t *testing.T) {
 				}
 				return out.String()
 			}
-			kept := new(keptLabels)
+			kept := new(keptSeries)
 			write(first, kept)
 			second := *first
 			second.ONUs = change(slices.Clone(first.ONUs))
-			if got, want := write(&second, kept), write(&second, new(keptLabels)); got != want {
+			if name == "other states" {
+				second.States = WordStates
+			}
+			if got, want := write(&second, kept), write(&second, new(keptSeries)); got != want {
 				t.Errorf("with the labels kept from the first scrape:\n%s\nwithout:\n%s", got, want)
 			}
 		})
