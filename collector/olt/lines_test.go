@@ -104,7 +104,7 @@ func TestKeptSeriesFollowChanges(t *testing.T) {
 			extra.Name, extra.State = "baru", StateUp
 			return append([]ONU{extra}, onus...)
 		},
-		"none left": func([]ONU) []ONU { return nil },
+		"none left":    func([]ONU) []ONU { return nil },
 		"other states": func(onus []ONU) []ONU { return onus }, // another driver's set
 		"state changed": func(onus []ONU) []ONU {
 			onus[0].State, onus[1].State = StatePwrDown, StateUnknown
