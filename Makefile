@@ -17,9 +17,10 @@ build:
 
 ## test: install missing test tools (as root) and run every test, integration tests included
 test: test-tools
-	@echo ">> checking formatting and vet"
+	@echo ">> checking formatting, vet and staticcheck"
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: the files above need formatting (make fmt)"; exit 1; }
 	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
 	@echo ">> running tests"
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
