@@ -3,7 +3,8 @@
 // to its stdin as JSON, key fields are in its environment, it has a deadline, and its output
 // is logged. Notifications of different groups run in parallel up to the concurrency limit;
 // those of one group run in order. With reply_to, what the command prints on stdout once a
-// run has ended for good becomes a message to those channels.
+// run has ended for good becomes a message to those channels, and so does what it prints
+// the first time it asks to be run again (exit 75).
 package command
 
 import (
@@ -154,7 +155,13 @@ func (c *Channel) Send(ctx context.Context, job *delivery.Job) error {
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		if exit.ExitCode() == ExitTempFail {
-			// Run again later: the report of this attempt is not the last word.
+			// Run again later: the report of this attempt is not the last word. The first
+			// one goes out all the same, once, so the team knows the work is pending
+			// (ronda-restore auto waiting for a router to come back) rather than hearing
+			// nothing until it is done or given up.
+			if job.Attempts == 0 {
+				c.sendReplyAs(job, report, ":pending")
+			}
 			return delivery.Temporary("exit_tempfail", 0, fmt.Errorf("exit %d: %s", ExitTempFail, output))
 		}
 		// Final: what the command said is what the team needs to know (ronda-restore
@@ -167,11 +174,15 @@ func (c *Channel) Send(ctx context.Context, job *delivery.Job) error {
 
 // sendReply queues the command's stdout for the reply_to channels. A failure to queue is
 // logged, not retried: running the command again to repeat its report is not worth the risk.
-func (c *Channel) sendReply(job *delivery.Job, report string) {
+func (c *Channel) sendReply(job *delivery.Job, report string) { c.sendReplyAs(job, report, "") }
+
+// sendReplyAs is sendReply under the item's key with suffix: a report of its own (the
+// first "not yet" of a command asking to be run again), not taken for the final one.
+func (c *Channel) sendReplyAs(job *delivery.Job, report, suffix string) {
 	if len(c.cfg.ReplyTo) == 0 || c.reply == nil || report == "" {
 		return // nobody to tell, or nothing to say
 	}
-	key := "reply:" + c.name + ":" + strconv.FormatUint(job.ID, 10)
+	key := "reply:" + c.name + ":" + strconv.FormatUint(job.ID, 10) + suffix
 	if job.ID == 0 { // not from the store (tests): one key per report
 		h := fnv.New64a()
 		h.Write([]byte(report))

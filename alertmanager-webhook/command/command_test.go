@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,8 +102,9 @@ func TestGroupsSpreadOverSlots(t *testing.T) {
 }
 
 // TestReplyTo: stdout (not stderr) of a run that ended for good reaches the reply_to
-// channels, HTML-escaped, under a key stable for the stored item; a run that asks for a
-// retry, or prints nothing, sends nothing.
+// channels, HTML-escaped, under a key stable for the stored item; a run that prints
+// nothing sends nothing, and so does a run that asks for a retry, except the first
+// (TestReplyToPending).
 func TestReplyTo(t *testing.T) {
 	type sent struct {
 		key, text string
@@ -126,7 +128,7 @@ func TestReplyTo(t *testing.T) {
 		}
 		c := New("restore", &config.Command{Argv: []string{script(t, tt.body)}, Timeout: ronda.Duration(10 * time.Second), Concurrency: 1,
 			ReplyTo: []string{"it-team", "owner-wa"}}, 0, nil, reply)
-		_ = c.Send(context.Background(), &delivery.Job{ID: 42, Message: msg()})
+		_ = c.Send(context.Background(), &delivery.Job{ID: 42, Message: msg(), Attempts: 1})
 		if tt.want == "" {
 			if len(got) != 0 {
 				t.Errorf("%q: replied %+v, want nothing", tt.body, got)
@@ -143,10 +145,47 @@ func TestReplyTo(t *testing.T) {
 	}
 
 	// Without reply_to, nothing is sent even when the command prints.
+	for _, attempts := range []int{0, 3} {
+		called := false
+		c := New("act", &config.Command{Argv: []string{script(t, "echo not yet; exit 75")}, Timeout: ronda.Duration(10 * time.Second), Concurrency: 1}, 0, nil,
+			func(string, *payload.Message, []string, string) error { called = true; return nil })
+		if err := c.Send(context.Background(), &delivery.Job{ID: 1, Message: msg(), Attempts: attempts}); err == nil || called {
+			t.Errorf("no reply_to, exit 75 on attempt %d: err %v, replied %v", attempts, err, called)
+		}
+	}
 	called := false
 	c := New("act", &config.Command{Argv: []string{script(t, "echo hi")}, Timeout: ronda.Duration(10 * time.Second), Concurrency: 1}, 0, nil,
 		func(string, *payload.Message, []string, string) error { called = true; return nil })
 	if err := c.Send(context.Background(), &delivery.Job{ID: 1, Message: msg()}); err != nil || called {
 		t.Errorf("no reply_to: err %v, replied %v", err, called)
+	}
+}
+
+// TestReplyToPending: the first run that asks to be run again (exit 75) sends what it
+// printed, once, under a key of its own; the later ones send nothing; the run that ends
+// it sends its report under the item's key.
+func TestReplyToPending(t *testing.T) {
+	type sent struct{ key, text string }
+	var got []sent
+	reply := func(key string, _ *payload.Message, _ []string, text string) error {
+		got = append(got, sent{key, text})
+		return nil
+	}
+	dir := t.TempDir()
+	// Not ready twice, then done: the count of runs is kept in a file.
+	body := `n=$(cat ` + dir + `/n 2>/dev/null || echo 0); echo $((n+1)) > ` + dir + `/n
+if [ "$n" -lt 2 ]; then echo "router not back yet (try $((n+1)))"; exit 75; fi
+echo "restored 3 users"`
+	c := New("restore", &config.Command{Argv: []string{script(t, body)}, Timeout: ronda.Duration(10 * time.Second), Concurrency: 1,
+		ReplyTo: []string{"it-team"}}, 0, nil, reply)
+	for attempt := range 3 {
+		err := c.Send(context.Background(), &delivery.Job{ID: 7, Message: msg(), Attempts: attempt})
+		if (attempt < 2) != (err != nil) {
+			t.Fatalf("attempt %d: err %v", attempt, err)
+		}
+	}
+	want := []sent{{"reply:restore:7:pending", "router not back yet (try 1)"}, {"reply:restore:7", "restored 3 users"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("replies %+v, want %+v", got, want)
 	}
 }

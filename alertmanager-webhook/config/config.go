@@ -130,7 +130,8 @@ type Command struct {
 	Dir string `yaml:"dir"`
 	// ReplyTo names channels that get the command's standard output as a message once a
 	// run has ended for good (done, or failed without asking for a retry): a command can
-	// report what it did (ronda-restore's summary) without knowing any chat.
+	// report what it did (ronda-restore's summary) without knowing any chat. The output of
+	// the first run that asks to be run again (exit 75) is sent too, once.
 	ReplyTo []string `yaml:"reply_to"`
 }
 

@@ -29,6 +29,8 @@ type Job struct {
 	// MovedTo is set by a channel when the recipient has a new address (a Telegram group
 	// upgraded to a supergroup); the outbox stores it so retries and later jobs use it.
 	MovedTo string
+	// Attempts counts the attempts made before this one (0 on the first).
+	Attempts int
 }
 
 // Channel sends notifications to its recipients.

@@ -279,7 +279,7 @@ func (l *lane) run(ctx context.Context) {
 
 // send makes one attempt; false when ctx ended during it.
 func (l *lane) send(ctx context.Context, ch delivery.Channel, it *store.Item, recipient string) bool {
-	job := &delivery.Job{ID: it.ID, Recipient: recipient, Message: it.Message, Text: it.Text, PartsSent: it.PartsSent}
+	job := &delivery.Job{ID: it.ID, Recipient: recipient, Message: it.Message, Text: it.Text, PartsSent: it.PartsSent, Attempts: it.Attempts}
 	sendCtx, cancel := context.WithTimeout(ctx, l.o.opts.SendTimeout)
 	start := time.Now()
 	err := ch.Send(sendCtx, job)

@@ -25,6 +25,7 @@ type fakeChannel struct {
 	mu       sync.Mutex
 	script   []error
 	sent     []string
+	attempts []int // Job.Attempts of every send, failed ones too
 }
 
 func (f *fakeChannel) Name() string                  { return "fake" }
@@ -34,6 +35,7 @@ func (f *fakeChannel) Interval(string) time.Duration { return f.interval }
 func (f *fakeChannel) Send(_ context.Context, job *delivery.Job) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.attempts = append(f.attempts, job.Attempts)
 	if len(f.script) > 0 {
 		err := f.script[0]
 		f.script = f.script[1:]
@@ -97,6 +99,11 @@ func TestLaneKeepsOrderThroughRetries(t *testing.T) {
 	if got := strings.Join(ch.Sent(), ","); got != "g1,g2,g3" {
 		t.Errorf("sent %s, want g1,g2,g3 in order", got)
 	}
+	ch.mu.Lock()
+	if got := fmt.Sprint(ch.attempts); got != "[0 1 2 0 0]" { // g1 failed twice
+		t.Errorf("the channel was told of %s attempts before each send, want [0 1 2 0 0]", got)
+	}
+	ch.mu.Unlock()
 	if n := testutil.ToFloat64(o.opts.Metrics.retries.WithLabelValues("fake", "http_429")); n != 1 {
 		t.Errorf("retries{http_429} = %v", n)
 	}
