@@ -35,8 +35,8 @@ type textRun struct {
 }
 
 // Labels are the first label pairs of series in several families, made once with
-// Batch.Labels or NewLabels: an ONU's pon and onu start each of its ten families' series. The zero
-// Labels has no labels.
+// Batch.Labels or NewLabels: an ONU's pon and onu start each of its families' series.
+// The zero Labels has no labels.
 type Labels struct {
 	names  []string
 	text   []byte   // `pon="0/1",onu="0/1:3"`, escaped: in a text batch
