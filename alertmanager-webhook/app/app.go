@@ -289,6 +289,7 @@ func (a *App) startReports(cfg *config.Config) {
 			a.log.Error("report not started", "report", rc.Name, "err", err)
 			continue
 		}
+		r.WithLedger(a.store) // a tick missed while down is sent late
 		a.reportsDone.Add(1)
 		go func() {
 			defer a.reportsDone.Done()

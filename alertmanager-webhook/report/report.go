@@ -84,6 +84,14 @@ func (d *Data) Sum(name string) float64 {
 // that a restart within the same interval does not send it twice.
 type Enqueue func(key, report string, channels []string, text string) error
 
+// Ledger remembers, across restarts, the last tick each report was sent for, so that a
+// tick missed while ronda-webhook was down (a power cut at 07:00) is sent late rather
+// than never.
+type Ledger interface {
+	LastTick(report string) (tick time.Time, ok bool, err error)
+	SetLastTick(report string, tick time.Time) error
+}
+
 // Runner runs one report on its schedule.
 type Runner struct {
 	cfg     config.Report
@@ -92,6 +100,14 @@ type Runner struct {
 	prom    *promapi.Client
 	enqueue Enqueue
 	log     *slog.Logger
+	ledger  Ledger
+}
+
+// WithLedger makes Run remember the ticks it sent in l, and send at its start the report
+// of a tick it missed (catchUp).
+func (r *Runner) WithLedger(l Ledger) *Runner {
+	r.ledger = l
+	return r
 }
 
 // New builds a report runner.
@@ -127,12 +143,9 @@ func New(cfg config.Report, loc *time.Location, enqueue Enqueue, logger *slog.Lo
 
 // Run sends the report at every tick until ctx ends.
 func (r *Runner) Run(ctx context.Context) {
-	interval := time.Duration(r.cfg.Interval)
+	r.catchUp(ctx, time.Now())
 	for {
-		now := time.Now().In(r.loc)
-		// Ticks fall on the clock in the configured zone: 09:00, 10:00, … for 1h.
-		_, offset := now.Zone()
-		next := now.Add(time.Duration(offset) * time.Second).Truncate(interval).Add(interval).Add(-time.Duration(offset) * time.Second)
+		next := r.tickBefore(time.Now()).Add(time.Duration(r.cfg.Interval))
 		t := time.NewTimer(time.Until(next))
 		select {
 		case <-ctx.Done():
@@ -140,9 +153,53 @@ func (r *Runner) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if err := r.RunOnce(ctx, next); err != nil {
-			r.log.Error("report failed", "report", r.cfg.Name, "err", err)
+		r.send(ctx, next)
+	}
+}
+
+// tickBefore is the last tick at or before t. Ticks fall on the clock in the configured
+// zone: 09:00, 10:00, … for 1h; 07:00 every day for 24h in Asia/Jakarta.
+func (r *Runner) tickBefore(t time.Time) time.Time {
+	interval := time.Duration(r.cfg.Interval)
+	_, offset := t.In(r.loc).Zone()
+	shift := time.Duration(offset) * time.Second
+	return t.Add(shift).Truncate(interval).Add(-shift)
+}
+
+// send runs the report for tick and, once it is queued, remembers the tick.
+func (r *Runner) send(ctx context.Context, tick time.Time) {
+	if err := r.RunOnce(ctx, tick); err != nil {
+		r.log.Error("report failed", "report", r.cfg.Name, "err", err)
+		return
+	}
+	if r.ledger != nil {
+		if err := r.ledger.SetLastTick(r.cfg.Name, tick); err != nil {
+			r.log.Warn("cannot remember the report's tick", "report", r.cfg.Name, "err", err)
 		}
+	}
+}
+
+// catchUp sends, late, the report of the last tick before now when that tick was missed
+// (the ledger's last tick is older) and now is within the first half of the interval
+// after it: a restart at 07:20 sends the 07:00 report, one at 07:40 waits for 08:00, and
+// a week down sends one report, not a week of them. A report the ledger has never seen
+// (new, or a new outbox file) starts counting from now and sends nothing.
+func (r *Runner) catchUp(ctx context.Context, now time.Time) {
+	if r.ledger == nil {
+		return
+	}
+	prev := r.tickBefore(now)
+	last, ok, err := r.ledger.LastTick(r.cfg.Name)
+	switch {
+	case err != nil:
+		r.log.Warn("cannot read when the report last ran", "report", r.cfg.Name, "err", err)
+	case !ok:
+		if err := r.ledger.SetLastTick(r.cfg.Name, prev); err != nil {
+			r.log.Warn("cannot remember the report's tick", "report", r.cfg.Name, "err", err)
+		}
+	case last.Before(prev) && now.Sub(prev) < time.Duration(r.cfg.Interval)/2:
+		r.log.Info("sending the report of a tick missed while ronda-webhook was down", "report", r.cfg.Name, "tick", prev.In(r.loc))
+		r.send(ctx, prev)
 	}
 }
 

@@ -148,3 +148,88 @@ reports:
 		}
 	}
 }
+
+// memLedger is a Ledger in memory.
+type memLedger map[string]time.Time
+
+func (m memLedger) LastTick(name string) (time.Time, bool, error) {
+	t, ok := m[name]
+	return t, ok, nil
+}
+
+func (m memLedger) SetLastTick(name string, tick time.Time) error {
+	m[name] = tick
+	return nil
+}
+
+// TestCatchUp: at its start, a runner sends the report of the last tick when that tick
+// was missed (ronda-webhook down at 07:00 WIB) and it is still the first half of the
+// interval after it; never more than that one, never twice, and nothing for a report it
+// has no record of.
+func TestCatchUp(t *testing.T) {
+	srv := prometheus(t, map[string]string{
+		config.DefaultOLTQueries["online"]: `{"metric":{"instance":"olt-pasar"},"value":[1795996800,"118"]}`,
+		config.DefaultOLTQueries["total"]:  `{"metric":{"instance":"olt-pasar"},"value":[1795996800,"128"]}`,
+	})
+	defer srv.Close()
+	jakarta, _ := time.LoadLocation("Asia/Jakarta")
+	tick := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC) // 07:00 WIB
+	for _, tt := range []struct {
+		name     string
+		last     time.Time // zero: no record
+		now      time.Time
+		sent     bool
+		lastThen time.Time
+	}{
+		{"missed, back 20 minutes later", tick.Add(-time.Hour), tick.Add(20 * time.Minute), true, tick},
+		{"missed, back after a week", tick.Add(-7 * 24 * time.Hour), tick.Add(5 * time.Minute), true, tick},
+		{"already sent", tick, tick.Add(20 * time.Minute), false, tick},
+		{"missed, back too near the next tick", tick.Add(-time.Hour), tick.Add(40 * time.Minute), false, tick.Add(-time.Hour)},
+		{"a report never run before", time.Time{}, tick.Add(20 * time.Minute), false, tick},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config.Report{Name: "olt-hourly", PrometheusURL: srv.URL, Interval: ronda.Duration(time.Hour), Timeout: ronda.Duration(5 * time.Second),
+				Channels: []string{"wa"}, Queries: config.DefaultOLTQueries}
+			var keys []string
+			r, err := New(cfg, jakarta, func(key, _ string, _ []string, _ string) error {
+				keys = append(keys, key)
+				return nil
+			}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ledger := memLedger{}
+			if !tt.last.IsZero() {
+				ledger["olt-hourly"] = tt.last
+			}
+			r.WithLedger(ledger).catchUp(context.Background(), tt.now)
+			if sent := len(keys) > 0; sent != tt.sent || len(keys) > 1 || sent && keys[0] != "report:olt-hourly:2026-11-30T00:00:00Z" {
+				t.Errorf("sent %v, want the 07:00 report: %v", keys, tt.sent)
+			}
+			if got := ledger["olt-hourly"]; !got.Equal(tt.lastThen) {
+				t.Errorf("the ledger's last tick is %v, want %v", got, tt.lastThen)
+			}
+		})
+	}
+}
+
+// TestTicksFallOnTheLocalClock: ticks are whole intervals on the clock of the report's
+// zone, daily ones at local midnight.
+func TestTicksFallOnTheLocalClock(t *testing.T) {
+	jakarta, _ := time.LoadLocation("Asia/Jakarta")
+	for _, tt := range []struct {
+		interval time.Duration
+		now      time.Time
+		want     time.Time
+	}{
+		{time.Hour, time.Date(2026, 11, 30, 0, 20, 0, 0, time.UTC), time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)},
+		{time.Hour, time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC)},
+		{24 * time.Hour, time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC), time.Date(2026, 11, 29, 17, 0, 0, 0, time.UTC)}, // 00:00 WIB
+		{15 * time.Minute, time.Date(2026, 11, 30, 3, 44, 59, 0, time.UTC), time.Date(2026, 11, 30, 3, 30, 0, 0, time.UTC)},
+	} {
+		r := &Runner{cfg: config.Report{Interval: ronda.Duration(tt.interval)}, loc: jakarta}
+		if got := r.tickBefore(tt.now); !got.Equal(tt.want) {
+			t.Errorf("%s ticks, at %v: %v, want %v", tt.interval, tt.now, got, tt.want)
+		}
+	}
+}

@@ -20,6 +20,8 @@ import (
 var (
 	bucketItems = []byte("items")
 	bucketDedup = []byte("dedup")
+	// bucketReports holds the last tick each scheduled report was queued for.
+	bucketReports = []byte("reports")
 )
 
 // State of an item.
@@ -63,7 +65,7 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	}
 	// NoSync stays false: every commit is fsynced before Update or Batch returns.
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketItems, bucketDedup} {
+		for _, b := range [][]byte{bucketItems, bucketDedup, bucketReports} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -194,6 +196,24 @@ func (s *Store) Revive(ids []uint64, now time.Time) ([]*Item, error) {
 		return nil
 	})
 	return revived, err
+}
+
+// LastTick is the last tick SetLastTick recorded for the report; ok is false when none was.
+func (s *Store) LastTick(report string) (tick time.Time, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketReports).Get([]byte(report)); len(v) == 8 {
+			tick, ok = time.Unix(0, int64(binary.BigEndian.Uint64(v))), true
+		}
+		return nil
+	})
+	return tick, ok, err
+}
+
+// SetLastTick records that the report was queued for tick.
+func (s *Store) SetLastTick(report string, tick time.Time) error {
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(tick.UnixNano()))
+	return s.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucketReports).Put([]byte(report), v[:]) })
 }
 
 // ForgetBefore drops dedup keys first seen before cutoff, so the file does not grow forever.

@@ -74,3 +74,33 @@ func TestAcceptDedupWindowAndReopen(t *testing.T) {
 		t.Error("a forgotten key is still a duplicate")
 	}
 }
+
+// TestLastTickSurvivesReopen: a report's last tick is kept per report, to the nanosecond,
+// across a restart; a report never recorded has none.
+func TestLastTickSurvivesReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	s, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tick := time.Date(2026, 11, 30, 0, 0, 0, 1, time.UTC)
+	if err := s.SetLastTick("olt-hourly", tick.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetLastTick("olt-hourly", tick); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(path, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, ok, err := s.LastTick("olt-hourly"); err != nil || !ok || !got.Equal(tick) {
+		t.Errorf("LastTick(olt-hourly) = %v, %v, %v; want %v", got, ok, err, tick)
+	}
+	if _, ok, err := s.LastTick("daily"); err != nil || ok {
+		t.Errorf("LastTick(daily) = %v, %v; want none", ok, err)
+	}
+}
