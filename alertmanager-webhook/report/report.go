@@ -158,7 +158,7 @@ func (r *Runner) Run(ctx context.Context) {
 }
 
 // tickBefore is the last tick at or before t. Ticks fall on the clock in the configured
-// zone: 09:00, 10:00, … for 1h; 07:00 every day for 24h in Asia/Jakarta.
+// zone: 09:00, 10:00, … for 1h; midnight for 24h.
 func (r *Runner) tickBefore(t time.Time) time.Time {
 	interval := time.Duration(r.cfg.Interval)
 	_, offset := t.In(r.loc).Zone()
