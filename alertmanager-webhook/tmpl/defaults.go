@@ -78,9 +78,9 @@ Host: {{ . }}{{ end }}
 {{ template "ronda.icon" . }} <b>{{ if .A.Firing }}{{ with .A.Annotations.summary }}{{ . }}{{ else }}{{ .A.Labels.alertname }}{{ end }}{{ else }}{{ tr .L "normal" }}: {{ .A.Labels.alertname }}{{ end }}</b>
 {{ tr .L "server" }}: <b>{{ or (.A.Field "unit") (.A.Field "instance") }}</b>
 {{- with .A.Field "value" }}
-{{ tr $.L "value" }}: {{ number . }}{{ with $.A.Field "threshold" }} ({{ tr $.L "threshold" }} {{ number . }}){{ end }}{{ end }}
+{{ tr $.L "value" }}: {{ number (localTimes .) }}{{ with $.A.Field "threshold" }} ({{ tr $.L "threshold" }} {{ number . }}){{ end }}{{ end }}
 {{- with .A.Annotations.description }}
-{{ . }}{{ end }}
+{{ localTimes . }}{{ end }}
 {{- if .A.Firing }}
 {{ tr .L "since" }}: {{ localTime .A.StartsAt }}
 {{- else }}
@@ -91,9 +91,9 @@ Host: {{ . }}{{ end }}
 {{- define "ronda.generic" -}}
 {{ template "ronda.icon" . }} <b>{{ if .A.Firing }}{{ .A.Labels.alertname }}{{ else }}{{ tr .L "resolved_one" }}: {{ .A.Labels.alertname }}{{ end }}</b>{{ with .A.Labels.severity }} [{{ toUpper . }}]{{ end }}
 {{- with .A.Annotations.summary }}
-{{ . }}{{ end }}
+{{ localTimes . }}{{ end }}
 {{- with .A.Annotations.description }}
-{{ . }}{{ end }}
+{{ localTimes . }}{{ end }}
 {{- with .A.Field "instance" }}
 Instance: {{ . }}{{ end }}
 {{- if .A.Firing }}

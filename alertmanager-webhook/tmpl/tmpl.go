@@ -188,7 +188,8 @@ func Funcs(loc *time.Location) template.FuncMap {
 			}
 			return t.In(l).Format("02 Jan 2006 15:04:05 MST"), nil
 		},
-		"mapLink":  MapLink,
+		"localTimes": func(s string) string { return localTimes(s, loc) },
+		"mapLink":    MapLink,
 		"boundary": func() template.HTML { return Boundary },
 		"number":   number,
 		"tr":       translate,
@@ -280,6 +281,25 @@ func number(s string) string {
 		return s
 	}
 	return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
+}
+
+// utcTime is a time as rules write it with Prometheus's toTime, which can only give UTC:
+// `{{ (toTime $value).Format "2006-01-02 15:04:05 MST" }}`.
+var utcTime = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\b`)
+
+// localTimes rewrites the UTC times in s (utcTime) into loc, the zone the team reads
+// messages in: "booted 2026-11-24 01:00:05 UTC" becomes "booted 2026-11-24 08:00:05 WIB".
+func localTimes(s string, loc *time.Location) string {
+	if loc == time.UTC || !strings.Contains(s, " UTC") {
+		return s
+	}
+	return utcTime.ReplaceAllStringFunc(s, func(m string) string {
+		t, err := time.ParseInLocation("2006-01-02 15:04:05 MST", m, time.UTC)
+		if err != nil {
+			return m
+		}
+		return t.In(loc).Format("2006-01-02 15:04:05 MST")
+	})
 }
 
 // Plain turns rendered Telegram HTML into plain text (SMS, commands): tags dropped,

@@ -141,3 +141,27 @@ func TestSplitPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalTimes: times rules write in UTC (Prometheus's toTime can give nothing else) are
+// shown in the team's zone; anything else is left alone.
+func TestLocalTimes(t *testing.T) {
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"booted 2026-11-29 01:00:05 UTC":                        "booted 2026-11-29 08:00:05 WIB",
+		"2026-11-29 20:00:00 UTC, then 2026-11-30 01:00:00 UTC": "2026-11-30 03:00:00 WIB, then 2026-11-30 08:00:00 WIB",
+		"2026-13-45 01:00:05 UTC":                               "2026-13-45 01:00:05 UTC", // not a time
+		"2026-11-29 01:00:05 UTCX":                              "2026-11-29 01:00:05 UTCX",
+		"2026-11-29 01:00:05 WIB":                               "2026-11-29 01:00:05 WIB",
+		"load 12 > 8":                                           "load 12 > 8",
+	} {
+		if got := localTimes(in, jakarta); got != want {
+			t.Errorf("localTimes(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := localTimes("booted 2026-11-29 01:00:05 UTC", time.UTC); got != "booted 2026-11-29 01:00:05 UTC" {
+		t.Errorf("in UTC: %q", got)
+	}
+}
