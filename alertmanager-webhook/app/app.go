@@ -117,13 +117,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}()
 	a.store = st
-	a.outbox = outbox.New(outbox.Options{
-		Store: st, Logger: a.log, Metrics: outboxMetrics,
-		MaxAge:      time.Duration(cfg.Delivery.MaxAge),
-		MinBackoff:  time.Duration(cfg.Delivery.MinBackoff),
-		MaxBackoff:  time.Duration(cfg.Delivery.MaxBackoff),
-		SendTimeout: time.Duration(cfg.Delivery.SendTimeout),
-	})
+	a.outbox = outbox.New(outbox.Options{Store: st, Logger: a.log, Metrics: outboxMetrics, Timing: timing(cfg)})
 	outboxMetrics.Watch(a.outbox)
 	a.put(cfg, channels)
 	a.metrics.reloaded(true)
@@ -200,8 +194,18 @@ func (a *App) current() (*config.Config, map[string]delivery.Channel) {
 	return a.cfg, a.channels
 }
 
+// timing is cfg's delivery settings for the outbox.
+func timing(cfg *config.Config) outbox.Timing {
+	return outbox.Timing{
+		MaxAge:      time.Duration(cfg.Delivery.MaxAge),
+		MinBackoff:  time.Duration(cfg.Delivery.MinBackoff),
+		MaxBackoff:  time.Duration(cfg.Delivery.MaxBackoff),
+		SendTimeout: time.Duration(cfg.Delivery.SendTimeout),
+	}
+}
+
 // reload puts a new configuration in force if it is valid; a broken one leaves the old one
-// running. Delivery settings other than channels and routes need a restart.
+// running. Every setting of the file takes effect; the command-line flags need a restart.
 func (a *App) reload() error {
 	cfg, channels, err := a.load()
 	a.metrics.reloaded(err == nil)
@@ -209,6 +213,7 @@ func (a *App) reload() error {
 		a.log.Error("configuration reload failed, keeping the previous one", "err", err)
 		return err
 	}
+	a.outbox.SetTiming(timing(cfg))
 	a.put(cfg, channels)
 	a.startReports(cfg)
 	a.log.Info("configuration reloaded", "channels", len(channels), "routes", len(cfg.Routes))

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rondanet/ronda/alertmanager-webhook/delivery"
@@ -23,6 +24,13 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics may be nil (tests).
 	Metrics *Metrics
+	// Timing is the first; SetTiming changes it.
+	Timing Timing
+}
+
+// Timing is how the outbox paces and gives up: the delivery settings a reload changes
+// (SetTiming) without a restart.
+type Timing struct {
 	// MaxAge is how long an item may stay undelivered before it is dead-lettered.
 	MaxAge time.Duration
 	// MinBackoff and MaxBackoff bound the wait between attempts.
@@ -31,10 +39,25 @@ type Options struct {
 	SendTimeout time.Duration
 }
 
+// withDefaults fills in what t leaves unset or inconsistent.
+func (t Timing) withDefaults() Timing {
+	if t.MinBackoff <= 0 {
+		t.MinBackoff = time.Second
+	}
+	if t.MaxBackoff < t.MinBackoff {
+		t.MaxBackoff = t.MinBackoff
+	}
+	if t.SendTimeout <= 0 {
+		t.SendTimeout = 30 * time.Second
+	}
+	return t
+}
+
 // Outbox runs the delivery lanes.
 type Outbox struct {
-	opts Options
-	log  *slog.Logger
+	opts   Options // without Timing: timing is the one in force
+	timing atomic.Pointer[Timing]
+	log    *slog.Logger
 
 	mu       sync.Mutex
 	channels map[string]delivery.Channel
@@ -52,17 +75,18 @@ func New(opts Options) *Outbox {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.MinBackoff <= 0 {
-		opts.MinBackoff = time.Second
-	}
-	if opts.MaxBackoff < opts.MinBackoff {
-		opts.MaxBackoff = opts.MinBackoff
-	}
-	if opts.SendTimeout <= 0 {
-		opts.SendTimeout = 30 * time.Second
-	}
-	return &Outbox{opts: opts, log: opts.Logger, channels: map[string]delivery.Channel{},
+	o := &Outbox{opts: opts, log: opts.Logger, channels: map[string]delivery.Channel{},
 		lanes: map[laneKey]*lane{}, moved: map[laneKey]string{}}
+	o.SetTiming(opts.Timing)
+	o.opts.Timing = Timing{}
+	return o
+}
+
+// SetTiming puts new delivery settings in force: the next wait, send and age check use
+// them, items already waiting included.
+func (o *Outbox) SetTiming(t Timing) {
+	t = t.withDefaults()
+	o.timing.Store(&t)
 }
 
 // SetChannels puts a configuration's channels in force. Items of a channel that is no
@@ -157,11 +181,12 @@ func (o *Outbox) move(key laneKey, to string) {
 // MaxBackoff, with jitter over its upper half so that many lanes failing together (the
 // provider is down) do not come back in lockstep.
 func (o *Outbox) backoff(attempts int) time.Duration {
-	d := o.opts.MinBackoff
-	for i := 1; i < attempts && d < o.opts.MaxBackoff; i++ {
+	t := o.timing.Load()
+	d := t.MinBackoff
+	for i := 1; i < attempts && d < t.MaxBackoff; i++ {
 		d *= 2
 	}
-	d = min(d, o.opts.MaxBackoff)
+	d = min(d, t.MaxBackoff)
 	return d/2 + rand.N(d/2+1)
 }
 
@@ -259,8 +284,8 @@ func (l *lane) run(ctx context.Context) {
 			l.dead(it, "channel_removed", "channel "+it.Channel+" is no longer configured")
 			continue
 		}
-		if l.o.opts.MaxAge > 0 && now.Sub(it.Created) > l.o.opts.MaxAge {
-			l.dead(it, "expired", "not delivered within max_age "+l.o.opts.MaxAge.String()+"; last error: "+it.Error)
+		if maxAge := l.o.timing.Load().MaxAge; maxAge > 0 && now.Sub(it.Created) > maxAge {
+			l.dead(it, "expired", "not delivered within max_age "+maxAge.String()+"; last error: "+it.Error)
 			continue
 		}
 		recipient := l.o.resolve(l.key)
@@ -280,7 +305,7 @@ func (l *lane) run(ctx context.Context) {
 // send makes one attempt; false when ctx ended during it.
 func (l *lane) send(ctx context.Context, ch delivery.Channel, it *store.Item, recipient string) bool {
 	job := &delivery.Job{ID: it.ID, Recipient: recipient, Message: it.Message, Text: it.Text, PartsSent: it.PartsSent, Attempts: it.Attempts}
-	sendCtx, cancel := context.WithTimeout(ctx, l.o.opts.SendTimeout)
+	sendCtx, cancel := context.WithTimeout(ctx, l.o.timing.Load().SendTimeout)
 	start := time.Now()
 	err := ch.Send(sendCtx, job)
 	cancel()

@@ -60,7 +60,7 @@ func setup(t *testing.T, ch *fakeChannel, maxAge time.Duration) (*Outbox, *store
 	}
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	o := New(Options{Store: s, Metrics: m, MaxAge: maxAge, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+	o := New(Options{Store: s, Metrics: m, Timing: Timing{MaxAge: maxAge, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}})
 	m.Watch(o)
 	o.SetChannels(map[string]delivery.Channel{"fake": ch})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -191,7 +191,7 @@ func TestRateLimitMakesSendsWait(t *testing.T) {
 }
 
 func TestBackoffGrowsWithJitterWithinBounds(t *testing.T) {
-	o := New(Options{MinBackoff: time.Second, MaxBackoff: 8 * time.Second})
+	o := New(Options{Timing: Timing{MinBackoff: time.Second, MaxBackoff: 8 * time.Second}})
 	for attempts, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 10: 8 * time.Second} {
 		for range 50 {
 			if d := o.backoff(attempts); d < want/2 || d > want {
@@ -199,4 +199,41 @@ func TestBackoffGrowsWithJitterWithinBounds(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSetTimingTakesEffect: new delivery settings (a reload) apply to the next wait and
+// to items already waiting: a max_age shortened below an item's age dead-letters it.
+func TestSetTimingTakesEffect(t *testing.T) {
+	o := New(Options{Timing: Timing{MinBackoff: time.Second, MaxBackoff: 8 * time.Second}})
+	o.SetTiming(Timing{MinBackoff: time.Minute, MaxBackoff: time.Hour})
+	if d := o.backoff(1); d < 30*time.Second || d > time.Minute {
+		t.Errorf("backoff(1) after SetTiming = %v, want in [30s, 1m]", d)
+	}
+	o.SetTiming(Timing{}) // defaults: 1s, and 30s to send
+	if d, tm := o.backoff(1), o.timing.Load(); d > time.Second || tm.SendTimeout != 30*time.Second {
+		t.Errorf("defaults: backoff(1) = %v, %+v", d, tm)
+	}
+
+	// Always failing, retried every 10-20 ms under a max_age of an hour …
+	failing := make([]error, 1000)
+	for i := range failing {
+		failing[i] = delivery.Temporary("http_502", 0, errors.New("bad gateway"))
+	}
+	ch := &fakeChannel{script: failing}
+	o, s, _, _ := setup(t, ch, time.Hour)
+	enqueue(t, o, s, "g1")
+	testtool.Eventually(t, 10*time.Second, "a retry", func(context.Context) error {
+		if it, _ := s.Items(store.Pending); len(it) != 1 || it[0].Attempts < 2 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	// … until max_age is cut to a millisecond.
+	o.SetTiming(Timing{MaxAge: time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+	testtool.Eventually(t, 10*time.Second, "g1 dead", func(context.Context) error {
+		if d, _ := s.Items(store.Dead); len(d) != 1 || d[0].Reason != "expired" {
+			return fmt.Errorf("%d dead", len(d))
+		}
+		return nil
+	})
 }
