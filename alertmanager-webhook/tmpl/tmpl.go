@@ -190,11 +190,11 @@ func Funcs(loc *time.Location) template.FuncMap {
 		},
 		"localTimes": func(s string) string { return localTimes(s, loc) },
 		"mapLink":    MapLink,
-		"boundary": func() template.HTML { return Boundary },
-		"number":   number,
-		"tr":       translate,
-		"since":    func(t time.Time) time.Duration { return time.Since(t) },
-		"dict":     dict,
+		"boundary":   func() template.HTML { return Boundary },
+		"number":     number,
+		"tr":         translate,
+		"since":      func(t time.Time) time.Duration { return time.Since(t) },
+		"dict":       dict,
 	}
 }
 
