@@ -339,6 +339,35 @@ func TestParseErrorFallsBackToPlainTextAndMigrationIsFollowed(t *testing.T) {
 	}
 }
 
+// TestMigrationSurvivesRestart: a chat's new id, learnt from Telegram's answer, is kept in
+// the outbox file: after a restart nothing is sent to the old id first.
+func TestMigrationSurvivesRestart(t *testing.T) {
+	tg := telegramtest.New(token)
+	defer tg.Close()
+	dir := t.TempDir()
+	writeConfig(t, dir, tg.URL, "")
+	tg.Migrate("222", "-100222")
+	in := start(t, dir)
+	post(t, in.url+"/alert", notification("g", "firing", "A"))
+	waitMessages(t, tg, 2)
+	if n := tg.Requests(); n != 3 {
+		t.Fatalf("%d sendMessage requests before the restart, want 3 (the old id once)", n)
+	}
+	in.stop(t)
+
+	in = start(t, dir)
+	post(t, in.url+"/alert", notification("g2", "firing", "B"))
+	msgs := waitMessages(t, tg, 4)
+	if n := tg.Requests() - 3; n != 2 {
+		t.Errorf("%d sendMessage requests after the restart, want 2: none to the old id", n)
+	}
+	for _, m := range msgs[2:] {
+		if m.ChatID != "111" && m.ChatID != "-100222" {
+			t.Errorf("a message went to chat %s", m.ChatID)
+		}
+	}
+}
+
 func TestDeliveryResumesAfterRestart(t *testing.T) {
 	tg := telegramtest.New(token)
 	defer tg.Close()

@@ -111,8 +111,15 @@ func (o *Outbox) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	moved, err := o.opts.Store.Moved()
+	if err != nil {
+		return err
+	}
 	o.mu.Lock()
 	o.ctx = ctx
+	for _, m := range moved {
+		o.moved[laneKey{m.Channel, m.From}] = m.To
+	}
 	o.mu.Unlock()
 	var pending []*store.Item
 	for _, it := range items {
@@ -169,11 +176,17 @@ func (o *Outbox) resolve(key laneKey) string {
 	return key.recipient
 }
 
+// move remembers that key's recipient is now to, in the store too: after a restart the
+// lane goes to the new address at once, not after one more failed send.
 func (o *Outbox) move(key laneKey, to string) {
+	if to == key.recipient {
+		return
+	}
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	if to != key.recipient {
-		o.moved[key] = to
+	o.moved[key] = to
+	o.mu.Unlock()
+	if err := o.opts.Store.SetMoved(store.Move{Channel: key.channel, From: key.recipient, To: to}); err != nil {
+		o.log.Error("cannot store the recipient's new address; it is kept until a restart", "channel", key.channel, "from", key.recipient, "to", to, "err", err)
 	}
 }
 

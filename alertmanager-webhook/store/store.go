@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,6 +23,8 @@ var (
 	bucketDedup = []byte("dedup")
 	// bucketReports holds the last tick each scheduled report was queued for.
 	bucketReports = []byte("reports")
+	// bucketMoved holds recipients that moved (a Telegram group upgraded to a supergroup).
+	bucketMoved = []byte("moved")
 )
 
 // State of an item.
@@ -65,7 +68,7 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	}
 	// NoSync stays false: every commit is fsynced before Update or Batch returns.
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketItems, bucketDedup, bucketReports} {
+		for _, b := range [][]byte{bucketItems, bucketDedup, bucketReports, bucketMoved} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -214,6 +217,30 @@ func (s *Store) SetLastTick(report string, tick time.Time) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], uint64(tick.UnixNano()))
 	return s.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucketReports).Put([]byte(report), v[:]) })
+}
+
+// Move is a channel's recipient that has a new address.
+type Move struct{ Channel, From, To string }
+
+// SetMoved records that channel's recipient from is now to.
+func (s *Store) SetMoved(m Move) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMoved).Put([]byte(m.Channel+"\x00"+m.From), []byte(m.To))
+	})
+}
+
+// Moved lists every recipient recorded as moved.
+func (s *Store) Moved() ([]Move, error) {
+	var out []Move
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMoved).ForEach(func(k, v []byte) error {
+			if channel, from, ok := strings.Cut(string(k), "\x00"); ok {
+				out = append(out, Move{Channel: channel, From: from, To: string(v)})
+			}
+			return nil
+		})
+	})
+	return out, err
 }
 
 // ForgetBefore drops dedup keys first seen before cutoff, so the file does not grow forever.

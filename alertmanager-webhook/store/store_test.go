@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -102,5 +103,33 @@ func TestLastTickSurvivesReopen(t *testing.T) {
 	}
 	if _, ok, err := s.LastTick("daily"); err != nil || ok {
 		t.Errorf("LastTick(daily) = %v, %v; want none", ok, err)
+	}
+}
+
+// TestMovedSurvivesReopen: recipients' new addresses are kept per channel across a
+// restart, the latest one for each.
+func TestMovedSurvivesReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	s, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []Move{{"tg", "222", "-100222"}, {"tg", "333", "-100333"}, {"tg", "333", "-100334"}, {"other", "222", "x"}} {
+		if err := s.SetMoved(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	if s, err = Open(path, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	moved, err := s.Moved()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Move{{"other", "222", "x"}, {"tg", "222", "-100222"}, {"tg", "333", "-100334"}}
+	if fmt.Sprint(moved) != fmt.Sprint(want) {
+		t.Errorf("Moved() = %v, want %v", moved, want)
 	}
 }
