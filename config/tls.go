@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -27,6 +28,7 @@ func (c *checker) checkTLS(path string, t *TLSConfig) {
 	if reason := checkPEMCertificates(data); reason != "" {
 		c.report(caPath, "%s is not a valid CA bundle: %s", t.CAFile, reason)
 	}
+	t.caDigest = sha256.Sum256(data)
 }
 
 // checkPEMCertificates says what is wrong with a PEM bundle, or "" when it holds one or more

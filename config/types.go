@@ -6,6 +6,7 @@
 package config
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -96,6 +97,10 @@ type TLSConfig struct {
 	CAFile             string `yaml:"ca_file,omitempty"`
 	ServerName         string `yaml:"server_name,omitempty"`
 	InsecureSkipVerify bool   `yaml:"insecure_skip_verify,omitempty"`
+	// caDigest is the CA bundle's SHA-256 when the config was loaded: two configs naming
+	// the same file differ when its contents do, so a reload after the CA was replaced
+	// under the same name makes new connections with it.
+	caDigest [sha256.Size]byte
 }
 
 // Client builds the TLS settings of an api-ssl connection; nil for a plain API (t nil).
