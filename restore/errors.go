@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/collector/failure"
 	"github.com/rondanet/ronda/internal/promapi"
 )
 
@@ -71,9 +71,9 @@ func promFailure(err error) error {
 // or a refused command need the operator; anything else is the router being away.
 func routerFailure(router string, err error) error {
 	err = fmt.Errorf("router %s: %w", router, err)
-	if ce, ok := errors.AsType[*collector.Error](err); ok {
+	if ce, ok := errors.AsType[*failure.Error](err); ok {
 		switch ce.Reason {
-		case collector.ReasonAuth, collector.ReasonTLS, collector.ReasonConfig, collector.ReasonDevice:
+		case failure.Auth, failure.TLS, failure.Config, failure.Device:
 			return &Error{Failure: Refused, Err: err}
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/go-routeros/routeros/v3"
 
-	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/collector/failure"
 	"github.com/rondanet/ronda/internal/backoff"
 )
 
@@ -106,7 +106,7 @@ func (c *Conn) Address() string { return c.address }
 //
 // A !trap reply returns a *TrapError (reason device) and keeps the session. Any other
 // failure closes the session, since the stream may be out of step, and the next call dials
-// again once the backoff has passed. Errors carry a collector.Reason.
+// again once the backoff has passed. Errors carry a failure.Reason.
 //
 // When a kept session turns out to have been closed by the router while idle (a reboot, a
 // power cut) before any byte of the reply arrived, the command is sent once more on a fresh
@@ -118,14 +118,14 @@ func (c *Conn) Run(ctx context.Context, words ...string) (*routeros.Reply, error
 	}
 	if err := ctx.Err(); err != nil {
 		// Nothing was tried: the session and the backoff stay as they are.
-		return nil, collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s %s: %w", c.address, words[0], err))
+		return nil, failure.Fail(failure.Timeout, fmt.Errorf("%s %s: %w", c.address, words[0], err))
 	}
 	if err := c.acquire(ctx); err != nil {
 		return nil, err
 	}
 	defer c.release()
 	if c.isClosed() {
-		return nil, collector.Fail(collector.ReasonOther, ErrClosed)
+		return nil, failure.Fail(failure.Other, ErrClosed)
 	}
 
 	reused := c.session != nil
@@ -183,7 +183,7 @@ func (c *Conn) acquire(ctx context.Context) error {
 	case c.turn <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return collector.Fail(collector.ReasonTimeout,
+		return failure.Fail(failure.Timeout,
 			fmt.Errorf("%s: gave up waiting for the previous command on this router: %w", c.address, ctx.Err()))
 	}
 }
@@ -204,7 +204,7 @@ func (c *Conn) connect(ctx context.Context) error {
 	s, err := dial(ctx, c.life, c.cfg, c.address)
 	if err != nil {
 		if c.isClosed() {
-			return collector.Fail(collector.ReasonOther, ErrClosed)
+			return failure.Fail(failure.Other, ErrClosed)
 		}
 		c.failed(err)
 		return err
@@ -213,7 +213,7 @@ func (c *Conn) connect(ctx context.Context) error {
 	if c.closed {
 		c.mu.Unlock()
 		s.close()
-		return collector.Fail(collector.ReasonOther, ErrClosed)
+		return failure.Fail(failure.Other, ErrClosed)
 	}
 	c.live = s
 	c.mu.Unlock()
@@ -236,14 +236,14 @@ func (c *Conn) exchange(ctx context.Context, words []string) (reply *routeros.Re
 	if dev, ok := errors.AsType[*routeros.DeviceError](err); ok && dev.Sentence.Word == "!trap" && !s.guard.sawFatal {
 		// The router answered in full; the session is in step.
 		c.succeeded()
-		return nil, false, collector.Fail(collector.ReasonDevice, trapError(what, dev))
+		return nil, false, failure.Fail(failure.Device, trapError(what, dev))
 	}
 	if c.isClosed() {
 		c.drop()
-		return nil, false, collector.Fail(collector.ReasonOther, ErrClosed)
+		return nil, false, failure.Fail(failure.Other, ErrClosed)
 	}
 	err = classify(ctx, what, err, s.guard)
-	stale = s.guard.received == before && ctx.Err() == nil && reasonOf(err) == collector.ReasonConnect
+	stale = s.guard.received == before && ctx.Err() == nil && reasonOf(err) == failure.Connect
 	c.drop()
 	if !stale {
 		c.failed(err)
@@ -279,9 +279,9 @@ func (c *Conn) succeeded() {
 }
 
 // reasonOf is the reason an error of this package carries.
-func reasonOf(err error) collector.Reason {
-	if e, ok := errors.AsType[*collector.Error](err); ok {
+func reasonOf(err error) failure.Reason {
+	if e, ok := errors.AsType[*failure.Error](err); ok {
 		return e.Reason
 	}
-	return collector.ReasonOther
+	return failure.Other
 }

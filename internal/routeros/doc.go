@@ -7,5 +7,5 @@
 // use, keeps the session across calls (a login per scrape fills the router's log with
 // "logged in via api"), runs one command at a time with the caller's deadline, drops the
 // session whenever the stream may be out of step, and reconnects with backoff. Its errors
-// carry a collector.Reason so a scrape can say why it failed.
+// carry a failure.Reason so a scrape can say why it failed.
 package routeros

@@ -12,7 +12,7 @@ import (
 
 	"github.com/go-routeros/routeros/v3"
 
-	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/collector/failure"
 )
 
 // ErrClosed is returned by calls on a Conn after Close.
@@ -67,31 +67,31 @@ const invalidWordPrefix = "invalid RouterOS sentence word"
 func classify(ctx context.Context, what string, err error, guard *frameGuard) error {
 	if guard != nil {
 		if ferr, ok := errors.AsType[*FramingError](err); ok {
-			return collector.Fail(collector.ReasonProtocol, fmt.Errorf("%s: %w", what, ferr))
+			return failure.Fail(failure.Protocol, fmt.Errorf("%s: %w", what, ferr))
 		}
 		if reason, ok := guard.Fatal(); ok {
-			return collector.Failf(collector.ReasonDevice, "%s: router ended the session with !fatal: %s", what, ToUTF8(reason))
+			return failure.Failf(failure.Device, "%s: router ended the session with !fatal: %s", what, ToUTF8(reason))
 		}
 	}
 	if dev, ok := errors.AsType[*routeros.DeviceError](err); ok {
 		if dev.Sentence.Word == "!fatal" {
-			return collector.Failf(collector.ReasonDevice, "%s: router ended the session with !fatal: %s", what, ToUTF8(dev.Sentence.Map["message"]))
+			return failure.Failf(failure.Device, "%s: router ended the session with !fatal: %s", what, ToUTF8(dev.Sentence.Map["message"]))
 		}
-		return collector.Fail(collector.ReasonDevice, trapError(what, dev))
+		return failure.Fail(failure.Device, trapError(what, dev))
 	}
 	if ctx.Err() != nil || isTimeout(err) {
-		return collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s: no answer within the deadline: %w", what, err))
+		return failure.Fail(failure.Timeout, fmt.Errorf("%s: no answer within the deadline: %w", what, err))
 	}
 	if _, ok := errors.AsType[*routeros.UnknownReplyError](err); ok {
-		return collector.Fail(collector.ReasonProtocol, fmt.Errorf("%s: %w", what, err))
+		return failure.Fail(failure.Protocol, fmt.Errorf("%s: %w", what, err))
 	}
 	if strings.HasPrefix(err.Error(), invalidWordPrefix) {
-		return collector.Fail(collector.ReasonProtocol, fmt.Errorf("%s: %w", what, err))
+		return failure.Fail(failure.Protocol, fmt.Errorf("%s: %w", what, err))
 	}
 	if isConnectionGone(err) {
-		return collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: connection lost: %w", what, err))
+		return failure.Fail(failure.Connect, fmt.Errorf("%s: connection lost: %w", what, err))
 	}
-	return collector.Fail(collector.ReasonOther, fmt.Errorf("%s: %w", what, err))
+	return failure.Fail(failure.Other, fmt.Errorf("%s: %w", what, err))
 }
 
 func trapError(what string, dev *routeros.DeviceError) *TrapError {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/go-routeros/routeros/v3/proto"
 
-	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/collector/failure"
 )
 
 // Print runs PATH/print asking only for the properties in proplist (RouterOS prints are
@@ -43,7 +43,7 @@ func (c *Conn) CountOnly(ctx context.Context, path string, query ...string) (int
 	}
 	n, err := strconv.Atoi(ret)
 	if err != nil || n < 0 {
-		return 0, collector.Failf(collector.ReasonProtocol, "%s %s/print =count-only=: want a count in !done =ret=, got %q", c.address, path, ToUTF8(ret))
+		return 0, failure.Failf(failure.Protocol, "%s %s/print =count-only=: want a count in !done =ret=, got %q", c.address, path, ToUTF8(ret))
 	}
 	return n, nil
 }

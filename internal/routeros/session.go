@@ -12,7 +12,7 @@ import (
 
 	"github.com/go-routeros/routeros/v3"
 
-	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/collector/failure"
 )
 
 // session is one logged-in API connection.
@@ -36,9 +36,9 @@ func dial(ctx, life context.Context, cfg Config, address string) (*session, erro
 	raw, err := d.DialContext(ctx, "tcp", address)
 	if err != nil {
 		if ctx.Err() != nil || isTimeout(err) {
-			return nil, collector.Fail(collector.ReasonTimeout, fmt.Errorf("connect to %s: %w", address, err))
+			return nil, failure.Fail(failure.Timeout, fmt.Errorf("connect to %s: %w", address, err))
 		}
-		return nil, collector.Fail(collector.ReasonConnect, fmt.Errorf("connect to %s: %w", address, err))
+		return nil, failure.Fail(failure.Connect, fmt.Errorf("connect to %s: %w", address, err))
 	}
 	conn := raw
 	if cfg.TLS != nil {
@@ -46,9 +46,9 @@ func dial(ctx, life context.Context, cfg Config, address string) (*session, erro
 		if err := tc.HandshakeContext(ctx); err != nil {
 			_ = raw.Close()
 			if ctx.Err() != nil || isTimeout(err) {
-				return nil, collector.Fail(collector.ReasonTimeout, fmt.Errorf("TLS handshake with %s got no answer in time (is it the api-ssl port?): %w", address, err))
+				return nil, failure.Fail(failure.Timeout, fmt.Errorf("TLS handshake with %s got no answer in time (is it the api-ssl port?): %w", address, err))
 			}
-			return nil, collector.Fail(collector.ReasonTLS, fmt.Errorf("TLS handshake with %s (api-ssl needs a certificate on the router): %w", address, err))
+			return nil, failure.Fail(failure.TLS, fmt.Errorf("TLS handshake with %s (api-ssl needs a certificate on the router): %w", address, err))
 		}
 		conn = tc
 	}
@@ -57,7 +57,7 @@ func dial(ctx, life context.Context, cfg Config, address string) (*session, erro
 	client, err := routeros.NewClient(guardedConn{Reader: guard, Writer: conn, Closer: conn})
 	if err != nil {
 		_ = conn.Close()
-		return nil, collector.Fail(collector.ReasonOther, fmt.Errorf("%s: %w", address, err))
+		return nil, failure.Fail(failure.Other, fmt.Errorf("%s: %w", address, err))
 	}
 	// The library logs to stdout by default, at debug every sentence it sends: the
 	// password in /login among them.
@@ -94,10 +94,10 @@ func loginError(ctx context.Context, address, username string, err error, guard 
 	if dev, ok := errors.AsType[*routeros.DeviceError](err); ok && dev.Sentence.Word == "!trap" {
 		// "invalid user name or password (6)", or "not allowed" when the user's group lacks
 		// the api policy: either way the credentials are refused.
-		return collector.Fail(collector.ReasonAuth, trapError(what, dev))
+		return failure.Fail(failure.Auth, trapError(what, dev))
 	}
 	if errors.Is(err, routeros.ErrNoChallengeReceived) || errors.Is(err, routeros.ErrInvalidChallengeReceived) {
-		return collector.Fail(collector.ReasonProtocol, fmt.Errorf("%s: %w", what, err))
+		return failure.Fail(failure.Protocol, fmt.Errorf("%s: %w", what, err))
 	}
 	return classify(ctx, what, err, guard)
 }
