@@ -111,6 +111,10 @@ func (b *Batch) Metrics() []prometheus.Metric {
 	return append(out, b.others...)
 }
 
+// Reset empties the batch for another scrape and keeps its memory, as the framework's
+// pool of batches does: for callers that scrape without the handler (benchmarks).
+func (b *Batch) Reset() { b.reset() }
+
 // reset empties the batch for reuse, dropping its references to label values.
 func (b *Batch) reset() {
 	clear(b.samples)

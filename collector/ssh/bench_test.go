@@ -165,6 +165,8 @@ func BenchmarkHundredHosts(b *testing.B) {
 	}
 }
 
+var benchBatches = sync.Pool{New: func() any { return new(collector.Batch) }}
+
 func scrapeAll(b *testing.B, c *sshcollector.Collector, names []string) {
 	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
@@ -175,11 +177,14 @@ func scrapeAll(b *testing.B, c *sshcollector.Collector, names []string) {
 			defer func() { <-sem; wg.Done() }()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			// What the framework's handler calls for every scrape (the series thrown away).
-			var batch collector.Batch
-			if err := c.ScrapeBatch(ctx, name, nil, &batch); err != nil {
+			// What the framework's handler calls for every scrape (the series thrown away),
+			// into a batch reused as the handler's pool reuses them.
+			batch := benchBatches.Get().(*collector.Batch)
+			batch.Reset()
+			if err := c.ScrapeBatch(ctx, name, nil, batch); err != nil {
 				b.Error(fmt.Errorf("%s: %w", name, err))
 			}
+			benchBatches.Put(batch)
 		}()
 	}
 	wg.Wait()
