@@ -410,11 +410,16 @@ func appendFloat(b []byte, f float64) []byte {
 	case math.IsInf(f, -1):
 		return append(b, "-Inf"...)
 	}
-	// Whole numbers below 1e6 (counts, seconds, bytes of small things) print the same with
-	// AppendInt, at a fraction of the cost of finding the shortest float representation:
-	// 'g' with the shortest precision switches to an exponent only from 1e6 (2.232e+06).
-	if f == math.Trunc(f) && math.Abs(f) < 1e6 {
-		return strconv.AppendInt(b, int64(f), 10)
+	// Whole numbers of up to 15 digits (counts, seconds, bytes) are their own shortest
+	// form, written at a fraction of the cost of looking for it: below 1e6 as AppendInt
+	// writes them, from 1e6 with the exponent 'g' gives them (2.232e+06).
+	if f == math.Trunc(f) {
+		switch a := math.Abs(f); {
+		case a < 1e6:
+			return strconv.AppendInt(b, int64(f), 10)
+		case a < maxDecimalDigits:
+			return appendWhole(b, f)
+		}
 	}
 	if out, ok := appendShortDecimal(b, f); ok {
 		return out

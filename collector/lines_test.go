@@ -49,11 +49,13 @@ func addLines(b *Batch) {
 			state.Add(&labels[k], st, float64(k%2))
 		}
 	}
-	rx := b.Lines(linesRx) // the third ONU gave no reading: its series is left out
-	rx.AddEach(labels, nil, []float64{-17.06, -17.061, math.NaN(), -17.063})
+	// The third ONU gave no reading: its series is left out. Values read from decimals
+	// (-17.06, 46.00, 17.0630 as a shifted 0.0170630) and floats are written alike.
+	rx := b.Lines(linesRx)
+	rx.AddEach(labels, nil, []Number{mustDecimal(1706, 2, true), Float(-17.061), Float(math.NaN()), mustDecimal(170630, 7, false)})
 	temp := b.Lines(linesTemp)
 	temp.Add(&labels[0], linesTemp.Tail("module"), 45.5) // Add and AddEach for one family
-	temp.AddEach(labels[1:], linesTemp.Tail("module"), []float64{46, 47.25, math.Inf(1)})
+	temp.AddEach(labels[1:], linesTemp.Tail("module"), []Number{mustDecimal(4600, 2, false), Float(47.25), Float(math.Inf(1))})
 	none := b.Lines(linesAge) // a family with no series is not written
 	_ = none
 	info := b.Lines(linesInfo)
@@ -96,7 +98,7 @@ func TestLinesWriteWhatSamplesWrite(t *testing.T) {
 		t.Errorf("Lines wrote\n%s\nSamples wrote\n%s", got.String(), want.String())
 	}
 	sameFamilies(t, want.String(), registryText(t, samples.Metrics()))
-	if strings.Contains(got.String(), "test_onu_rx{pon=\"0/2\",onu=\"\uFFFDbad\"}") || !strings.Contains(got.String(), `test_onu_rx{pon="0/2",onu="4"} -17.063`) || !strings.Contains(got.String(), `test_onu_temp{pon="0/2",onu="4",sensor="module"} +Inf`) {
+	if strings.Contains(got.String(), "test_onu_rx{pon=\"0/2\",onu=\"\uFFFDbad\"}") || !strings.Contains(got.String(), `test_onu_rx{pon="0/2",onu="4"} 0.017063`) || !strings.Contains(got.String(), `test_onu_temp{pon="0/1",onu="2",sensor="module"} 46`) || !strings.Contains(got.String(), `test_onu_temp{pon="0/2",onu="4",sensor="module"} +Inf`) {
 		t.Errorf("AddEach wrote a NaN reading or left out another:\n%s", got.String())
 	}
 	if !strings.Contains(got.String(), `test_onu_info{pon="0/1",onu="2",name="quo\"te\\ and\nnewline"} 1`) {
@@ -127,11 +129,11 @@ func TestLinesMisuse(t *testing.T) {
 		},
 		"AddEach, a value short": func(b *Batch) {
 			l := b.Lines(linesRx)
-			l.AddEach([]Labels{b.Labels(ponONU, "0/1", "1"), b.Labels(ponONU, "0/1", "2")}, nil, []float64{1})
+			l.AddEach([]Labels{b.Labels(ponONU, "0/1", "1"), b.Labels(ponONU, "0/1", "2")}, nil, []Number{Float(1)})
 		},
 		"AddEach, tail too short": func(b *Batch) {
 			l := b.Lines(linesState)
-			l.AddEach([]Labels{{}}, linesState.Tail("up"), []float64{1})
+			l.AddEach([]Labels{{}}, linesState.Tail("up"), []Number{Float(1)})
 		},
 		"wrong count": func(b *Batch) { l := b.Lines(linesRx); l.AddValues(&Labels{}, 1, "0/1") },
 		"tail too short": func(b *Batch) {

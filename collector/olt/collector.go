@@ -272,7 +272,7 @@ type keptSeries struct {
 	onus   []onuSeries
 	labels []collector.Labels // each ONU's pon and onu, as onus[k].pon and .id
 	// scratch holds one family's values, reused from family to family and scrape to scrape.
-	scratch []float64
+	scratch []collector.Number
 }
 
 type onuSeries struct {
@@ -290,7 +290,7 @@ type onuSeries struct {
 }
 
 // values returns room for n values.
-func (ks *keptSeries) values(n int) []float64 {
+func (ks *keptSeries) values(n int) []collector.Number {
 	ks.scratch = slices.Grow(ks.scratch[:0], n)[:n]
 	return ks.scratch
 }
@@ -390,17 +390,17 @@ var ponONU = []string{"pon", "onu"}
 // out when the OLT has no valid reading.
 var readings = []struct {
 	family *collector.Family
-	value  func(*ONU) float64
+	value  func(*ONU) collector.Number
 }{
-	{onuRxPower, func(o *ONU) float64 { return o.RxPowerDBm }},
-	{onuTxPower, func(o *ONU) float64 { return o.TxPowerDBm }},
-	{onuTemperature, func(o *ONU) float64 { return o.TemperatureCelsius }},
-	{onuVoltage, func(o *ONU) float64 { return o.VoltageVolts }},
-	{onuBias, func(o *ONU) float64 { return o.BiasCurrentAmperes }},
-	{onuDistance, func(o *ONU) float64 { return o.DistanceMeters }},
-	{onuOnline, func(o *ONU) float64 { return o.OnlineSeconds }},
-	{onuDeregistrations, func(o *ONU) float64 { return o.Deregistrations }},
-	{onuDyingGasp, func(o *ONU) float64 { return o.DyingGasp }},
+	{onuRxPower, func(o *ONU) collector.Number { return o.RxPowerDBm }},
+	{onuTxPower, func(o *ONU) collector.Number { return o.TxPowerDBm }},
+	{onuTemperature, func(o *ONU) collector.Number { return o.TemperatureCelsius }},
+	{onuVoltage, func(o *ONU) collector.Number { return o.VoltageVolts }},
+	{onuBias, func(o *ONU) collector.Number { return o.BiasCurrentAmperes }},
+	{onuDistance, func(o *ONU) collector.Number { return o.DistanceMeters }},
+	{onuOnline, func(o *ONU) collector.Number { return o.OnlineSeconds }},
+	{onuDeregistrations, func(o *ONU) collector.Number { return o.Deregistrations }},
+	{onuDyingGasp, func(o *ONU) collector.Number { return o.DyingGasp }},
 }
 
 var noLabels collector.Labels

@@ -74,7 +74,7 @@ olt_pon_onus{pon="0/2",state="up"} 0
 func TestEmitDuplicateONUs(t *testing.T) {
 	onu := func(pon, id string, st State, rx float64) ONU {
 		o := newONU(pon, id)
-		o.State, o.RxPowerDBm = st, rx
+		o.State, o.RxPowerDBm = st, collector.Float(rx)
 		return o
 	}
 	for _, tc := range []struct {

@@ -62,6 +62,11 @@ func sameONU(a, b *ONU) bool {
 			if fa.String() != fb.String() {
 				return false
 			}
+		case reflect.Struct: // a collector.Number: the same value (bits), however read
+			na, nb := fa.Interface().(collector.Number), fb.Interface().(collector.Number)
+			if math.Float64bits(na.Float64()) != math.Float64bits(nb.Float64()) {
+				return false
+			}
 		default:
 			panic("ONU field of kind " + fa.Kind().String())
 		}
@@ -188,9 +193,10 @@ func FuzzRowAgainstReference(f *testing.F) {
 		var want ONU
 		wantErr := refRow(&layout, &want, cells, "0/9", &prev, before)
 		got := ONU{PON: "p", ID: "i", Name: "n", MAC: "m", Firmware: "f", Auth: "a", CTCStatus: "c",
-			State: StateLOS, OfflineReason: ReasonBlacklisted, RxPowerDBm: 1, TxPowerDBm: 2,
-			TemperatureCelsius: 3, VoltageVolts: 4, BiasCurrentAmperes: 5, DistanceMeters: 6,
-			OnlineSeconds: 7, Deregistrations: 8, DyingGasp: 9}
+			State: StateLOS, OfflineReason: ReasonBlacklisted, RxPowerDBm: collector.Float(1), TxPowerDBm: collector.Float(2),
+			TemperatureCelsius: collector.Float(3), VoltageVolts: collector.Float(4), BiasCurrentAmperes: collector.Float(5),
+			DistanceMeters: collector.Float(6), OnlineSeconds: collector.Float(7), Deregistrations: collector.Float(8),
+			DyingGasp: collector.Float(9)}
 		err := layout.row(&got, cells, "0/9", &prev, before)
 		if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
 			t.Fatalf("error %v, reference %v", err, wantErr)
@@ -228,15 +234,15 @@ func FuzzReadingsAgainstReference(f *testing.F) {
 			name      string
 			got, want func(string) float64
 		}{
-			{"power", power, refPower}, {"voltage", voltage, refVoltage}, {"biasAmperes", biasAmperes, refBiasAmperes},
-			{"temperature", temperature, refTemperature}, {"count", count, refCount},
-			{"distanceFromRTT", distanceFromRTT, refDistanceFromRTT},
+			{"power", float(power), refPower}, {"voltage", float(voltage), refVoltage},
+			{"biasAmperes", float(biasAmperes), refBiasAmperes}, {"temperature", float(temperature), refTemperature},
+			{"count", float(count), refCount}, {"distanceFromRTT", float(distanceFromRTT), refDistanceFromRTT},
 			{"number", func(s string) float64 {
 				v, ok := number(s)
 				if !ok {
 					return nan
 				}
-				return v
+				return v.Float64()
 			}, func(s string) float64 {
 				v, ok := refNumber(s)
 				if !ok {
@@ -247,6 +253,12 @@ func FuzzReadingsAgainstReference(f *testing.F) {
 		} {
 			if g, w := r.got(s), r.want(s); math.Float64bits(g) != math.Float64bits(w) {
 				t.Fatalf("%s(%q) = %v (%#x), reference %v (%#x)", r.name, s, g, math.Float64bits(g), w, math.Float64bits(w))
+			}
+		}
+		// A reading kept as the OLT's digits is written as its float would be.
+		for _, read := range []func(string) collector.Number{power, voltage, biasAmperes, temperature, count, distanceFromRTT} {
+			if x := read(s); x.String() != collector.Float(x.Float64()).String() {
+				t.Fatalf("%q is written %q, its float %q", s, x.String(), collector.Float(x.Float64()).String())
 			}
 		}
 	})
@@ -291,4 +303,9 @@ func BenchmarkHiOSORows(b *testing.B) {
 			}
 		}
 	}
+}
+
+// float is a reading's value alone, for comparing with the reference's floats.
+func float(read func(string) collector.Number) func(string) float64 {
+	return func(s string) float64 { return read(s).Float64() }
 }

@@ -374,11 +374,11 @@ func (l *hiosoLayout) row(o *ONU, cells []string, pagePON string, prev *ONU, bef
 	o.Deregistrations = count(col(cells, l.deregistrations))
 	switch code(col(cells, l.dyingGasp)) {
 	case "1":
-		o.DyingGasp = 1
+		o.DyingGasp = one
 	case "0":
-		o.DyingGasp = 0
+		o.DyingGasp = zero
 	default:
-		o.DyingGasp = nan
+		o.DyingGasp = none
 	}
 	return nil
 }

@@ -25,14 +25,14 @@ func describe(o ONU) string {
 	}
 	for _, r := range []struct {
 		name string
-		v    float64
+		v    collector.Number
 	}{
 		{"rx", o.RxPowerDBm}, {"tx", o.TxPowerDBm}, {"temp", o.TemperatureCelsius}, {"volt", o.VoltageVolts},
 		{"bias", o.BiasCurrentAmperes}, {"dist", o.DistanceMeters}, {"online", o.OnlineSeconds},
 		{"dereg", o.Deregistrations}, {"gasp", o.DyingGasp},
 	} {
-		if !math.IsNaN(r.v) {
-			fmt.Fprintf(&b, " %s=%.6g", r.name, r.v)
+		if v := r.v.Float64(); !math.IsNaN(v) {
+			fmt.Fprintf(&b, " %s=%.6g", r.name, v)
 		}
 	}
 	return b.String()
@@ -129,38 +129,47 @@ func TestParseHiOSOErrors(t *testing.T) {
 	}
 }
 
+// TestReadings: each reading's value, and its text in the exposition (from the digits
+// the OLT wrote, where it wrote a decimal: 46.00 °C is 46, 10.50 mA is 0.0105 A).
 func TestReadings(t *testing.T) {
 	for _, tt := range []struct {
 		name string
-		f    func(string) float64
+		f    func(string) collector.Number
 		in   string
 		want float64 // NaN: omitted
+		text string
 	}{
-		{"power", power, "-17.06", -17.06},
-		{"power dashes", power, "--", math.NaN()},
-		{"power -inf", power, "-inf", math.NaN()},
-		{"power nan", power, "nan", math.NaN()},
-		{"power all ones", power, "8.16", math.NaN()},
-		{"power floor", power, "-40.00", math.NaN()},
-		{"power just above the floor", power, "-39.99", -39.99},
-		{"voltage", voltage, "3.30", 3.3},
-		{"voltage all ones", voltage, "6.55", math.NaN()},
-		{"bias mA to A", biasAmperes, "10.50", 0.0105},
-		{"bias all ones", biasAmperes, "131.07", math.NaN()},
-		{"temperature", temperature, "46.00", 46},
-		{"temperature nan", temperature, "NaN", math.NaN()},
-		{"temperature absurd", temperature, "-273", math.NaN()},
-		{"count", count, "3600", 3600},
-		{"count fraction", count, "1.5", math.NaN()},
-		{"count negative", count, "-1", math.NaN()},
-		{"distance", distanceFromRTT, "8190", 8190*1.6393 - 157 - 157},
-		{"distance short", distanceFromRTT, "150", 1},
-		{"distance at the edge", distanceFromRTT, "0", 1},
-		{"distance unknown", distanceFromRTT, "--", math.NaN()},
+		{"power", power, "-17.06", -17.06, "-17.06"},
+		{"power dashes", power, "--", math.NaN(), "NaN"},
+		{"power -inf", power, "-inf", math.NaN(), "NaN"},
+		{"power nan", power, "nan", math.NaN(), "NaN"},
+		{"power all ones", power, "8.16", math.NaN(), "NaN"},
+		{"power floor", power, "-40.00", math.NaN(), "NaN"},
+		{"power just above the floor", power, "-39.99", -39.99, "-39.99"},
+		{"power in an exponent", power, "-1.75e1", -17.5, "-17.5"},
+		{"voltage", voltage, "3.30", 3.3, "3.3"},
+		{"voltage all ones", voltage, "6.55", math.NaN(), "NaN"},
+		{"bias mA to A", biasAmperes, "10.50", 0.0105, "0.0105"},
+		{"bias all ones", biasAmperes, "131.07", math.NaN(), "NaN"},
+		{"temperature", temperature, "46.00", 46, "46"},
+		{"temperature nan", temperature, "NaN", math.NaN(), "NaN"},
+		{"temperature absurd", temperature, "-273", math.NaN(), "NaN"},
+		{"count", count, "3600", 3600, "3600"},
+		{"count of weeks", count, "2500000", 2500000, "2.5e+06"},
+		{"count fraction", count, "1.5", math.NaN(), "NaN"},
+		{"count negative", count, "-1", math.NaN(), "NaN"},
+		{"distance", distanceFromRTT, "8190", 8190*1.6393 - 157 - 157, "13111.867"},
+		{"distance short", distanceFromRTT, "150", 1, "1"},
+		{"distance at the edge", distanceFromRTT, "0", 1, "1"},
+		{"distance unknown", distanceFromRTT, "--", math.NaN(), "NaN"},
 	} {
-		got := tt.f(tt.in)
+		x := tt.f(tt.in)
+		got := x.Float64()
 		if !(got == tt.want || math.IsNaN(got) && math.IsNaN(tt.want)) && math.Abs(got-tt.want) > 1e-9 {
 			t.Errorf("%s(%q) = %v, want %v", tt.name, tt.in, got, tt.want)
+		}
+		if x.String() != tt.text {
+			t.Errorf("%s(%q) is written %q, want %q", tt.name, tt.in, x.String(), tt.text)
 		}
 	}
 }
@@ -206,8 +215,8 @@ func FuzzParseHiOSO(f *testing.F) {
 			if o.PON == "" || o.ID == "" || !slices.Contains(States, o.State) {
 				t.Fatalf("bad ONU %+v", o)
 			}
-			for _, v := range []float64{o.RxPowerDBm, o.TxPowerDBm, o.TemperatureCelsius, o.VoltageVolts, o.BiasCurrentAmperes, o.DistanceMeters, o.OnlineSeconds, o.Deregistrations, o.DyingGasp} {
-				if math.IsInf(v, 0) {
+			for _, v := range []collector.Number{o.RxPowerDBm, o.TxPowerDBm, o.TemperatureCelsius, o.VoltageVolts, o.BiasCurrentAmperes, o.DistanceMeters, o.OnlineSeconds, o.Deregistrations, o.DyingGasp} {
+				if math.IsInf(v.Float64(), 0) {
 					t.Fatalf("infinite reading in %+v", o)
 				}
 			}

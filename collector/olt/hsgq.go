@@ -187,7 +187,7 @@ func parseHSGQ(body []byte) (*Snapshot, error) {
 		o.TemperatureCelsius = temperature(string(r.Temperature))
 		o.VoltageVolts = voltage(string(r.Voltage))
 		o.BiasCurrentAmperes = biasAmperes(string(r.Bias))
-		if d, ok := number(string(r.Distance)); ok && d > 0 { // 0: the OLT has no range for it
+		if d, ok := number(string(r.Distance)); ok && d.Float64() > 0 { // 0: the OLT has no range for it
 			o.DistanceMeters = d
 		}
 		o.OnlineSeconds = count(string(r.OnlineTime))
@@ -217,18 +217,18 @@ func wordState(s string) State {
 
 // wordOfflineReason maps the last-down-cause words of V-SOL and HSGQ pages, and whether
 // the cause was a power loss (NaN: the page gives none).
-func wordOfflineReason(s string) (OfflineReason, float64) {
+func wordOfflineReason(s string) (OfflineReason, collector.Number) {
 	switch strings.ToLower(strings.NewReplacer(" ", "", "-", "", "_", "").Replace(s)) {
 	case "", "--", "none", "na", "n/a":
-		return "", nan
+		return "", none
 	case "dyinggasp", "poweroff", "powerdown":
-		return ReasonOther, 1
+		return ReasonOther, one
 	case "timeout", "mpcptimeout", "los", "lossofsignal", "omcitimeout":
-		return ReasonTimeout, 0
+		return ReasonTimeout, zero
 	case "deregister", "onuderegister", "onureboot", "reboot":
-		return ReasonONUInit, 0
+		return ReasonONUInit, zero
 	case "oltderegister", "oltreset", "admindisable":
-		return ReasonOLTInit, 0
+		return ReasonOLTInit, zero
 	}
-	return ReasonOther, 0
+	return ReasonOther, zero
 }

@@ -68,8 +68,8 @@ func FuzzParseHSGQ(f *testing.F) {
 			if o.PON == "" || o.ID == "" || !slices.Contains(States, o.State) {
 				t.Fatalf("bad ONU %+v", o)
 			}
-			for _, v := range []float64{o.RxPowerDBm, o.TxPowerDBm, o.TemperatureCelsius, o.VoltageVolts, o.BiasCurrentAmperes, o.DistanceMeters} {
-				if math.IsInf(v, 0) {
+			for _, v := range []collector.Number{o.RxPowerDBm, o.TxPowerDBm, o.TemperatureCelsius, o.VoltageVolts, o.BiasCurrentAmperes, o.DistanceMeters} {
+				if math.IsInf(v.Float64(), 0) {
 					t.Fatalf("infinite reading in %+v", o)
 				}
 			}

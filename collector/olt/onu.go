@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/rondanet/ronda/collector"
 )
 
 // Snapshot is everything one read of an OLT found.
@@ -20,6 +22,8 @@ type Snapshot struct {
 
 // ONU is one ONU as a driver read it. Readings the OLT did not give, or gave as invalid
 // (`--`, `nan`, all-ones DDM values, the −40 dBm floor), are NaN and are not exported.
+// A reading the OLT wrote as a decimal keeps its digits (collector.Decimal), and is
+// exported as written.
 type ONU struct {
 	PON string // PON port, as the OLT writes it: "0/1"
 	ID  string // the ONU's number on its PON: "1"
@@ -32,24 +36,23 @@ type ONU struct {
 	State         State
 	OfflineReason OfflineReason // "" when the OLT does not say
 
-	RxPowerDBm, TxPowerDBm float64
-	TemperatureCelsius     float64
-	VoltageVolts           float64
-	BiasCurrentAmperes     float64
-	DistanceMeters         float64
-	OnlineSeconds          float64
-	Deregistrations        float64
-	DyingGasp              float64 // 1 when the last offline was a power loss, 0 when not
+	RxPowerDBm, TxPowerDBm collector.Number
+	TemperatureCelsius     collector.Number
+	VoltageVolts           collector.Number
+	BiasCurrentAmperes     collector.Number
+	DistanceMeters         collector.Number
+	OnlineSeconds          collector.Number
+	Deregistrations        collector.Number
+	DyingGasp              collector.Number // 1 when the last offline was a power loss, 0 when not
 }
 
 // newONU returns an ONU with every reading unknown.
 func newONU(pon, id string) ONU {
-	nan := math.NaN()
 	return ONU{
 		PON: pon, ID: id, State: StateUnknown,
-		RxPowerDBm: nan, TxPowerDBm: nan, TemperatureCelsius: nan, VoltageVolts: nan,
-		BiasCurrentAmperes: nan, DistanceMeters: nan, OnlineSeconds: nan,
-		Deregistrations: nan, DyingGasp: nan,
+		RxPowerDBm: none, TxPowerDBm: none, TemperatureCelsius: none, VoltageVolts: none,
+		BiasCurrentAmperes: none, DistanceMeters: none, OnlineSeconds: none,
+		Deregistrations: none, DyingGasp: none,
 	}
 }
 
@@ -124,27 +127,27 @@ func invalidText(s string) bool {
 	return false
 }
 
-// number reads a bare decimal; ok is false for the OLTs' ways of saying "no reading" and
-// for anything that is not a finite number.
-func number(s string) (float64, bool) {
+// number reads a bare decimal, as its digits when it has at most 15; ok is false for the
+// OLTs' ways of saying "no reading" and for anything that is not a finite number.
+func number(s string) (collector.Number, bool) {
 	if n, places, neg, ok := shortDecimal(s); ok {
-		return shifted(n, places, neg), true
+		return collector.Decimal(n, places, neg) // places ≤ 15
 	}
 	if v, ok := decimal(s, 0); ok {
-		return v, true
+		return collector.Float(v), true
 	}
 	// Without a digit, s is at best NaN or ±Inf to ParseFloat, both refused below; most
 	// such cells are "--" or "NA", and a failed ParseFloat allocates its error.
 	if !hasDigit(s) {
-		return 0, false
+		return none, false
 	}
 	// Every word invalidText knows either fails ParseFloat or reads as NaN or ±Inf, which
 	// are refused below, so it need not be asked first for every reading.
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, false
+		return none, false
 	}
-	return v, true
+	return collector.Float(v), true
 }
 
 func hasDigit(s string) bool {
@@ -250,85 +253,92 @@ const (
 	opticalFloorDBm   = -40
 )
 
-// power reads an optical power in dBm, or NaN.
-func power(s string) float64 {
-	v, ok := number(s)
-	if !ok || v >= ddmPowerAllOnes || v <= opticalFloorDBm {
-		return math.NaN()
+// power reads an optical power in dBm, or none.
+func power(s string) collector.Number {
+	x, ok := number(s)
+	if v := x.Float64(); !ok || v >= ddmPowerAllOnes || v <= opticalFloorDBm {
+		return none
 	}
-	return v
+	return x
 }
 
-// voltage reads a supply voltage in volts, or NaN.
-func voltage(s string) float64 {
-	v, ok := number(s)
-	if !ok || v >= ddmVoltageAllOnes || v <= 0 {
-		return math.NaN()
+// voltage reads a supply voltage in volts, or none.
+func voltage(s string) collector.Number {
+	x, ok := number(s)
+	if v := x.Float64(); !ok || v >= ddmVoltageAllOnes || v <= 0 {
+		return none
 	}
-	return v
+	return x
 }
 
-// biasAmperes reads a laser bias current given in mA and returns amperes, or NaN.
-func biasAmperes(s string) float64 {
-	// The text read once: the value in mA for the checks, in A by shifting the point.
+// biasAmperes reads a laser bias current given in mA and returns amperes, or none.
+func biasAmperes(s string) collector.Number {
+	// The text read once: the value in mA for the checks, in A by shifting the point, so
+	// 14.20 mA is exactly the float nearest 0.0142 A rather than 14.2/1000
+	// (0.014199999999999999) in the exposition.
 	if n, places, neg, ok := shortDecimal(s); ok {
 		if v := shifted(n, places, neg); v >= ddmBiasAllOnes || v < 0 {
-			return math.NaN()
+			return none
 		}
-		return shifted(n, places+3, neg)
+		x, _ := collector.Decimal(n, places+3, neg) // places ≤ 15
+		return x
 	}
-	v, ok := number(s)
-	if !ok || v >= ddmBiasAllOnes || v < 0 {
-		return math.NaN()
+	x, ok := number(s)
+	if v := x.Float64(); !ok || v >= ddmBiasAllOnes || v < 0 {
+		return none
 	}
-	// Shift the decimal point in the text, so 14.20 mA is exactly the float nearest
-	// 0.0142 A rather than 14.2/1000 (0.014199999999999999) in the exposition.
 	if a, ok := decimal(s, 3); ok {
-		return a
+		return collector.Float(a)
 	}
 	if !strings.ContainsAny(s, "eE") {
 		if a, err := strconv.ParseFloat(strings.TrimSpace(s)+"e-3", 64); err == nil {
-			return a
+			return collector.Float(a)
 		}
 	}
-	return v / 1000
+	return collector.Float(x.Float64() / 1000)
 }
 
-// temperature reads a temperature in °C, or NaN. Values outside what an ONU can survive
+// temperature reads a temperature in °C, or none. Values outside what an ONU can survive
 // are read errors, not weather.
-func temperature(s string) float64 {
-	v, ok := number(s)
-	if !ok || v < -60 || v > 150 {
-		return math.NaN()
+func temperature(s string) collector.Number {
+	x, ok := number(s)
+	if v := x.Float64(); !ok || v < -60 || v > 150 {
+		return none
 	}
-	return v
+	return x
 }
 
-// count reads a non-negative whole number (seconds, deregistrations), or NaN.
-func count(s string) float64 {
-	v, ok := number(s)
-	if !ok || v < 0 || v != math.Trunc(v) {
-		return math.NaN()
+// count reads a non-negative whole number (seconds, deregistrations), or none.
+func count(s string) collector.Number {
+	x, ok := number(s)
+	if v := x.Float64(); !ok || v < 0 || v != math.Trunc(v) {
+		return none
 	}
-	return v
+	return x
 }
 
 // distanceFromRTT turns HiOSO's round-trip time, in time quanta (16 ns), into metres, the
 // way HiOSO's own pages do: d = rtt×1.6393 − 157, then d − 157 when d > 157, else 1 m.
 // Both subtractions are kept as the firmware's page script does them (FIELD-NOTES), so the
 // exported distance matches what the operator sees in the OLT's own web interface.
-func distanceFromRTT(s string) float64 {
-	rtt, ok := number(s)
+func distanceFromRTT(s string) collector.Number {
+	x, ok := number(s)
+	rtt := x.Float64()
 	if !ok || rtt < 0 {
-		return math.NaN()
+		return none
 	}
 	d := rtt*1.6393 - 157
 	if d > 157 {
 		// Rounded to the millimetre only to drop float noise (5562.8904999999995).
-		return math.Round((d-157)*1000) / 1000
+		return collector.Float(math.Round((d-157)*1000) / 1000)
 	}
-	return 1
+	return one
 }
 
-// nan marks a reading as absent.
-var nan = math.NaN()
+// none marks a reading as absent; zero and one are the flags' values.
+var (
+	nan  = math.NaN()
+	none = collector.Float(nan)
+	zero = collector.Float(0)
+	one  = collector.Float(1)
+)

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rondanet/ronda/collector"
 )
 
 // number reads bare decimals and refuses every way OLTs write "no reading", in any case,
@@ -18,7 +20,7 @@ func TestNumber(t *testing.T) {
 		{"-17.06", -17.06, true}, {" 46.00 ", 46, true}, {"0", 0, true}, {"3.3e1", 33, true},
 		{"12abc", 0, false}, {"1e400", 0, false},
 	} {
-		if got, ok := number(tc.in); ok != tc.ok || ok && got != tc.want {
+		if got, ok := number(tc.in); ok != tc.ok || ok && got.Float64() != tc.want {
 			t.Errorf("number(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
@@ -90,8 +92,12 @@ func FuzzDecimal(f *testing.F) {
 		got, ok := number(s)
 		want, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		wantOK := err == nil && !math.IsNaN(want) && !math.IsInf(want, 0)
-		if ok != wantOK || ok && math.Float64bits(got) != math.Float64bits(want) {
+		if ok != wantOK || ok && math.Float64bits(got.Float64()) != math.Float64bits(want) {
 			t.Fatalf("number(%q) = %v, %v; strconv says %v, %v", s, got, ok, want, err)
+		}
+		// And it is written as that float is, whether its digits were kept or not.
+		if ok && got.String() != collector.Float(want).String() {
+			t.Fatalf("number(%q) is written %q, its float %q", s, got.String(), collector.Float(want).String())
 		}
 	})
 }

@@ -176,25 +176,25 @@ func refRow(l *hiosoLayout, o *ONU, cells []string, pagePON string, prev *ONU, b
 			o.OfflineReason = hiosoOfflineReasons[c]
 		}
 	}
-	o.DistanceMeters = refDistanceFromRTT(cell(l.rtt))
-	o.TemperatureCelsius = refTemperature(cell(l.temperature))
-	o.VoltageVolts = refVoltage(cell(l.voltage))
-	o.BiasCurrentAmperes = refBiasAmperes(cell(l.bias))
-	o.TxPowerDBm = refPower(cell(l.tx))
-	o.RxPowerDBm = refPower(cell(l.rx))
-	o.OnlineSeconds = refCount(cell(l.onlineSeconds))
-	o.Deregistrations = refCount(cell(l.deregistrations))
+	o.DistanceMeters = collector.Float(refDistanceFromRTT(cell(l.rtt)))
+	o.TemperatureCelsius = collector.Float(refTemperature(cell(l.temperature)))
+	o.VoltageVolts = collector.Float(refVoltage(cell(l.voltage)))
+	o.BiasCurrentAmperes = collector.Float(refBiasAmperes(cell(l.bias)))
+	o.TxPowerDBm = collector.Float(refPower(cell(l.tx)))
+	o.RxPowerDBm = collector.Float(refPower(cell(l.rx)))
+	o.OnlineSeconds = collector.Float(refCount(cell(l.onlineSeconds)))
+	o.Deregistrations = collector.Float(refCount(cell(l.deregistrations)))
 	switch cell(l.dyingGasp) {
 	case "1":
-		o.DyingGasp = 1
+		o.DyingGasp = collector.Float(1)
 	case "0":
-		o.DyingGasp = 0
+		o.DyingGasp = collector.Float(0)
 	}
 	return nil
 }
 
 func refNewONU(pon, id string) ONU {
-	nan := math.NaN()
+	nan := collector.Float(math.NaN())
 	return ONU{
 		PON: pon, ID: id, State: StateUnknown,
 		RxPowerDBm: nan, TxPowerDBm: nan, TemperatureCelsius: nan, VoltageVolts: nan,

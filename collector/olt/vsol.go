@@ -242,7 +242,7 @@ func parseVSOL(page []byte, pon int) (*vsolPage, error) {
 		o.TemperatureCelsius = temperature(cell("temperature"))
 		o.VoltageVolts = voltage(cell("voltage"))
 		o.BiasCurrentAmperes = biasAmperes(cell("bias"))
-		if d, ok := number(strings.TrimSuffix(strings.TrimSpace(cell("distance")), "m")); ok && d > 0 {
+		if d, ok := number(strings.TrimSuffix(strings.TrimSpace(cell("distance")), "m")); ok && d.Float64() > 0 {
 			o.DistanceMeters = d
 		}
 		o.Deregistrations = count(cell("deregistrations"))

@@ -1,0 +1,126 @@
+package collector
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+func mustDecimal(n uint64, places int, neg bool) Number {
+	x, ok := Decimal(n, places, neg)
+	if !ok {
+		panic("not a decimal Number: " + strconv.FormatUint(n, 10))
+	}
+	return x
+}
+
+// decimalText is n×10^-places as text strconv reads.
+func decimalText(n uint64, places int, neg bool) string {
+	s := strconv.FormatUint(n, 10) + "e-" + strconv.Itoa(places)
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// checkDecimal holds a decimal Number to strconv: its value is what ParseFloat reads from
+// the decimal, and it is written as appendFloat (and expfmt) write that value.
+func checkDecimal(t *testing.T, n uint64, places int, neg bool) {
+	t.Helper()
+	x, ok := Decimal(n, places, neg)
+	if want := n < 1e15 && places >= 0 && places <= 22; ok != want {
+		t.Fatalf("Decimal(%d, %d, %v): ok %v, want %v", n, places, neg, ok, want)
+	}
+	if !ok {
+		return
+	}
+	want, err := strconv.ParseFloat(decimalText(n, places, neg), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Float64() != want || math.Signbit(x.Float64()) != math.Signbit(want) {
+		t.Fatalf("Decimal(%d, %d, %v) = %v, want %v", n, places, neg, x.Float64(), want)
+	}
+	if got, wantText := string(appendNumber(nil, x)), wantFloat(want); got != wantText {
+		t.Fatalf("Decimal(%d, %d, %v) written %q, want %q", n, places, neg, got, wantText)
+	}
+	if got, wantText := string(appendNumber(nil, Float(want))), wantFloat(want); got != wantText {
+		t.Fatalf("Float(%v) written %q, want %q", want, got, wantText)
+	}
+}
+
+func TestDecimal(t *testing.T) {
+	for _, tc := range []struct {
+		n      uint64
+		places int
+		neg    bool
+		want   string
+	}{
+		{1706, 2, true, "-17.06"}, {4600, 2, false, "46"}, {330, 2, false, "3.3"},
+		{1250, 5, false, "0.0125"}, // 12.50 mA in amperes
+		{1, 4, false, "0.0001"}, {9, 5, false, "9e-05"}, {12345, 9, true, "-1.2345e-05"},
+		{2500000, 0, false, "2.5e+06"}, {2500001, 0, false, "2.500001e+06"}, {999999, 0, false, "999999"},
+		{9999995, 1, false, "999999.5"}, {10000000, 1, false, "1e+06"}, {123456789012345, 3, false, "1.23456789012345e+11"},
+		{0, 2, true, "0"}, {0, 0, false, "0"}, {7, 22, false, "7e-22"}, {999999999999999, 22, false, "9.99999999999999e-08"},
+		{5, 0, true, "-5"}, {400000, 5, false, "4"}, {100, 0, false, "100"},
+	} {
+		x := mustDecimal(tc.n, tc.places, tc.neg)
+		if got := string(appendNumber(nil, x)); got != tc.want {
+			t.Errorf("Decimal(%d, %d, %v) written %q, want %q", tc.n, tc.places, tc.neg, got, tc.want)
+		}
+		checkDecimal(t, tc.n, tc.places, tc.neg)
+	}
+	for _, tc := range []struct {
+		n      uint64
+		places int
+	}{{1e15, 0}, {1, 23}, {1, -1}} {
+		if _, ok := Decimal(tc.n, tc.places, false); ok {
+			t.Errorf("Decimal(%d, %d) accepted: it cannot promise the shortest form", tc.n, tc.places)
+		}
+	}
+}
+
+// TestDecimalsLikeDevices: many decimals of every size and number of places.
+func TestDecimalsLikeDevices(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 200_000 {
+		n := r.Uint64N(uint64(math.Pow10(r.IntN(15) + 1)))
+		checkDecimal(t, n, r.IntN(23), r.IntN(2) == 0)
+	}
+}
+
+func FuzzDecimal(f *testing.F) {
+	for _, seed := range []struct {
+		n      uint64
+		places uint8
+		neg    bool
+	}{{1706, 2, true}, {4600, 2, false}, {1250, 5, false}, {2500000, 0, false}, {9, 5, false}, {999999999999999, 22, true}, {1e15, 3, false}} {
+		f.Add(seed.n, seed.places, seed.neg)
+	}
+	f.Fuzz(func(t *testing.T, n uint64, places uint8, neg bool) {
+		checkDecimal(t, n, int(places), neg)
+		checkDecimal(t, n%1e15, int(places%23), neg)
+	})
+}
+
+// BenchmarkAppendNumber: an ONU's readings written from the decimals they were read
+// from, against the same values as floats.
+func BenchmarkAppendNumber(b *testing.B) {
+	decimals := []Number{mustDecimal(1706, 2, true), mustDecimal(2350, 2, true), mustDecimal(4550, 2, false),
+		mustDecimal(330, 2, false), mustDecimal(1420, 5, false), mustDecimal(2500000, 0, false), mustDecimal(3, 0, false)}
+	floats := make([]Number, len(decimals))
+	for i, x := range decimals {
+		floats[i] = Float(x.Float64())
+	}
+	buf := make([]byte, 0, 64)
+	for name, values := range map[string][]Number{"decimal": decimals, "float": floats} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				for _, v := range values {
+					buf = appendNumber(buf[:0], v)
+				}
+			}
+		})
+	}
+}
