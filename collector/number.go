@@ -93,10 +93,7 @@ func appendDecimal(b []byte, n uint64, places int, neg bool) []byte {
 		if n >= 1e6 {
 			return appendExponent(b, n, 0, neg)
 		}
-		if neg {
-			b = append(b, '-')
-		}
-		return strconv.AppendUint(b, n, 10)
+		return appendUnsigned(b, n, neg)
 	case places >= len(uintPow10) || places > 4 && n < uintPow10[places-4]:
 		return appendExponent(b, n, places, neg) // below 1e-4 (n < 10^15 < 10^(19-4))
 	case places+6 < len(uintPow10) && n >= uintPow10[places+6]:

@@ -124,3 +124,18 @@ func BenchmarkAppendNumber(b *testing.B) {
 		})
 	}
 }
+
+func TestDigitCount(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []uint64{0, 1, 9, 10, 99, 100, 999999, 1e6, 1e15 - 1, 1e19 - 1, 1e19, math.MaxUint64} {
+		if got, want := digitCount(n), len(strconv.FormatUint(n, 10)); got != want {
+			t.Errorf("digitCount(%d) = %d, want %d", n, got, want)
+		}
+	}
+	for range 100_000 {
+		n := r.Uint64() >> r.IntN(64)
+		if got, want := digitCount(n), len(strconv.FormatUint(n, 10)); got != want {
+			t.Fatalf("digitCount(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
