@@ -92,21 +92,20 @@ func (r *arrayReader) drain() error {
 func (r *arrayReader) nextRow(cells []string) (int, error) {
 	s, i, n, fast := r.s, r.i, 0, 0
 	for n < len(cells) {
-		if i >= 0 {
-			k := i
-			for k < len(s) && s[k] <= ' ' && isSpace(s[k]) {
-				k++
+		// i is -1 once the list has ended: uint(-1) is past any string.
+		k := i
+		if uint(k) < uint(len(s)) && s[k] != '\'' && isSpace(s[k]) {
+			k = skipSpace(s, k) // the line break between two rows
+		}
+		if uint(k) < uint(len(s)) && s[k] == '\'' {
+			j := k + 1
+			for j < len(s) && !quotedStop[s[j]] {
+				j++
 			}
-			if k < len(s) && s[k] == '\'' {
-				j := k + 1
-				for j < len(s) && !quotedStop[s[j]] {
-					j++
-				}
-				if j+1 < len(s) && s[j] == '\'' && s[j+1] == ',' {
-					cells[n] = s[k+1 : j]
-					n, fast, i = n+1, fast+1, j+2
-					continue
-				}
+			if j+1 < len(s) && s[j+1] == ',' && s[j] == '\'' {
+				cells[n] = s[k+1 : j]
+				n, fast, i = n+1, fast+1, j+2
+				continue
 			}
 		}
 		r.i, r.n, fast = i, r.n+fast, 0
