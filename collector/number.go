@@ -1,28 +1,33 @@
 package collector
 
 import (
+	"encoding/binary"
 	"math"
 	"strconv"
+	"unsafe"
 )
 
-// Number is a sample value that may know the decimal it was read from. Devices write
-// their readings in decimal (-17.06 dBm, 46.00 °C, 12.50 mA), and a Number made from
-// those digits (Decimal) is written to the exposition straight from them: what writing
-// its float gives, the shortest decimal that reads back as that float, without looking
-// for it. Looking for it was a quarter of what exporting an OLT's page cost.
-// Lines.AddEach writes Numbers; Float makes one of any float64.
+// Number is a sample value that may know its text. Devices write their readings in
+// decimal (-17.06 dBm, 46.00 °C, 12.50 mA), and a Number read from such text
+// (ParseDecimal, Decimal) keeps the shortest form of its value, which the exposition
+// writes as it is: working that form out from the float, for every reading of every
+// scrape, was a quarter of what exporting an OLT's page cost. Lines.AddEach writes
+// Numbers; Float makes one of any float64.
 type Number struct {
 	f float64
-	// dec is n×10^-places as decimalKnown | decimalNeg | places<<decimalPlacesShift | n,
-	// or 0 when f was not read from a decimal.
-	dec uint64
+	// w says how the Number is written. Its top byte is 0: as its float; 1–7: the
+	// text, that many bytes in the bytes below (first byte lowest), copied as one
+	// word; numberDigits: from n×10^-places, packed below as digitsNeg |
+	// places<<digitsPlacesShift | n (a shortest form longer than 7 bytes).
+	w uint64
 }
 
 const (
-	decimalKnown       = 1 << 63
-	decimalNeg         = 1 << 62
-	decimalPlacesShift = 50
-	decimalDigitsMask  = 1<<decimalPlacesShift - 1
+	maxPackedText     = 7
+	numberDigits      = 0x80
+	digitsNeg         = 1 << 55
+	digitsPlacesShift = 50
+	digitsMask        = 1<<digitsPlacesShift - 1
 	// maxDecimalDigits bounds n: below 10^15 (and 2^50), n has at most 15 significant
 	// digits, and no two such decimals are nearest to the same float64 (IEEE doubles
 	// hold 15.95 decimal digits). So the shortest decimal that reads back as the float
@@ -43,15 +48,100 @@ func Decimal(n uint64, places int, neg bool) (Number, bool) {
 	if n >= maxDecimalDigits || places < 0 || places > maxDecimalPlaces {
 		return Number{}, false
 	}
-	v := float64(n) // exact: n < 2^53
+	x := Number{f: decimalValue(n, places, neg)}
+	var buf [24]byte
+	if t := appendDecimal(buf[:0], n, places, neg); len(t) <= maxPackedText {
+		x.w = packText(t)
+	} else {
+		x.w = numberDigits<<56 | uint64(places)<<digitsPlacesShift | n
+		if neg {
+			x.w |= digitsNeg
+		}
+	}
+	return x, true
+}
+
+// packText packs a text of 1–7 bytes as Number.w: two loads that overlap, not a loop.
+func packText(t []byte) uint64 {
+	var w uint64
+	switch n := len(t); {
+	case n >= 4:
+		w = uint64(binary.LittleEndian.Uint32(t)) | uint64(binary.LittleEndian.Uint32(t[n-4:]))<<(8*(n-4))
+	case n >= 2:
+		w = uint64(binary.LittleEndian.Uint16(t)) | uint64(binary.LittleEndian.Uint16(t[n-2:]))<<(8*(n-2))
+	default:
+		w = uint64(t[0])
+	}
+	return w | uint64(len(t))<<56
+}
+
+// zeroText is 0's text, whatever its sign (appendFloat writes -0 as 0).
+var zeroText = packText([]byte("0"))
+
+// decimalValue is the float64 nearest n×10^-places (n < 2^53, places ≤ 22).
+func decimalValue(n uint64, places int, neg bool) float64 {
+	v := float64(n) // exact
 	if places > 0 {
 		v /= exactPow10[places] // both exact, and IEEE division rounds correctly
 	}
-	dec := decimalKnown | uint64(places)<<decimalPlacesShift | n
 	if neg {
-		v, dec = -v, dec|decimalNeg
+		v = -v
 	}
-	return Number{f: v, dec: dec}, true
+	return v
+}
+
+// ParseDecimal reads what devices write for a reading: an optional sign, at most 15 digits
+// and an optional decimal point ("-17.06", "46.00", "3600"), with nothing around them.
+// ok is false for anything else (exponents, spaces, words): the caller then reads it
+// another way and uses Float.
+//
+// Its value is strconv.ParseFloat's. Its text, the shortest form of that value, is s
+// itself without the zeros after the point (nor a point they leave) when s has no + nor
+// leading zeros and reads from 1 to below 1e6; otherwise it is made from the digits, as
+// Decimal makes it.
+func ParseDecimal(s string) (Number, bool) {
+	i, neg := 0, false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		i, neg = 1, s[0] == '-'
+	}
+	start := i
+	var n uint64
+	for ; i < len(s) && s[i]-'0' <= 9; i++ {
+		n = n*10 + uint64(s[i]-'0')
+	}
+	whole, places, point := i-start, 0, len(s)
+	if i < len(s) && s[i] == '.' {
+		point = i
+		i++
+		frac := i
+		for ; i < len(s) && s[i]-'0' <= 9; i++ {
+			n = n*10 + uint64(s[i]-'0')
+		}
+		places = i - frac
+	}
+	if i != len(s) || whole+places == 0 || whole+places > 15 {
+		return Number{}, false
+	}
+	if n == 0 {
+		return Number{f: decimalValue(0, 0, neg), w: zeroText}, true
+	}
+	if whole == 0 || whole > 6 || s[start] == '0' || s[0] == '+' {
+		return Decimal(n, places, neg)
+	}
+	end := len(s)
+	if point < len(s) {
+		for s[end-1] == '0' {
+			end--
+		}
+		if end == point+1 {
+			end = point
+		}
+	}
+	if end > maxPackedText {
+		return Decimal(n, places, neg)
+	}
+	// The text's bytes, read (never written) as a slice for the word loads.
+	return Number{f: decimalValue(n, places, neg), w: packText(unsafe.Slice(unsafe.StringData(s), end))}, true
 }
 
 // Float64 is the Number's value.
@@ -62,10 +152,17 @@ func (x Number) String() string { return string(appendNumber(nil, x)) }
 
 // appendNumber writes x as appendFloat writes x.Float64().
 func appendNumber(b []byte, x Number) []byte {
-	if x.dec == 0 {
+	switch tag := x.w >> 56; {
+	case tag == 0:
 		return appendFloat(b, x.f)
+	case tag <= maxPackedText:
+		// The packed text copied as one word (the length byte lands past the end).
+		at := len(b)
+		b = grown(b, 8)
+		binary.LittleEndian.PutUint64(b[at:], x.w)
+		return b[:at+int(tag)]
 	}
-	return appendDecimal(b, x.dec&decimalDigitsMask, int(x.dec>>decimalPlacesShift&0x3f), x.dec&decimalNeg != 0)
+	return appendDecimal(b, x.w&digitsMask, int(x.w>>digitsPlacesShift&0x1f), x.w&digitsNeg != 0)
 }
 
 // exactPow10 are the powers of ten that are exact float64s.

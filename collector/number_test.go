@@ -3,7 +3,9 @@ package collector
 import (
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -138,4 +140,72 @@ func TestDigitCount(t *testing.T) {
 			t.Fatalf("digitCount(%d) = %d, want %d", n, got, want)
 		}
 	}
+}
+
+// decimalGrammar is what ParseDecimal takes: a sign, digits and a point, nothing else.
+var decimalGrammar = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$`)
+
+// checkParseDecimal holds ParseDecimal to strconv: it takes what the grammar allows with
+// up to 15 digits, reads the value strconv reads, and writes what appendFloat writes.
+func checkParseDecimal(t *testing.T, s string) {
+	t.Helper()
+	x, ok := ParseDecimal(s)
+	digits := 0
+	for i := range len(s) {
+		if s[i] >= '0' && s[i] <= '9' {
+			digits++
+		}
+	}
+	if want := decimalGrammar.MatchString(s) && digits <= 15; ok != want {
+		t.Fatalf("ParseDecimal(%q): ok %v, want %v", s, ok, want)
+	}
+	if !ok {
+		return
+	}
+	want, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Float64bits(x.Float64()) != math.Float64bits(want) {
+		t.Fatalf("ParseDecimal(%q) = %v, strconv %v", s, x.Float64(), want)
+	}
+	if got := x.String(); got != wantFloat(want) {
+		t.Fatalf("ParseDecimal(%q) written %q, want %q", s, got, wantFloat(want))
+	}
+}
+
+func TestParseDecimal(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"-17.06", "-17.06"}, {"46.00", "46"}, {"3.30", "3.3"}, {"3600", "3600"}, {"5.", "5"},
+		{"-0.00", "0"}, {"0.5", "0.5"}, {".5", "0.5"}, {"+12.5", "12.5"}, {"007", "7"},
+		{"0.00005", "5e-05"}, {"2500000", "2.5e+06"}, {"999999.999999999", "999999.999999999"},
+		{"-123456.12345678", "-123456.12345678"}, {"100.000", "100"},
+	} {
+		x, ok := ParseDecimal(tc.in)
+		if !ok || x.String() != tc.want {
+			t.Errorf("ParseDecimal(%q) = %q, %v; want %q", tc.in, x.String(), ok, tc.want)
+		}
+		checkParseDecimal(t, tc.in)
+	}
+	for _, s := range []string{"", "-", ".", "1e3", " 1", "1 ", "--1", "1.2.3", "nan", "0x10", "1234567890123456", "١٢"} {
+		if x, ok := ParseDecimal(s); ok {
+			t.Errorf("ParseDecimal(%q) = %v, want refused", s, x)
+		}
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 100_000 {
+		whole := strconv.FormatUint(r.Uint64N(uint64(math.Pow10(r.IntN(8)))), 10)
+		s := whole + "." + strconv.FormatUint(r.Uint64N(uint64(math.Pow10(r.IntN(8)))), 10)[1:] + strings.Repeat("0", r.IntN(3))
+		if r.IntN(2) == 0 {
+			s = "-" + s
+		}
+		checkParseDecimal(t, s)
+	}
+}
+
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"-17.06", "46.00", "3.30", "5.", ".5", "-0.00", "+12.5", "007", "0.00005", "2500000", "999999.999999999", "1e3"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkParseDecimal)
 }

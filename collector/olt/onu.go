@@ -130,8 +130,8 @@ func invalidText(s string) bool {
 // number reads a bare decimal, as its digits when it has at most 15; ok is false for the
 // OLTs' ways of saying "no reading" and for anything that is not a finite number.
 func number(s string) (collector.Number, bool) {
-	if n, places, neg, ok := shortDecimal(s); ok {
-		return collector.Decimal(n, places, neg) // places ≤ 15
+	if x, ok := collector.ParseDecimal(s); ok { // what OLTs write: "-17.06", "46.00"
+		return x, true
 	}
 	if v, ok := decimal(s, 0); ok {
 		return collector.Float(v), true
