@@ -88,6 +88,7 @@ type OLT struct {
 	onus     []*ONU // sorted by PON, then ID
 	fault    Fault
 	requests []Request
+	dropped  int // requests logged and since dropped from the front of requests
 	writes   int
 	inFlight int
 	peak     int             // most requests in flight at once
@@ -176,7 +177,8 @@ func (o *OLT) Fault() Fault {
 	return o.fault
 }
 
-// Requests lists the requests received so far.
+// Requests lists the requests received so far (the last 1,000), each with the status of
+// its answer, 0 while it is being answered.
 func (o *OLT) Requests() []Request {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -288,9 +290,20 @@ func (o *OLT) ChangeONU(pon, id int, c ONUChange) error {
 
 // ServeHTTP answers like a GoAhead server on a HiOSO OLT.
 func (o *OLT) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The request is logged as it arrives, and its status once answered: a client that
+	// has read the whole answer may look at the log before this handler has returned.
 	o.mu.Lock()
 	o.inFlight++
 	o.peak = max(o.peak, o.inFlight)
+	seq := o.dropped + len(o.requests)
+	o.requests = append(o.requests, Request{Method: r.Method, Path: r.URL.RequestURI()})
+	if len(o.requests) > 1000 { // keep the last ones; the write count covers them all
+		o.dropped += len(o.requests) - 1000
+		o.requests = slices.Delete(o.requests, 0, len(o.requests)-1000)
+	}
+	if o.isWrite(r) {
+		o.writes++
+	}
 	o.mu.Unlock()
 	status := 0
 	// Deferred: the truncated fault ends the handler with a panic.
@@ -298,12 +311,8 @@ func (o *OLT) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		o.mu.Lock()
 		defer o.mu.Unlock()
 		o.inFlight--
-		o.requests = append(o.requests, Request{Method: r.Method, Path: r.URL.RequestURI(), Status: status})
-		if len(o.requests) > 1000 { // keep the last ones; the write count covers them all
-			o.requests = slices.Delete(o.requests, 0, len(o.requests)-1000)
-		}
-		if o.isWrite(r) {
-			o.writes++
+		if i := seq - o.dropped; i >= 0 {
+			o.requests[i].Status = status
 		}
 	}()
 	status = o.serve(w, r)

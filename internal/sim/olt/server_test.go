@@ -121,3 +121,29 @@ func TestChangeONU(t *testing.T) {
 		t.Error("an unknown status was accepted")
 	}
 }
+
+// TestRequestsLoggedBeforeAnswered: a request is in the log by the time its answer has
+// been read (the log was written after the answer, and a client could look too early).
+func TestRequestsLoggedBeforeAnswered(t *testing.T) {
+	o := start(t, HiOSO)
+	for i := range 300 {
+		path := "/onuOverview.asp?oltponno=0/1"
+		if i%2 == 0 {
+			path = "/nothing-here.asp"
+		}
+		get(t, o, http.MethodGet, path, "admin", "pw")
+		if got := len(o.Requests()); got != i+1 {
+			t.Fatalf("after %d answers read, %d requests logged", i+1, got)
+		}
+	}
+	// Each got its status once answered.
+	deadline := time.Now().Add(5 * time.Second)
+	for o.InFlight() > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	for i, r := range o.Requests() {
+		if want := map[bool]int{true: http.StatusNotFound, false: http.StatusOK}[i%2 == 0]; r.Status != want {
+			t.Fatalf("request %d (%s): status %d, want %d", i, r.Path, r.Status, want)
+		}
+	}
+}
