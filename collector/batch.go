@@ -53,8 +53,6 @@ type Batch struct {
 	lines     []byte
 	runs      []textRun
 	labelText []byte
-	// labelSets backs LabelSets, kept with the batch like labelText.
-	labelSets []Labels
 }
 
 // Add appends a series of family f. labelValues follow Family.Sample's rules: their number
@@ -120,8 +118,6 @@ func (b *Batch) reset() {
 	clear(b.samples)
 	clear(b.others)
 	clear(b.runs)
-	clear(b.labelSets)
-	b.labelSets = b.labelSets[:0]
 	b.samples, b.others, b.order = b.samples[:0], b.others[:0], b.order[:0]
 	b.text, b.lines, b.runs, b.labelText = false, b.lines[:0], b.runs[:0], b.labelText[:0]
 }

@@ -3,7 +3,6 @@ package collector
 import (
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"unsafe"
 )
@@ -109,18 +108,6 @@ func (b *Batch) Labels(names []string, values ...string) Labels {
 	return Labels{names: names, text: b.labelText[start:end:end]}
 }
 
-// LabelSets returns n zero Labels for the caller to fill with Labels, in memory the batch
-// keeps from scrape to scrape: an OLT makes the Labels of its 256 ONUs up front, ~18 KB
-// a scrape otherwise. Each call returns memory of its own; all of it is the batch's, and
-// is reused once ScrapeBatch has returned.
-func (b *Batch) LabelSets(n int) []Labels {
-	start := len(b.labelSets)
-	b.labelSets = slices.Grow(b.labelSets, n)[:start+n]
-	s := b.labelSets[start : start+n : start+n]
-	clear(s)
-	return s
-}
-
 // NewBatch returns an empty batch whose Lines write text (text true, as for Prometheus's
 // text answer) or add Samples: for a collector's tests of both paths, with WriteText.
 func NewBatch(text bool) *Batch { return &Batch{text: text} }
@@ -182,56 +169,108 @@ func (l *Lines) Add(labels *Labels, tail *Tail, value float64) {
 	l.end(append(line, '\n'), 1)
 }
 
-// AddEach adds, for each of labels, a series with that labels, tail (nil when labels are
-// all the family's) and values' value at the same index, leaving out the NaN ones: a
-// device's reading of every one of its parts (an OLT's RX power of each ONU), where NaN
-// stands for a reading the device did not give. values has one value per labels; a
-// Number read from a decimal is written from its digits.
-//
-// It writes what Add called for each would, with the checks and room made once for the
-// whole family instead of per line: a third of a line's cost when the lines are short.
-func (l *Lines) AddEach(labels []Labels, tail *Tail, values []Number) {
-	if len(values) != len(labels) {
-		panic(fmt.Sprintf("collector: %s: %d labels and %d values", l.f.name, len(labels), len(values)))
+// LabelColumn is the first labels of a run of series, one set per series: every ONU's pon
+// and onu, in the order they are exported. Lines.AddEach writes a family's series from it,
+// family after family, so it is kept in one piece of memory (the sets' escaped text back
+// to back) rather than as a Labels each, in places of their own: read again for every
+// family, 256 ONUs' labels then stay in the processor's nearest cache. A collector may keep
+// a column from scrape to scrape; nothing but its own methods changes it.
+type LabelColumn struct {
+	names  []string
+	text   []byte   // each set's pairs, escaped, back to back
+	ends   []int32  // where each set's text ends
+	values []string // each set's values, len(names) of them a set: for batches of Samples
+}
+
+// NewLabelColumn returns an empty column of label sets with these names.
+func NewLabelColumn(names []string) *LabelColumn { return &LabelColumn{names: names} }
+
+// Len is the number of label sets.
+func (c *LabelColumn) Len() int { return len(c.ends) }
+
+// Reset empties the column, keeping its memory.
+func (c *LabelColumn) Reset() {
+	clear(c.values) // no references kept to old values
+	c.text, c.ends, c.values = c.text[:0], c.ends[:0], c.values[:0]
+}
+
+// Add adds a set of label values, one per name.
+func (c *LabelColumn) Add(values ...string) {
+	if len(values) != len(c.names) {
+		panic(fmt.Sprintf("collector: labels %v, got %d values", c.names, len(values)))
 	}
-	b := l.b
-	if !b.text {
-		for i := range labels {
-			if v := values[i].f; !math.IsNaN(v) {
-				l.Add(&labels[i], tail, v)
-			}
-		}
-		return
+	c.text = appendPairs(c.text, c.names, values)
+	c.ends = append(c.ends, int32(len(c.text)))
+	c.values = append(c.values, values...)
+}
+
+// AddLabels adds the set in l, made with NewLabels with the column's names: its text is
+// copied, not escaped again.
+func (c *LabelColumn) AddLabels(l *Labels) {
+	if !slices.Equal(l.names, c.names) || len(l.values) != len(c.names) {
+		panic(fmt.Sprintf("collector: labels %v (with values: %v) added to a column of %v", l.names, len(l.values) == len(l.names), c.names))
+	}
+	c.text = append(c.text, l.text...)
+	c.ends = append(c.ends, int32(len(c.text)))
+	c.values = append(c.values, l.values...)
+}
+
+// AddEach adds, for each label set of labels, a series with that set, tail (nil when the
+// column's labels are all the family's) and values' value at the same index, leaving out
+// the NaN ones: a device's reading of every one of its parts (an OLT's RX power of each
+// ONU), where NaN stands for a reading the device did not give. values has one value per
+// set; a Number read from a decimal is written from its text.
+//
+// It writes what Add called for each would, with the labels checked once for the family
+// and each line made in room checked for once: a third of a line's cost when the lines
+// are short.
+func (l *Lines) AddEach(labels *LabelColumn, tail *Tail, values []Number) {
+	if len(values) != labels.Len() {
+		panic(fmt.Sprintf("collector: %s: %d label sets and %d values", l.f.name, labels.Len(), len(values)))
 	}
 	f := l.f
-	nTail := 0
-	closing := f.close
+	nTail, closing := 0, f.close
 	if tail != nil {
 		if tail.family != f {
 			panic(fmt.Sprintf("collector: a tail of %s added to %s", tail.family.name, f.name))
 		}
 		nTail, closing = len(tail.values), tail.text
 	}
-	// Each line is made in room known to be there, four copies and the number: a per-line
-	// append that checks and grows was half of a line's cost (a family is ~250 lines of
-	// ~50 bytes for an OLT, ~2,000 such lines a page).
+	l.checkNames(labels.names, nTail)
+	b := l.b
+	if !b.text {
+		k := len(labels.names)
+		for i := range values {
+			if v := values[i].f; v == v { // not NaN
+				lv := make([]string, 0, len(f.labelNames))
+				lv = append(lv, labels.values[i*k:(i+1)*k]...)
+				if tail != nil {
+					lv = append(lv, tail.values...)
+				}
+				b.samples = append(b.samples, Sample{family: f, value: v, labelValues: lv})
+			}
+		}
+		return
+	}
 	braceSpace := closing == "} " // the common closing, written without a copy call
 	line := l.start(0)
+	text, ends := labels.text, labels.ends
 	n := int32(0)
 	for i := range values {
 		v := &values[i]
 		if v.f != v.f { // NaN: no reading
 			continue
 		}
-		lab := &labels[i]
-		if len(lab.names)+nTail != len(f.labelNames) || len(lab.names) > 0 && !sameSlice(l.checked, lab.names) {
-			l.check(lab, nTail)
+		start := int32(0)
+		if i > 0 {
+			start = ends[i-1]
 		}
-		if room := len(f.lineOpen) + len(lab.text) + len(closing) + maxFloatText + 1; cap(line)-len(line) < room {
+		pairs := text[start:ends[i]]
+		if room := len(f.lineOpen) + len(pairs) + len(closing) + maxFloatText + 1; cap(line)-len(line) < room {
 			line = slices.Grow(line, room*(len(values)-i)) // enough for the rest, as long as this one
 		}
 		line = append(line, f.lineOpen...)
-		line = append(line, lab.text...)
+		line = append(line, pairs...)
 		if braceSpace {
 			line = append(line, '}', ' ')
 		} else {
@@ -252,10 +291,30 @@ type Block struct {
 	family *Family
 	text   []byte
 	n      int32
-	// labels, tails and values are the series, for batches of Samples.
+	// labels, tails and values are the series, for batches of Samples; or, for a block
+	// joined from others, parts are.
 	labels Labels
 	tails  []*Tail
 	values []float64
+	parts  []*Block
+}
+
+// Join returns one Block of blocks' series, in their order, its text in one piece of
+// memory: every ONU's olt_onu_state, added with one copy while no ONU's changed, instead
+// of a copy from each ONU's Block, each somewhere else in memory.
+func (f *Family) Join(blocks []*Block) *Block {
+	size, n := 0, int32(0)
+	for _, bl := range blocks {
+		if bl.family != f {
+			panic(fmt.Sprintf("collector: a block of %s joined into %s", bl.family.name, f.name))
+		}
+		size, n = size+len(bl.text), n+bl.n
+	}
+	text := make([]byte, 0, size)
+	for _, bl := range blocks {
+		text = append(text, bl.text...)
+	}
+	return &Block{family: f, text: text, n: n, parts: slices.Clone(blocks)}
 }
 
 // Block returns f's series with labels, each of tails (nil for none: labels are all the
@@ -285,6 +344,9 @@ func (l *Lines) AddBlock(bl *Block) {
 	}
 	b := l.b
 	if !b.text {
+		for _, part := range bl.parts {
+			l.AddBlock(part)
+		}
 		for i, t := range bl.tails {
 			l.Add(&bl.labels, t, bl.values[i])
 		}
@@ -328,20 +390,23 @@ func (l *Lines) AddValues(labels *Labels, value float64, rest ...string) {
 const maxFloatText = 24
 
 // check panics unless labels' names and nRest more values make the family's labels.
-func (l *Lines) check(labels *Labels, nRest int) {
+func (l *Lines) check(labels *Labels, nRest int) { l.checkNames(labels.names, nRest) }
+
+// checkNames panics unless names and nRest more values make the family's labels.
+func (l *Lines) checkNames(names []string, nRest int) {
 	f := l.f
-	if len(labels.names)+nRest != len(f.labelNames) {
-		names := slices.Clone(labels.names)
+	if len(names)+nRest != len(f.labelNames) {
+		all := slices.Clone(names)
 		for range nRest {
-			names = append(names, "?")
+			all = append(all, "?")
 		}
-		f.wrongCount(names)
+		f.wrongCount(all)
 	}
-	if len(labels.names) > 0 && !sameSlice(l.checked, labels.names) {
-		if !slices.Equal(labels.names, f.labelNames[:len(labels.names)]) {
-			panic(fmt.Sprintf("collector: %s has labels %v, not starting with %v", f.name, f.labelNames, labels.names))
+	if len(names) > 0 && !sameSlice(l.checked, names) {
+		if !slices.Equal(names, f.labelNames[:len(names)]) {
+			panic(fmt.Sprintf("collector: %s has labels %v, not starting with %v", f.name, f.labelNames, names))
 		}
-		l.checked = labels.names
+		l.checked = names
 	}
 }
 

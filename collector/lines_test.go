@@ -50,12 +50,25 @@ func addLines(b *Batch) {
 		}
 	}
 	// The third ONU gave no reading: its series is left out. Values read from decimals
-	// (-17.06, 46.00, 17.0630 as a shifted 0.0170630) and floats are written alike.
+	// (-17.06, 46.00, 17.0630 as a shifted 0.0170630) and floats are written alike. The
+	// column has every ONU's labels, one of them copied from the Labels kept above.
+	column := NewLabelColumn(ponONU)
+	for k, o := range onus {
+		if k == 1 {
+			column.AddLabels(&labels[1])
+		} else {
+			column.Add(o.pon, o.id)
+		}
+	}
 	rx := b.Lines(linesRx)
-	rx.AddEach(labels, nil, []Number{mustDecimal(1706, 2, true), Float(-17.061), Float(math.NaN()), mustDecimal(170630, 7, false)})
+	rx.AddEach(column, nil, []Number{mustDecimal(1706, 2, true), Float(-17.061), Float(math.NaN()), mustDecimal(170630, 7, false)})
+	rest := NewLabelColumn(ponONU)
+	for _, o := range onus[1:] {
+		rest.Add(o.pon, o.id)
+	}
 	temp := b.Lines(linesTemp)
 	temp.Add(&labels[0], linesTemp.Tail("module"), 45.5) // Add and AddEach for one family
-	temp.AddEach(labels[1:], linesTemp.Tail("module"), []Number{mustDecimal(4600, 2, false), Float(47.25), Float(math.Inf(1))})
+	temp.AddEach(rest, linesTemp.Tail("module"), []Number{mustDecimal(4600, 2, false), Float(47.25), Float(math.Inf(1))})
 	none := b.Lines(linesAge) // a family with no series is not written
 	_ = none
 	info := b.Lines(linesInfo)
@@ -129,11 +142,27 @@ func TestLinesMisuse(t *testing.T) {
 		},
 		"AddEach, a value short": func(b *Batch) {
 			l := b.Lines(linesRx)
-			l.AddEach([]Labels{b.Labels(ponONU, "0/1", "1"), b.Labels(ponONU, "0/1", "2")}, nil, []Number{Float(1)})
+			c := NewLabelColumn(ponONU)
+			c.Add("0/1", "1")
+			c.Add("0/1", "2")
+			l.AddEach(c, nil, []Number{Float(1)})
 		},
 		"AddEach, tail too short": func(b *Batch) {
 			l := b.Lines(linesState)
-			l.AddEach([]Labels{{}}, linesState.Tail("up"), []Number{Float(1)})
+			c := NewLabelColumn(nil)
+			c.Add()
+			l.AddEach(c, linesState.Tail("up"), []Number{Float(1)})
+		},
+		"AddEach, other labels": func(b *Batch) {
+			l := b.Lines(linesRx)
+			c := NewLabelColumn([]string{"onu", "pon"})
+			c.Add("1", "0/1")
+			l.AddEach(c, nil, []Number{Float(1)})
+		},
+		"a column, a value short": func(*Batch) { NewLabelColumn(ponONU).Add("0/1") },
+		"a column, labels without values": func(b *Batch) {
+			l := b.Labels(ponONU, "0/1", "1")
+			NewLabelColumn(ponONU).AddLabels(&l)
 		},
 		"wrong count": func(b *Batch) { l := b.Lines(linesRx); l.AddValues(&Labels{}, 1, "0/1") },
 		"tail too short": func(b *Batch) {
@@ -207,36 +236,39 @@ func TestLinesThroughTheHandler(t *testing.T) {
 	}
 }
 
-// LabelSets hands out zeroed memory of its own on each call, and the same memory again
-// once the batch is reset for the next scrape.
-func TestLabelSets(t *testing.T) {
-	b := NewBatch(true)
-	first := b.LabelSets(3)
-	for i := range first {
-		first[i] = b.Labels([]string{"pon"}, "0/1")
+// TestJoinWritesItsParts: a joined Block writes what its parts added one by one write, in
+// text batches and batches of Samples alike; a block of another family cannot join.
+func TestJoinWritesItsParts(t *testing.T) {
+	var parts []*Block
+	for _, id := range []string{"1", "2", "10"} {
+		parts = append(parts, linesState.Block(NewLabels(ponONU, "0/1", id), linesStates, []float64{1, 0}))
 	}
-	second := b.LabelSets(2)
-	if len(first) != 3 || len(second) != 2 || cap(first) != 3 || cap(second) != 2 {
-		t.Fatalf("lengths %d %d, caps %d %d: want 3 2, 3 2", len(first), len(second), cap(first), cap(second))
-	}
-	second[0] = b.Labels([]string{"onu"}, "x")
-	for i, l := range first {
-		if string(l.text) != `pon="0/1"` {
-			t.Errorf("first[%d] = %q after a second call: overwritten", i, l.text)
+	joined := linesState.Join(parts)
+	for _, text := range []bool{true, false} {
+		write := func(add func(*Lines)) string {
+			b := NewBatch(text)
+			l := b.Lines(linesState)
+			add(&l)
+			var out bytes.Buffer
+			if err := b.WriteText(&out); err != nil {
+				t.Fatal(err)
+			}
+			return out.String()
+		}
+		one := write(func(l *Lines) { l.AddBlock(joined) })
+		each := write(func(l *Lines) {
+			for _, p := range parts {
+				l.AddBlock(p)
+			}
+		})
+		if one != each || strings.Count(one, "\n") != 2+6 {
+			t.Errorf("text batch %v: joined\n%s\nparts\n%s", text, one, each)
 		}
 	}
-	if second[1].names != nil || second[1].text != nil {
-		t.Errorf("second[1] = %+v, want zero Labels", second[1])
-	}
-	kept := &b.labelSets[0]
-	b.reset()
-	again := b.LabelSets(4)
-	if &again[0] != kept {
-		t.Error("after reset, LabelSets did not reuse the batch's memory")
-	}
-	for i, l := range again {
-		if l.names != nil || l.text != nil || l.values != nil {
-			t.Errorf("after reset, again[%d] = %+v, want zero Labels", i, l)
+	defer func() {
+		if recover() == nil {
+			t.Error("a block of another family joined")
 		}
-	}
+	}()
+	linesInfo.Join(parts)
 }

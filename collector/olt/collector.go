@@ -225,23 +225,24 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptSerie
 	}()
 	onus, duplicates := distinctONUs(*list, snap.ONUs)
 	perONU := kept.update(onus)
-	values := kept.values(len(onus))
+	table := kept.readings(onus)
 
-	// Most ONUs have the driver's one-hot states, up to 9 readings and _info.
+	// Most ONUs have the driver's one-hot states, up to 9 readings and _info. The states
+	// and _info are each written from one Block of every ONU's, made again only when
+	// an ONU's changed.
 	outside := 0
-	lines := b.Lines(onuState)
 	for k, o := range onus {
 		if !slices.Contains(states, o.State) {
 			outside++
 		}
-		lines.AddBlock(perONU[k].stateBlock(kept.labels[k], states))
+		kept.states.set(k, perONU[k].stateBlock(kept.labels[k], states))
+		kept.infos.set(k, perONU[k].infoBlock(kept.labels[k]))
 	}
-	for _, r := range readings {
-		for k, o := range onus {
-			values[k] = r.value(o) // NaN, and left out, where the OLT gave no reading
-		}
-		lines := b.Lines(r.family)
-		lines.AddEach(kept.labels, nil, values)
+	lines := b.Lines(onuState)
+	lines.AddBlock(kept.states.joined(onuState, len(onus)))
+	for r, f := range readingFamilies {
+		lines := b.Lines(f)
+		lines.AddEach(kept.column, nil, table[r]) // NaN, and left out, where the OLT gave no reading
 	}
 	// Why an ONU is offline matters while it is; for an ONU that is up, the history
 	// is in olt_onu_deregistrations_total and olt_onu_dying_gasp.
@@ -252,9 +253,7 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptSerie
 		}
 	}
 	lines = b.Lines(onuInfo)
-	for k := range onus {
-		lines.AddBlock(perONU[k].infoBlock(kept.labels[k]))
-	}
+	lines.AddBlock(kept.infos.joined(onuInfo, len(onus)))
 	emitPONs(b, snap.PONs, onus, states)
 
 	if duplicates > 0 {
@@ -271,8 +270,45 @@ func emit(b *collector.Batch, snap *Snapshot, age time.Duration, kept *keptSerie
 type keptSeries struct {
 	onus   []onuSeries
 	labels []collector.Labels // each ONU's pon and onu, as onus[k].pon and .id
-	// scratch holds one family's values, reused from family to family and scrape to scrape.
-	scratch []collector.Number
+	// column is labels again, in one piece of memory for Lines.AddEach: it is read
+	// once for each family of readings, and the ONUs' labels each in a place of their
+	// own did not stay in the processor's cache from one family to the next.
+	column *collector.LabelColumn
+	// table holds every ONU's readings, a row per family, reused from scrape to scrape:
+	// the ONUs are read once for all families, not once a family.
+	table [len(readingFamilies)][]collector.Number
+	// states and infos are every ONU's olt_onu_state and olt_onu_info Blocks, and the
+	// Block of them all.
+	states, infos joinedBlocks
+}
+
+// joinedBlocks are one Block per ONU and, once asked for, the Block of them all, made
+// again when one of them changes.
+type joinedBlocks struct {
+	each []*collector.Block
+	all  *collector.Block
+}
+
+// set makes bl the k-th ONU's Block.
+func (j *joinedBlocks) set(k int, bl *collector.Block) {
+	if k >= len(j.each) {
+		j.each = append(j.each, make([]*collector.Block, k+1-len(j.each))...)
+	}
+	if j.each[k] != bl {
+		j.each[k], j.all = bl, nil
+	}
+}
+
+// joined returns the Block of the first n ONUs' Blocks.
+func (j *joinedBlocks) joined(f *collector.Family, n int) *collector.Block {
+	if len(j.each) != n {
+		clear(j.each[n:]) // ONUs gone: their Blocks are not kept
+		j.each, j.all = j.each[:n], nil
+	}
+	if j.all == nil {
+		j.all = f.Join(j.each)
+	}
+	return j.all
 }
 
 type onuSeries struct {
@@ -289,16 +325,25 @@ type onuSeries struct {
 	infoOf [5]string
 }
 
-// values returns room for n values.
-func (ks *keptSeries) values(n int) []collector.Number {
-	ks.scratch = slices.Grow(ks.scratch[:0], n)[:n]
-	return ks.scratch
+// readings returns the table of the ONUs' readings, a row per family of readingFamilies.
+func (ks *keptSeries) readings(onus []*ONU) *[len(readingFamilies)][]collector.Number {
+	t := &ks.table
+	for r := range t {
+		t[r] = slices.Grow(t[r][:0], len(onus))[:len(onus)]
+	}
+	for k, o := range onus {
+		for r, v := range o.readings() {
+			t[r][k] = v
+		}
+	}
+	return t
 }
 
 // update takes onus, this scrape's ONUs in export order, and returns what is kept of each,
 // the last scrape's where an ONU at the same place has the same pon and onu. The strings
 // are compared, not just their pointers: drivers that copy every string still reuse them.
 func (ks *keptSeries) update(onus []*ONU) []onuSeries {
+	changed := ks.column == nil || ks.column.Len() != len(onus)
 	ks.onus = grow(ks.onus, len(onus))
 	ks.labels = grow(ks.labels, len(onus))
 	for k, o := range onus {
@@ -306,8 +351,18 @@ func (ks *keptSeries) update(onus []*ONU) []onuSeries {
 		if l.pon != o.PON || l.id != o.ID || ks.labels[k].Len() == 0 {
 			*l = onuSeries{pon: o.PON, id: o.ID}
 			ks.labels[k] = collector.NewLabels(ponONU, o.PON, o.ID)
+			changed = true
 		}
 		l.onu = o
+	}
+	if changed {
+		if ks.column == nil {
+			ks.column = collector.NewLabelColumn(ponONU)
+		}
+		ks.column.Reset()
+		for k := range ks.labels {
+			ks.column.AddLabels(&ks.labels[k])
+		}
 	}
 	return ks.onus
 }
@@ -386,21 +441,15 @@ var onuLists = sync.Pool{New: func() any { return new([]*ONU) }}
 // ponONU are the labels every per-ONU family starts with.
 var ponONU = []string{"pon", "onu"}
 
-// readings are the per-ONU values exported with the labels pon and onu only, each left
-// out when the OLT has no valid reading.
-var readings = []struct {
-	family *collector.Family
-	value  func(*ONU) collector.Number
-}{
-	{onuRxPower, func(o *ONU) collector.Number { return o.RxPowerDBm }},
-	{onuTxPower, func(o *ONU) collector.Number { return o.TxPowerDBm }},
-	{onuTemperature, func(o *ONU) collector.Number { return o.TemperatureCelsius }},
-	{onuVoltage, func(o *ONU) collector.Number { return o.VoltageVolts }},
-	{onuBias, func(o *ONU) collector.Number { return o.BiasCurrentAmperes }},
-	{onuDistance, func(o *ONU) collector.Number { return o.DistanceMeters }},
-	{onuOnline, func(o *ONU) collector.Number { return o.OnlineSeconds }},
-	{onuDeregistrations, func(o *ONU) collector.Number { return o.Deregistrations }},
-	{onuDyingGasp, func(o *ONU) collector.Number { return o.DyingGasp }},
+// readingFamilies are the per-ONU values exported with the labels pon and onu only, each
+// left out when the OLT has no valid reading, in the order of ONU.readings.
+var readingFamilies = [...]*collector.Family{onuRxPower, onuTxPower, onuTemperature, onuVoltage,
+	onuBias, onuDistance, onuOnline, onuDeregistrations, onuDyingGasp}
+
+// readings are the ONU's values for readingFamilies.
+func (o *ONU) readings() [len(readingFamilies)]collector.Number {
+	return [...]collector.Number{o.RxPowerDBm, o.TxPowerDBm, o.TemperatureCelsius, o.VoltageVolts,
+		o.BiasCurrentAmperes, o.DistanceMeters, o.OnlineSeconds, o.Deregistrations, o.DyingGasp}
 }
 
 var noLabels collector.Labels
