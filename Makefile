@@ -36,7 +36,10 @@ unit:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 -timeout 30m ./collector/mikrotik/
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./internal/sim/routeros/
-	$(GO) test -run '^$$' -bench . -benchtime 30x -count 3 ./collector/olt/
+	$(GO) test -run '^$$' -bench 'PageParseExport|ParseHiOSO|BetweenReads' -benchtime 3000x -benchmem -count 3 ./collector/olt/
+	$(GO) test -run '^$$' -bench 'Scrape16OLTs' -benchtime 100x -benchmem -count 3 ./collector/olt/
+	scripts/instructions.sh ./collector/olt/ 'PageParseExport$$'
+	scripts/instructions.sh ./collector/olt/ 'BetweenReads'
 	$(GO) test -run '^$$' -bench HundredHosts -benchtime 20x -benchmem -count 3 ./collector/ssh/
 	$(GO) test -run '^$$' -bench ParseEmit -benchmem -count 3 ./collector/ssh/
 	$(GO) test -run '^$$' -bench ProbeCPU -benchtime 2000x -count 2 -timeout 30m ./collector/probe/
