@@ -68,6 +68,10 @@ type session struct {
 	last   *Snapshot
 	lastAt time.Time
 	kept   keptSeries
+	// failed is the error of the last read when it failed, at failedAt: the OLT is not
+	// read again before min_interval has passed, failed or not.
+	failed   error
+	failedAt time.Time
 }
 
 // New returns a collector with no OLTs; Reload hands it the configuration.
@@ -189,14 +193,22 @@ func (c *Collector) ScrapeBatch(ctx context.Context, target string, logger *slog
 	defer func() { <-s.turn }()
 
 	now := c.opts.Now()
-	if s.last == nil || now.Sub(s.lastAt) >= time.Duration(o.cfg.MinInterval) {
+	minInterval := time.Duration(o.cfg.MinInterval)
+	switch {
+	case s.failed != nil && now.Sub(s.failedAt) < minInterval:
+		// An OLT that failed (overloaded, timing out, refusing) is asked no more often
+		// than one that answers: the same failure until min_interval has passed.
+		return fmt.Errorf("the last read, %s ago, failed (the next read after min_interval, %s): %w",
+			now.Sub(s.failedAt).Round(time.Second), minInterval, s.failed)
+	case s.last == nil || s.failed != nil || now.Sub(s.lastAt) >= minInterval:
 		snap, err := s.drv.read(ctx)
 		if err != nil {
+			s.failed, s.failedAt = err, now
 			return err
 		}
-		s.last, s.lastAt = snap, now
+		s.last, s.lastAt, s.failed = snap, now, nil
 		logger.Debug("read the OLT", "driver", o.cfg.Driver, "pons", len(snap.PONs), "onus", len(snap.ONUs))
-	} else {
+	default:
 		logger.Debug("serving the last read: younger than min_interval", "age", now.Sub(s.lastAt), "min_interval", o.cfg.MinInterval)
 	}
 	emit(b, s.last, now.Sub(s.lastAt), &s.kept, logger)

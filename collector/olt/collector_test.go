@@ -295,39 +295,45 @@ func TestSlowOLTDoesNotDelayAnother(t *testing.T) {
 }
 
 // TestEndpointFaults: each way an OLT fails gives olt_up 0 with its reason, within the
-// deadline, exports no ONU series, and the next scrape recovers once the OLT does.
+// deadline, exports no ONU series; the OLT is not asked again within min_interval of the
+// failure, and the scrape after that recovers once the OLT does.
 func TestEndpointFaults(t *testing.T) {
 	const deadline = 800 * time.Millisecond
 	fault := func(f sim.Fault) func(*lab) {
 		return func(l *lab) { _ = l.olts["olt"].SetFault(f) }
 	}
+	// The OLT's faults are mended at the OLT: the exporter finds out after min_interval.
+	// The others are mended in the configuration, which starts the OLT's session afresh.
 	tests := []struct {
-		name   string
-		break_ func(*lab)
-		mend   func(*lab)
-		want   collector.Reason
+		name     string
+		break_   func(*lab)
+		mend     func(*lab)
+		want     collector.Reason
+		inConfig bool // mended in the configuration
 	}{
-		{"401", fault(sim.FaultUnauthorized), fault(sim.FaultNone), collector.ReasonAuth},
-		{"500", fault(sim.FaultServerError), fault(sim.FaultNone), collector.ReasonDevice},
-		{"slow past the deadline", fault(sim.FaultSlow), fault(sim.FaultNone), collector.ReasonTimeout},
-		{"page cut short", fault(sim.FaultTruncated), fault(sim.FaultNone), collector.ReasonProtocol},
-		{"garbage", fault(sim.FaultGarbage), fault(sim.FaultNone), collector.ReasonProtocol},
+		{"401", fault(sim.FaultUnauthorized), fault(sim.FaultNone), collector.ReasonAuth, false},
+		{"500", fault(sim.FaultServerError), fault(sim.FaultNone), collector.ReasonDevice, false},
+		{"slow past the deadline", fault(sim.FaultSlow), fault(sim.FaultNone), collector.ReasonTimeout, false},
+		{"page cut short", fault(sim.FaultTruncated), fault(sim.FaultNone), collector.ReasonProtocol, false},
+		{"garbage", fault(sim.FaultGarbage), fault(sim.FaultNone), collector.ReasonProtocol, false},
 		{"wrong password", func(l *lab) { l.target("olt").Password = "wrong"; l.apply() },
-			func(l *lab) { l.target("olt").Password = testPassword; l.apply() }, collector.ReasonAuth},
+			func(l *lab) { l.target("olt").Password = testPassword; l.apply() }, collector.ReasonAuth, true},
 		{"not an OLT (every page 404)", func(l *lab) { l.target("olt").URL += "/nothing"; l.apply() },
-			func(l *lab) { l.target("olt").URL = l.olts["olt"].URL(); l.apply() }, collector.ReasonDevice},
+			func(l *lab) { l.target("olt").URL = l.olts["olt"].URL(); l.apply() }, collector.ReasonDevice, true},
 		{"nothing listening", func(l *lab) { l.target("olt").URL = "http://" + closedPort(t); l.apply() },
-			func(l *lab) { l.target("olt").URL = l.olts["olt"].URL(); l.apply() }, collector.ReasonConnect},
+			func(l *lab) { l.target("olt").URL = l.olts["olt"].URL(); l.apply() }, collector.ReasonConnect, true},
 	}
 	for _, p := range []sim.Personality{sim.HiOSO, sim.HSGQ, sim.VSOL} {
 		for _, tt := range tests {
-			t.Run(string(p)+"/"+tt.name, func(t *testing.T) { endpointFault(t, p, tt.break_, tt.mend, tt.want, deadline) })
+			t.Run(string(p)+"/"+tt.name, func(t *testing.T) {
+				endpointFault(t, p, tt.break_, tt.mend, tt.want, deadline, tt.inConfig)
+			})
 		}
 	}
 }
 
 // endpointFault runs one case of TestEndpointFaults against an OLT of personality p.
-func endpointFault(t *testing.T, p sim.Personality, breakOLT, mendOLT func(*lab), reason collector.Reason, deadline time.Duration) {
+func endpointFault(t *testing.T, p sim.Personality, breakOLT, mendOLT func(*lab), reason collector.Reason, deadline time.Duration, mendedInConfig bool) {
 	l := newLab(t, oltSpec{name: "olt", personality: p, minInterval: time.Second})
 	if _, got := l.scrape(t, "olt", deadline+5*time.Second); got["olt_up"] != 1 {
 		t.Fatalf("healthy OLT: olt_up %v", got["olt_up"])
@@ -355,7 +361,20 @@ func endpointFault(t *testing.T, p sim.Personality, breakOLT, mendOLT func(*lab)
 	if d := got["olt_scrape_duration_seconds"]; d > (deadline + 2*time.Second).Seconds() {
 		t.Errorf("scrape took %.2fs, past its %v deadline", d, deadline)
 	}
+	// Mended at the OLT, but within min_interval of the failed read: not asked again, the
+	// same failure answered; after min_interval, read again. Mended in the configuration:
+	// a new session, read at once.
 	mendOLT(l)
+	if !mendedInConfig {
+		requests := len(l.olts["olt"].Requests())
+		if _, got := l.scrape(t, "olt", deadline+5*time.Second); got["olt_up"] != 0 || got["olt_scrape_failure_reason,reason="+string(reason)] != 1 {
+			t.Errorf("within min_interval of the failed read: olt_up %v, reason %s %v; want 0, 1", got["olt_up"], reason, got["olt_scrape_failure_reason,reason="+string(reason)])
+		}
+		if n := len(l.olts["olt"].Requests()); n != requests {
+			t.Errorf("within min_interval of the failed read, %d more requests", n-requests)
+		}
+		l.clock.advance(time.Second)
+	}
 	if _, got := l.scrape(t, "olt", deadline+5*time.Second); got["olt_up"] != 1 {
 		t.Errorf("after the OLT recovered: olt_up %v, want 1", got["olt_up"])
 	}
