@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"sync"
 	"syscall"
@@ -42,12 +43,13 @@ func (c *benchClock) advance() {
 }
 
 type benchFleet struct {
-	gzip    bool // ask for gzip, as Prometheus does
-	clock   *benchClock
-	olts    []*sim.OLT
-	coll    *Collector
-	handler http.Handler
-	names   []string
+	gzip     bool // ask for gzip, as Prometheus does
+	external bool // the OLT is not the simulator in this process (benchOLTFromEnv)
+	clock    *benchClock
+	olts     []*sim.OLT
+	coll     *Collector
+	handler  http.Handler
+	names    []string
 }
 
 func newBenchFleet(b *testing.B, n int) *benchFleet {
@@ -75,12 +77,36 @@ func newBenchFleet(b *testing.B, n int) *benchFleet {
 	return f
 }
 
+// benchOLTFromEnv is a fleet of one OLT elsewhere, when RONDA_BENCH_OLT_URL names one
+// (with RONDA_BENCH_OLT_USERNAME and RONDA_BENCH_OLT_PASSWORD for its HTTP Basic login):
+// BenchmarkPageParseExportVsFetch then weighs parse and export against the fetch of a
+// page from that server (ronda-sim in a process of its own, or a real HiOSO OLT: only
+// GETs are sent), not from the simulator in this process. Nil when it is not set.
+func benchOLTFromEnv(b *testing.B) *benchFleet {
+	url := os.Getenv("RONDA_BENCH_OLT_URL")
+	if url == "" {
+		return nil
+	}
+	f := &benchFleet{clock: &benchClock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}, names: []string{"olt-env"}, external: true}
+	f.coll = New(nil, Options{Now: f.clock.Now})
+	manager := collector.NewManager(collector.Options{}, f.coll)
+	b.Cleanup(func() { _ = manager.Close() })
+	manager.ApplyConfig(&config.Config{OLT: []config.OLTTarget{{Name: "olt-env", Driver: config.OLTDriverHiOSO, URL: url,
+		Username: os.Getenv("RONDA_BENCH_OLT_USERNAME"), Password: config.Secret(os.Getenv("RONDA_BENCH_OLT_PASSWORD")),
+		MinInterval: config.Duration(time.Second)}}})
+	f.handler = manager.Handler(config.KindOLT)
+	return f
+}
+
 // scrape is GET /olt?target=name through the framework, the body thrown away; it returns
 // the exposition's size.
 func (f *benchFleet) scrape(b *testing.B, name string) int {
 	req := httptest.NewRequest(http.MethodGet, "/olt?target="+name, nil)
 	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "30")
-	least := 100_000
+	least := 100_000 // the 256 ONUs of a simulated OLT
+	if f.external {
+		least = 1_000 // an OLT of any size
+	}
 	if f.gzip {
 		req.Header.Set("Accept-Encoding", "gzip")
 		least = 5_000
@@ -157,7 +183,10 @@ func (p pageDriver) read(context.Context) (*Snapshot, error) { return p.snaps.re
 // series written as exposition text through the framework): one scrape, split at the page.
 // The goal: parse+export ≤ 0.5 × fetch.
 func BenchmarkPageParseExportVsFetch(b *testing.B) {
-	f := newBenchFleet(b, 1)
+	f := benchOLTFromEnv(b)
+	if f == nil {
+		f = newBenchFleet(b, 1)
+	}
 	sess := f.coll.olts[f.names[0]].session
 	client := sess.drv.(*hioso).client
 	fetch := func() []byte {
