@@ -119,3 +119,30 @@ olt_pon_onus{pon="0/2",state="up"} 2
 		})
 	}
 }
+
+// TestEachReadingInItsFamily: every reading of an ONU is exported in its own family (the
+// table of readings and the list of their families must agree on the order).
+func TestEachReadingInItsFamily(t *testing.T) {
+	o := newONU("0/1", "1")
+	o.State = StateUp
+	o.RxPowerDBm, o.TxPowerDBm, o.TemperatureCelsius = collector.Float(1), collector.Float(2), collector.Float(3)
+	o.VoltageVolts, o.BiasCurrentAmperes, o.DistanceMeters = collector.Float(4), collector.Float(5), collector.Float(6)
+	o.OnlineSeconds, o.Deregistrations, o.DyingGasp = collector.Float(7), collector.Float(8), collector.Float(9)
+	want := map[string]float64{"olt_onu_rx_power_dbm": 1, "olt_onu_tx_power_dbm": 2, "olt_onu_temperature_celsius": 3,
+		"olt_onu_voltage_volts": 4, "olt_onu_bias_current_amperes": 5, "olt_onu_distance_meters": 6,
+		"olt_onu_online_seconds": 7, "olt_onu_deregistrations_total": 8, "olt_onu_dying_gasp": 9}
+	b := collector.NewBatch(true)
+	emit(b, &Snapshot{PONs: []string{"0/1"}, States: HiOSOStates, ONUs: []ONU{o}}, 0, new(keptSeries), slog.New(slog.DiscardHandler))
+	var out strings.Builder
+	if err := b.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range want {
+		if line := fmt.Sprintf("%s{pon=\"0/1\",onu=\"1\"} %v\n", name, v); !strings.Contains(out.String(), line) {
+			t.Errorf("no %q in\n%s", line, out.String())
+		}
+	}
+	if len(want) != len(readingFamilies) {
+		t.Errorf("%d readings here, %d families", len(want), len(readingFamilies))
+	}
+}
