@@ -25,9 +25,11 @@ const defaultListenAddress = ":9850"
 
 func main() {
 	app := kingpin.New("ronda-exporter",
-		"Prometheus exporter for MikroTik hotspots (and, later, EPON OLTs, Linux hosts over SSH and reachability probes).\n\n"+
-			"Each configured target is scraped when Prometheus asks for it on /KIND?target=NAME; "+
-			"/sd lists every target for Prometheus's http_sd_configs, so one scrape job covers them all.")
+		"Prometheus exporter for small ISPs' networks: MikroTik hotspots (RouterOS API), EPON OLTs (HiOSO, V-SOL and HSGQ web interfaces), "+
+			"Linux hosts over SSH (node_exporter-compatible) and reachability probes (ICMP, TCP, HTTP, DNS; blackbox-compatible).\n\n"+
+			"Each configured target is scraped when Prometheus asks for it on /KIND?target=NAME "+
+			"(KIND: mikrotik, olt, ssh, probe; a probe may also name an ad-hoc target); "+
+			"/sd lists every target for Prometheus's http_sd_configs, so one scrape job covers them all (or one job per kind, with /sd?kind=KIND).")
 	configFile := app.Flag("config.file", "ronda-exporter configuration file.").Default("ronda.yml").String()
 	checkConfig := app.Flag("config.check", "Validate the configuration file, print a summary and exit (0 if valid, 1 if not).").Bool()
 	timeoutOffset := app.Flag("scrape.timeout-offset",
