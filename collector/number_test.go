@@ -169,6 +169,11 @@ func checkParseDecimal(t *testing.T, s string) {
 	if math.Float64bits(x.Float64()) != math.Float64bits(want) {
 		t.Fatalf("ParseDecimal(%q) = %v, strconv %v", s, x.Float64(), want)
 	}
+	// ScanDecimal's digits are the same value.
+	n, places, neg, scanned := ScanDecimal(s)
+	if d, _ := Decimal(n, places, neg); !scanned || math.Float64bits(d.Float64()) != math.Float64bits(want) {
+		t.Fatalf("ScanDecimal(%q) = %d, %d, %v, %v: %v, strconv %v", s, n, places, neg, scanned, d.Float64(), want)
+	}
 	if got := x.String(); got != wantFloat(want) {
 		t.Fatalf("ParseDecimal(%q) written %q, want %q", s, got, wantFloat(want))
 	}

@@ -205,44 +205,6 @@ func decimal(s string, shift int) (float64, bool) {
 	return v, true
 }
 
-// shortDecimal reads the readings OLTs write (an optional sign, at most 15 digits, an
-// optional point) in one tight pass: the digits as an integer n, with places of them after
-// the point. What it reads, decimal reads to the same value (shifted); the rest is left to
-// decimal and strconv.
-func shortDecimal(s string) (n uint64, places int, neg, ok bool) {
-	i := 0
-	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
-		i, neg = 1, s[0] == '-'
-	}
-	start := i
-	for ; i < len(s) && s[i]-'0' <= 9; i++ {
-		n = n*10 + uint64(s[i]-'0')
-	}
-	digits := i - start
-	if i < len(s) && s[i] == '.' {
-		i++
-		frac := i
-		for ; i < len(s) && s[i]-'0' <= 9; i++ {
-			n = n*10 + uint64(s[i]-'0')
-		}
-		places = i - frac
-		digits += places
-	}
-	return n, places, neg, i == len(s) && digits > 0 && digits <= 15
-}
-
-// shifted is decimal's value of shortDecimal's digits: n×10^-places, the sign applied.
-func shifted(n uint64, places int, neg bool) float64 {
-	v := float64(n) // exact: n < 10^15 < 2^53
-	if places > 0 {
-		v /= decimalPow10[places] // correctly rounded, as strconv rounds
-	}
-	if neg {
-		v = -v
-	}
-	return v
-}
-
 // DDM (SFF-8472 digital diagnostics) values read all ones when the transceiver does not
 // answer: 0xFFFF as 100 µV is 6.5535 V, as 2 µA is 131.07 mA, and 0xFFFF as 0.1 µW is
 // 6.5535 mW = 8.16 dBm. A receiver with no light reads its floor, −40 dBm (0.1 µW).
@@ -273,14 +235,15 @@ func voltage(s string) collector.Number {
 
 // biasAmperes reads a laser bias current given in mA and returns amperes, or none.
 func biasAmperes(s string) collector.Number {
-	// The text read once: the value in mA for the checks, in A by shifting the point, so
-	// 14.20 mA is exactly the float nearest 0.0142 A rather than 14.2/1000
-	// (0.014199999999999999) in the exposition.
-	if n, places, neg, ok := shortDecimal(s); ok {
-		if v := shifted(n, places, neg); v >= ddmBiasAllOnes || v < 0 {
+	// The text read once, in A by shifting the point, so 14.20 mA is exactly the float
+	// nearest 0.0142 A rather than 14.2/1000 (0.014199999999999999) in the exposition.
+	// The checks are made in A: rounding to the nearest float keeps the order of two
+	// decimals of at most 15 digits, and never makes two such decimals one float.
+	if n, places, neg, ok := collector.ScanDecimal(s); ok {
+		x, _ := collector.Decimal(n, places+3, neg) // places ≤ 15
+		if a := x.Float64(); a >= ddmBiasAllOnes/1000 || a < 0 {
 			return none
 		}
-		x, _ := collector.Decimal(n, places+3, neg) // places ≤ 15
 		return x
 	}
 	x, ok := number(s)
