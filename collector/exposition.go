@@ -412,7 +412,8 @@ func appendFloat(b []byte, f float64) []byte {
 		return append(b, "-Inf"...)
 	}
 	// Whole numbers of up to 15 digits (counts, seconds, bytes) are their own shortest
-	// form, written at a fraction of the cost of looking for it: below 1e6 as they are, from 1e6 with the exponent 'g' gives them (2.232e+06).
+	// form, written at a fraction of the cost of looking for it: below 1e6 as they are,
+	// from 1e6 with the exponent 'g' gives them (2.232e+06).
 	if f == math.Trunc(f) {
 		switch a := math.Abs(f); {
 		case a < 1e6:

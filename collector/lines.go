@@ -139,27 +139,12 @@ func (b *Batch) Lines(f *Family) Lines {
 // escaped when they were made, so a text line is three copies and a number.
 func (l *Lines) Add(labels *Labels, tail *Tail, value float64) {
 	f := l.f
-	nTail := 0
-	if tail != nil {
-		if tail.family != f {
-			panic(fmt.Sprintf("collector: a tail of %s added to %s", tail.family.name, f.name))
-		}
-		nTail = len(tail.values)
-	}
-	l.check(labels, nTail)
+	rest, closing := l.tail(tail)
+	l.check(labels, len(rest))
 	b := l.b
 	if !b.text {
-		values := make([]string, 0, len(f.labelNames))
-		values = append(values, labels.values...)
-		if tail != nil {
-			values = append(values, tail.values...)
-		}
-		b.samples = append(b.samples, Sample{family: f, value: value, labelValues: values})
+		l.addSample(labels.values, rest, value)
 		return
-	}
-	closing := f.close
-	if tail != nil {
-		closing = tail.text
 	}
 	line := l.start(len(f.lineOpen) + len(labels.text) + len(closing) + maxFloatText + 1)
 	line = append(line, f.lineOpen...)
@@ -229,25 +214,14 @@ func (l *Lines) AddEach(labels *LabelColumn, tail *Tail, values []Number) {
 		panic(fmt.Sprintf("collector: %s: %d label sets and %d values", l.f.name, labels.Len(), len(values)))
 	}
 	f := l.f
-	nTail, closing := 0, f.close
-	if tail != nil {
-		if tail.family != f {
-			panic(fmt.Sprintf("collector: a tail of %s added to %s", tail.family.name, f.name))
-		}
-		nTail, closing = len(tail.values), tail.text
-	}
-	l.checkNames(labels.names, nTail)
+	rest, closing := l.tail(tail)
+	l.checkNames(labels.names, len(rest))
 	b := l.b
 	if !b.text {
 		k := len(labels.names)
 		for i := range values {
 			if v := values[i].f; v == v { // not NaN
-				lv := make([]string, 0, len(f.labelNames))
-				lv = append(lv, labels.values[i*k:(i+1)*k]...)
-				if tail != nil {
-					lv = append(lv, tail.values...)
-				}
-				b.samples = append(b.samples, Sample{family: f, value: v, labelValues: lv})
+				l.addSample(labels.values[i*k:(i+1)*k], rest, v)
 			}
 		}
 		return
@@ -363,9 +337,7 @@ func (l *Lines) AddValues(labels *Labels, value float64, rest ...string) {
 	l.check(labels, len(rest))
 	b := l.b
 	if !b.text {
-		values := make([]string, 0, len(f.labelNames))
-		values = append(append(values, labels.values...), rest...)
-		b.samples = append(b.samples, Sample{family: f, value: value, labelValues: values})
+		l.addSample(labels.values, rest, value)
 		return
 	}
 	line := l.start(len(f.lineOpen) + len(labels.text) + 2 + maxFloatText + 1)
@@ -384,6 +356,26 @@ func (l *Lines) AddValues(labels *Labels, value float64, rest ...string) {
 	line = append(line, f.close...)
 	line = appendFloat(line, value)
 	l.end(append(line, '\n'), 1)
+}
+
+// tail returns tail's label values and the text that closes a line with them: none and
+// the family's closing brace for a nil tail. A tail of another family panics.
+func (l *Lines) tail(tail *Tail) (values []string, closing string) {
+	if tail == nil {
+		return nil, l.f.close
+	}
+	if tail.family != l.f {
+		panic(fmt.Sprintf("collector: a tail of %s added to %s", tail.family.name, l.f.name))
+	}
+	return tail.values, tail.text
+}
+
+// addSample adds a Sample with first and then rest as its label values (copied), for
+// batches that are not written as text.
+func (l *Lines) addSample(first, rest []string, value float64) {
+	values := make([]string, 0, len(first)+len(rest))
+	values = append(append(values, first...), rest...)
+	l.b.samples = append(l.b.samples, Sample{family: l.f, value: value, labelValues: values})
 }
 
 // maxFloatText is room for any value appendFloat writes ("-1.2345678901234567e-308").
