@@ -301,14 +301,22 @@ func listItems(t *testing.T, url string) []itemView {
 	return items
 }
 
-func TestParseErrorFallsBackToPlainTextAndMigrationIsFollowed(t *testing.T) {
-	tg := telegramtest.New(token)
-	defer tg.Close()
-	dir := t.TempDir()
+// migratedChat starts ronda-webhook against a Telegram stand-in on which chat 222 has
+// moved to -100222, and sends it one notification.
+func migratedChat(t *testing.T) (tg *telegramtest.Server, dir string, in *instance) {
+	t.Helper()
+	tg = telegramtest.New(token)
+	t.Cleanup(tg.Close)
+	dir = t.TempDir()
 	writeConfig(t, dir, tg.URL, "")
 	tg.Migrate("222", "-100222")
-	in := start(t, dir)
+	in = start(t, dir)
 	post(t, in.url+"/alert", notification("g", "firing", "A"))
+	return tg, dir, in
+}
+
+func TestParseErrorFallsBackToPlainTextAndMigrationIsFollowed(t *testing.T) {
+	tg, _, in := migratedChat(t)
 	msgs := waitMessages(t, tg, 2)
 	chats := map[string]bool{}
 	for _, m := range msgs {
@@ -342,13 +350,7 @@ func TestParseErrorFallsBackToPlainTextAndMigrationIsFollowed(t *testing.T) {
 // TestMigrationSurvivesRestart: a chat's new id, learnt from Telegram's answer, is kept in
 // the outbox file: after a restart nothing is sent to the old id first.
 func TestMigrationSurvivesRestart(t *testing.T) {
-	tg := telegramtest.New(token)
-	defer tg.Close()
-	dir := t.TempDir()
-	writeConfig(t, dir, tg.URL, "")
-	tg.Migrate("222", "-100222")
-	in := start(t, dir)
-	post(t, in.url+"/alert", notification("g", "firing", "A"))
+	tg, dir, in := migratedChat(t)
 	waitMessages(t, tg, 2)
 	if n := tg.Requests(); n != 3 {
 		t.Fatalf("%d sendMessage requests before the restart, want 3 (the old id once)", n)
