@@ -133,8 +133,8 @@ func number(s string) (collector.Number, bool) {
 	if x, ok := collector.ParseDecimal(s); ok { // what OLTs write: "-17.06", "46.00"
 		return x, true
 	}
-	if v, ok := decimal(s, 0); ok {
-		return collector.Float(v), true
+	if x, ok := decimal(s, 0); ok {
+		return x, true
 	}
 	// Without a digit, s is at best NaN or ±Inf to ParseFloat, both refused below; most
 	// such cells are "--" or "NA", and a failed ParseFloat allocates its error.
@@ -159,19 +159,12 @@ func hasDigit(s string) bool {
 	return false
 }
 
-// decimalPow10 are the powers of ten decimal divides by, all exact as float64.
-var decimalPow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
-
-// decimal reads what OLTs write for nearly every reading, an optional sign and at most 15
-// significant digits with an optional decimal point (-17.06, 3.30, 45), as the float64
-// nearest its value times 10^-shift: what strconv.ParseFloat returns for s with "e-shift"
-// appended, at a fraction of its cost. ok is false for anything else; the caller then asks
+// decimal reads a decimal ScanDecimal refuses for its leading zeros alone (at most 15
+// significant digits, any number of zeros before them: "0000000000000017.06"), as the
+// Number of its value times 10^-shift: what strconv.ParseFloat returns for s with
+// "e-shift" appended (FuzzDecimal). ok is false for anything else; the caller then asks
 // strconv.
-//
-// It is exact because the digits n (below 10^15 < 2^53) and 10^places are both exact
-// float64s and IEEE division rounds correctly; FuzzDecimal holds it to strconv.
-func decimal(s string, shift int) (float64, bool) {
+func decimal(s string, shift int) (collector.Number, bool) {
 	i, neg := 0, false
 	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		i, neg = 1, s[0] == '-'
@@ -192,17 +185,13 @@ func decimal(s string, shift int) (float64, bool) {
 		case c == '.' && !point:
 			point = true
 		default:
-			return 0, false
+			return none, false
 		}
 	}
-	if digits == 0 || significant > 15 || places+shift >= len(decimalPow10) {
-		return 0, false
+	if digits == 0 || significant > 15 {
+		return none, false
 	}
-	v := float64(n) / decimalPow10[places+shift]
-	if neg {
-		v = -v
-	}
-	return v, true
+	return collector.Decimal(n, places+shift, neg) // n < 10^15; refused past 22 places
 }
 
 // DDM (SFF-8472 digital diagnostics) values read all ones when the transceiver does not
@@ -251,7 +240,7 @@ func biasAmperes(s string) collector.Number {
 		return none
 	}
 	if a, ok := decimal(s, 3); ok {
-		return collector.Float(a)
+		return a
 	}
 	if !strings.ContainsAny(s, "eE") {
 		if a, err := strconv.ParseFloat(strings.TrimSpace(s)+"e-3", 64); err == nil {

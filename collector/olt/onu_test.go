@@ -59,7 +59,8 @@ func TestDecimal(t *testing.T) {
 		{" 1", 0, 0, false}, {"1e3", 0, 0, false}, {"--", 0, 0, false}, {"0x10", 0, 0, false},
 		{"1_000", 0, 0, false}, {"inf", 0, 0, false},
 	} {
-		got, ok := decimal(tc.in, tc.shift)
+		x, ok := decimal(tc.in, tc.shift)
+		got := x.Float64()
 		if ok != tc.ok || ok && got != tc.want {
 			t.Errorf("decimal(%q, %d) = %v, %v; want %v, %v", tc.in, tc.shift, got, ok, tc.want, tc.ok)
 		}
@@ -79,13 +80,17 @@ func FuzzDecimal(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, shift := range []int{0, 3} {
-			got, ok := decimal(s, shift)
+			x, ok := decimal(s, shift)
 			if !ok {
 				continue
 			}
 			want, err := parseFloatShifted(s, shift)
-			if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+			if got := x.Float64(); err != nil || math.Float64bits(got) != math.Float64bits(want) {
 				t.Fatalf("decimal(%q, %d) = %v, strconv says %v, %v", s, shift, got, want, err)
+			}
+			// And it is written as that float is.
+			if x.String() != collector.Float(want).String() {
+				t.Fatalf("decimal(%q, %d) is written %q, its float %q", s, shift, x.String(), collector.Float(want).String())
 			}
 		}
 		// number with the fast path agrees with number without it.

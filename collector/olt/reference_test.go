@@ -241,10 +241,10 @@ func refDecimal(s string, shift int) (float64, bool) {
 			return 0, false
 		}
 	}
-	if digits == 0 || significant > 15 || places+shift >= len(decimalPow10) {
+	if digits == 0 || significant > 15 || places+shift >= len(refPow10) {
 		return 0, false
 	}
-	v := float64(n) / decimalPow10[places+shift]
+	v := float64(n) / refPow10[places+shift]
 	if neg {
 		v = -v
 	}
@@ -310,3 +310,7 @@ func refDistanceFromRTT(s string) float64 {
 	}
 	return 1
 }
+
+// refPow10 are the powers of ten refDecimal divides by, all exact as float64.
+var refPow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
