@@ -90,63 +90,51 @@ func decimalValue(n uint64, places int, neg bool) float64 {
 	return v
 }
 
-// ScanDecimal reads what devices write for a reading: an optional sign, at most 15 digits
-// and an optional decimal point ("-17.06", "46.00", "3600"), with nothing around them, as
-// the digits n with places of them after the point. ok is false for anything else
-// (exponents, spaces, words). Decimal(n, places, neg) is the value; a caller that scales
-// it (mA to A) shifts places.
-func ScanDecimal(s string) (n uint64, places int, neg, ok bool) {
-	i := 0
+// ParseDecimal reads what devices write for a reading: an optional sign, at most 15 digits
+// and an optional decimal point ("-17.06", "46.00", "3600"), with nothing around them.
+// ok is false for anything else (exponents, spaces, words): the caller then reads it
+// another way and uses Float.
+//
+// Its value is strconv.ParseFloat's. Its text, the shortest form of that value, is s
+// itself without the zeros after the point (nor a point they leave) when s has no + nor
+// leading zeros and reads from 1 to below 1e6; otherwise it is made from the digits, as
+// Decimal makes it.
+func ParseDecimal(s string) (Number, bool) { return ParseDecimalShifted(s, 0) }
+
+// ParseDecimalShifted is ParseDecimal with the value times 10^-shift (shift ≥ 0): a
+// reading in mA as amperes is shift 3, the point moved in the digits, so 14.20 mA is the
+// float nearest 0.0142, not 14.2/1000 (0.014199999999999999).
+func ParseDecimalShifted(s string, shift int) (Number, bool) {
+	i, neg := 0, false
 	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		i, neg = 1, s[0] == '-'
 	}
 	start := i
+	var n uint64
 	for ; i < len(s) && s[i]-'0' <= 9; i++ {
 		n = n*10 + uint64(s[i]-'0')
 	}
-	digits := i - start
+	whole, places, point := i-start, 0, len(s)
 	if i < len(s) && s[i] == '.' {
+		point = i
 		i++
 		frac := i
 		for ; i < len(s) && s[i]-'0' <= 9; i++ {
 			n = n*10 + uint64(s[i]-'0')
 		}
 		places = i - frac
-		digits += places
 	}
-	return n, places, neg, i == len(s) && digits > 0 && digits <= 15
-}
-
-// ParseDecimal reads a reading as ScanDecimal does; ok is false for what it refuses (the
-// caller then reads it another way and uses Float).
-//
-// Its value is strconv.ParseFloat's. Its text, the shortest form of that value, is s
-// itself without the zeros after the point (nor a point they leave) when s has no + nor
-// leading zeros and reads from 1 to below 1e6; otherwise it is made from the digits, as
-// Decimal makes it.
-func ParseDecimal(s string) (Number, bool) {
-	n, places, neg, ok := ScanDecimal(s)
-	if !ok {
+	if i != len(s) || whole+places == 0 || whole+places > 15 {
 		return Number{}, false
 	}
 	if n == 0 {
 		return Number{f: decimalValue(0, 0, neg), w: zeroText}, true
 	}
-	start := 0
-	if s[0] == '-' || s[0] == '+' {
-		start = 1
-	}
-	point := len(s) - places - 1 // where the point is, if there is one
-	hasPoint := point >= start && s[point] == '.'
-	whole := len(s) - start - places
-	if hasPoint {
-		whole--
-	}
-	if whole == 0 || whole > 6 || s[start] == '0' || s[0] == '+' {
-		return Decimal(n, places, neg)
+	if shift != 0 || whole == 0 || whole > 6 || s[start] == '0' || s[0] == '+' {
+		return Decimal(n, places+shift, neg)
 	}
 	end := len(s)
-	if hasPoint {
+	if point < len(s) {
 		for s[end-1] == '0' {
 			end--
 		}

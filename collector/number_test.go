@@ -169,10 +169,11 @@ func checkParseDecimal(t *testing.T, s string) {
 	if math.Float64bits(x.Float64()) != math.Float64bits(want) {
 		t.Fatalf("ParseDecimal(%q) = %v, strconv %v", s, x.Float64(), want)
 	}
-	// ScanDecimal's digits are the same value.
-	n, places, neg, scanned := ScanDecimal(s)
-	if d, _ := Decimal(n, places, neg); !scanned || math.Float64bits(d.Float64()) != math.Float64bits(want) {
-		t.Fatalf("ScanDecimal(%q) = %d, %d, %v, %v: %v, strconv %v", s, n, places, neg, scanned, d.Float64(), want)
+	// Shifted, it is what strconv reads with an exponent, and written as that float.
+	shifted, ok := ParseDecimalShifted(s, 3)
+	wantShifted, err := strconv.ParseFloat(s+"e-3", 64)
+	if !ok || err != nil || math.Float64bits(shifted.Float64()) != math.Float64bits(wantShifted) || shifted.String() != wantFloat(wantShifted) {
+		t.Fatalf("ParseDecimalShifted(%q, 3) = %v (%q), %v; strconv %v, %v", s, shifted.Float64(), shifted.String(), ok, wantShifted, err)
 	}
 	if got := x.String(); got != wantFloat(want) {
 		t.Fatalf("ParseDecimal(%q) written %q, want %q", s, got, wantFloat(want))

@@ -224,12 +224,10 @@ func voltage(s string) collector.Number {
 
 // biasAmperes reads a laser bias current given in mA and returns amperes, or none.
 func biasAmperes(s string) collector.Number {
-	// The text read once, in A by shifting the point, so 14.20 mA is exactly the float
-	// nearest 0.0142 A rather than 14.2/1000 (0.014199999999999999) in the exposition.
-	// The checks are made in A: rounding to the nearest float keeps the order of two
-	// decimals of at most 15 digits, and never makes two such decimals one float.
-	if n, places, neg, ok := collector.ScanDecimal(s); ok {
-		x, _ := collector.Decimal(n, places+3, neg) // places ≤ 15
+	// The text read once, in A by shifting the point. The checks are made in A: rounding
+	// to the nearest float keeps the order of two decimals of at most 15 digits, and never
+	// makes two such decimals one float.
+	if x, ok := collector.ParseDecimalShifted(s, 3); ok {
 		if a := x.Float64(); a >= ddmBiasAllOnes/1000 || a < 0 {
 			return none
 		}
