@@ -159,7 +159,7 @@ func hasDigit(s string) bool {
 	return false
 }
 
-// decimal reads a decimal ScanDecimal refuses for its leading zeros alone (at most 15
+// decimal reads a decimal ParseDecimal refuses for its leading zeros alone (at most 15
 // significant digits, any number of zeros before them: "0000000000000017.06"), as the
 // Number of its value times 10^-shift: what strconv.ParseFloat returns for s with
 // "e-shift" appended (FuzzDecimal). ok is false for anything else; the caller then asks
