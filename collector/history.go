@@ -53,11 +53,11 @@ func (h *history) add(r Result) {
 }
 
 // retain forgets the latest results of targets no longer configured.
-func (h *history) retain(cfg *config.Config) {
+func (h *history) retain(configured map[string]config.Target) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for name := range h.latest {
-		if _, ok := cfg.Target(name); !ok {
+		if _, ok := configured[name]; !ok {
 			delete(h.latest, name)
 		}
 	}

@@ -40,7 +40,7 @@ type Manager struct {
 	shared     map[string]sharedFamilies
 	slots      map[string]chan struct{} // per kind; nil without Options.MaxConcurrent
 	kinds      []string
-	config     atomic.Pointer[config.Config]
+	config     atomic.Pointer[appliedConfig]
 	metrics    *selfMetrics
 	history    *history
 
@@ -90,7 +90,7 @@ func NewManager(opts Options, collectors ...Collector) *Manager {
 		reasons[kind] = reasonsOf(c)
 	}
 	m.metrics = newSelfMetrics(opts.Registerer, reasons)
-	m.config.Store(&config.Config{})
+	m.config.Store(newAppliedConfig(&config.Config{}))
 	return m
 }
 
@@ -98,7 +98,7 @@ func NewManager(opts Options, collectors ...Collector) *Manager {
 func (m *Manager) Kinds() []string { return m.kinds }
 
 // Config returns the configuration in force.
-func (m *Manager) Config() *config.Config { return m.config.Load() }
+func (m *Manager) Config() *config.Config { return m.config.Load().cfg }
 
 // ApplyConfig puts a validated configuration in force: collectors drop state of targets that
 // changed or went away, and scrapes started afterwards see the new targets.
@@ -108,15 +108,34 @@ func (m *Manager) ApplyConfig(cfg *config.Config) {
 	for _, kind := range m.kinds {
 		m.collectors[kind].Reload(cfg)
 	}
-	m.config.Store(cfg)
+	applied := newAppliedConfig(cfg)
+	m.config.Store(applied)
 	counts := make(map[string]int, len(m.kinds))
-	for _, t := range cfg.Targets() {
+	for _, t := range applied.targets {
 		counts[t.Kind]++
 	}
 	for _, kind := range m.kinds {
 		m.metrics.targets.WithLabelValues(kind).Set(float64(counts[kind]))
 	}
-	m.history.retain(cfg)
+	m.history.retain(applied.byName)
+}
+
+// appliedConfig is the configuration in force with its targets listed once: a scrape
+// finds its target in a map, where Config.Target builds every target of the file (by
+// reflection) each time it is asked, once per scrape of each of hundreds of targets.
+type appliedConfig struct {
+	cfg     *config.Config
+	targets []config.Target          // in file order
+	byName  map[string]config.Target // the same, by name
+}
+
+func newAppliedConfig(cfg *config.Config) *appliedConfig {
+	a := &appliedConfig{cfg: cfg, targets: cfg.Targets()}
+	a.byName = make(map[string]config.Target, len(a.targets))
+	for _, t := range a.targets {
+		a.byName[t.Name] = t
+	}
+	return a
 }
 
 // Handler serves /KIND?target=NAME for one kind.

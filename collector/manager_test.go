@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -478,5 +479,30 @@ func TestKindWithItsOwnReasons(t *testing.T) {
 	fams = parseExposition(t, get(t, m2.Handler("mikrotik"), "/mikrotik?target=router-a", nil).Body.String())
 	if fams["mikrotik_scrape_failure_reason"].values["reason=other"] != 1 || len(fams["mikrotik_scrape_failure_reason"].values) != len(Reasons) {
 		t.Errorf("unlisted reason: %v", fams["mikrotik_scrape_failure_reason"].values)
+	}
+}
+
+// BenchmarkScrapeAmongManyTargets is one scrape of a collector that adds nothing, with
+// 1,000 probe targets configured: what the framework alone costs a scrape, which must not
+// grow with the number of targets (finding the target cost a build of every target of the
+// file: 161 µs and 1,987 allocations a scrape here before appliedConfig, 8 µs and 75 after).
+func BenchmarkScrapeAmongManyTargets(b *testing.B) {
+	cfg := &config.Config{}
+	for i := range 1000 {
+		cfg.Probe = append(cfg.Probe, config.ProbeTarget{Name: fmt.Sprintf("probe-%d", i), Address: "127.0.0.1"})
+	}
+	c := &batchLike{fakeCollector: &fakeCollector{kind: config.KindProbe}, keeps: true,
+		scrapeInto: func(context.Context, *Batch) error { return nil }}
+	m := NewManager(Options{}, c)
+	b.Cleanup(func() { _ = m.Close() })
+	m.ApplyConfig(cfg)
+	h := m.Handler(config.KindProbe)
+	req := httptest.NewRequest(http.MethodGet, "/probe?target=probe-999", nil)
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
 	}
 }

@@ -26,10 +26,9 @@ const abandonGrace = time.Second
 
 func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collector) {
 	kind := c.Kind()
-	cfg := m.config.Load()
 	query := r.URL.Query()
 	name := query.Get("target")
-	target, status, msg := lookupTarget(cfg, kind, name)
+	target, status, msg := lookupTarget(m.config.Load(), kind, name)
 	scrape := channelScrape(func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) error {
 		return c.Scrape(ctx, name, logger, ch)
 	})
@@ -127,12 +126,12 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 }
 
 // lookupTarget finds the target a request names, or says clearly why it cannot.
-func lookupTarget(cfg *config.Config, kind, name string) (config.Target, int, string) {
+func lookupTarget(cfg *appliedConfig, kind, name string) (config.Target, int, string) {
 	if name == "" {
 		return config.Target{}, http.StatusBadRequest,
 			fmt.Sprintf("missing ?target= parameter; %s", knownTargets(cfg, kind))
 	}
-	t, ok := cfg.Target(name)
+	t, ok := cfg.byName[name]
 	if !ok {
 		return config.Target{}, http.StatusNotFound,
 			fmt.Sprintf("unknown %s target %q; %s", kind, name, knownTargets(cfg, kind))
@@ -144,9 +143,9 @@ func lookupTarget(cfg *config.Config, kind, name string) (config.Target, int, st
 	return t, http.StatusOK, ""
 }
 
-func knownTargets(cfg *config.Config, kind string) string {
+func knownTargets(cfg *appliedConfig, kind string) string {
 	var names []string
-	for _, t := range cfg.Targets() {
+	for _, t := range cfg.targets {
 		if t.Kind == kind {
 			names = append(names, t.Name)
 		}

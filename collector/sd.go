@@ -28,7 +28,7 @@ func (m *Manager) SDHandler() http.Handler {
 			return
 		}
 		groups := []sdGroup{}
-		for _, t := range m.config.Load().Targets() {
+		for _, t := range m.config.Load().targets {
 			if _, served := m.collectors[t.Kind]; !served || (kind != "" && t.Kind != kind) {
 				continue
 			}
