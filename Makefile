@@ -40,6 +40,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'Scrape16OLTs' -benchtime 100x -benchmem -count 3 ./collector/olt/
 	scripts/instructions.sh ./collector/olt/ 'PageParseExport$$'
 	scripts/instructions.sh ./collector/olt/ 'BetweenReads'
+	GO=$(GO) scripts/olt-vs-fetch.sh 3
 	$(GO) test -run '^$$' -bench HundredHosts -benchtime 20x -benchmem -count 3 ./collector/ssh/
 	$(GO) test -run '^$$' -bench ParseEmit -benchmem -count 3 ./collector/ssh/
 	$(GO) test -run '^$$' -bench ProbeCPU -benchtime 2000x -count 2 -timeout 30m ./collector/probe/
