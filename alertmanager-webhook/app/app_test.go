@@ -195,6 +195,46 @@ func TestDeliversToEveryChatOnceAndSkipsDuplicates(t *testing.T) {
 	}
 }
 
+// TestPathReceiversAreNotDuplicatesOfEachOther: one Alertmanager receiver with two
+// webhook_configs, /alert/team.tg and /alert/owners, posts the same body to both; each
+// path's routes get it once. Only copies to the same path (Alertmanager retrying, an HA
+// peer) are duplicates.
+func TestPathReceiversAreNotDuplicatesOfEachOther(t *testing.T) {
+	tg := telegramtest.New(token)
+	defer tg.Close()
+	dir := t.TempDir()
+	path := writeConfig(t, dir, tg.URL, `  - name: owners
+    rate_limit: 1ms
+    telegram:
+      bot_token_file: token
+      api_url: `+tg.URL+`
+      chat_ids: ["333"]`)
+	cfg, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(cfg, "  - receiver: owners\n    channels: [owners]\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := start(t, dir)
+
+	body := notification("{}:{alertname=\"Down\"}", "firing", "ServerDown")
+	for _, p := range []string{"/alert/team.tg", "/alert/owners", "/alert/team.tg", "/alert/owners"} {
+		if code, resp := post(t, in.url+p, body); code != http.StatusOK {
+			t.Fatalf("POST %s = %d %s", p, code, resp)
+		}
+	}
+	waitMessages(t, tg, 3)
+	time.Sleep(300 * time.Millisecond) // a duplicate would be sent within this
+	chats := map[string]int{}
+	for _, m := range tg.Messages() {
+		chats[m.ChatID]++
+	}
+	if chats["111"] != 1 || chats["222"] != 1 || chats["333"] != 1 || len(chats) != 3 {
+		t.Errorf("messages per chat = %v, want one each to 111 and 222 (team.tg) and 333 (owners)", chats)
+	}
+}
+
 func scrape(t *testing.T, url string) string {
 	t.Helper()
 	resp, err := http.Get(url + "/metrics")

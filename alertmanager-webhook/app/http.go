@@ -101,7 +101,10 @@ func (a *App) handleAlert(w http.ResponseWriter, r *http.Request) {
 			items = append(items, &store.Item{Channel: d.Channel, Recipient: rcpt, State: store.Pending, Message: d.Message, Created: now})
 		}
 	}
-	duplicate, err := a.store.Accept(m.DedupKey(), now, time.Duration(cfg.Delivery.DedupWindow), items)
+	// The path's receiver is part of the key: one Alertmanager receiver may post the same
+	// body to two paths, each with its own routes. Retries and an HA peer's copy come to
+	// the same path, and are duplicates.
+	duplicate, err := a.store.Accept(receiver+"\x00"+m.DedupKey(), now, time.Duration(cfg.Delivery.DedupWindow), items)
 	if err != nil {
 		a.metrics.storeErrors.Inc()
 		a.log.Error("cannot store a notification: answering 500 so that Alertmanager retries", "err", err)

@@ -83,6 +83,10 @@ func (c *Channel) RecipientsFor(m *payload.Message) []string {
 // Interval is the configured pause between runs of a slot.
 func (c *Channel) Interval(string) time.Duration { return c.rateLimit }
 
+// SendTimeout is the command's own timeout plus the time to reap it: the outbox must not
+// cut a run shorter than the timeout it was configured with.
+func (c *Channel) SendTimeout() time.Duration { return time.Duration(c.cfg.Timeout) + 5*time.Second }
+
 // Env is the environment given to the command on top of ronda-webhook's own.
 func Env(m *payload.Message) []string {
 	env := []string{

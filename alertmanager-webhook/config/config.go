@@ -237,8 +237,14 @@ func (cfg *Config) check(c *checker) {
 	for i := range cfg.Routes {
 		cfg.Routes[i].check(c, fmt.Sprintf("routes[%d]", i), names)
 	}
+	reportNames := map[string]bool{}
 	for i := range cfg.Reports {
 		cfg.Reports[i].check(c, fmt.Sprintf("reports[%d]", i), names, cfg.Language)
+		if n := cfg.Reports[i].Name; n != "" && reportNames[n] {
+			// The name keys the report's schedule (the last tick sent) and its sends.
+			c.report(fmt.Sprintf("reports[%d].name", i), "report %q is defined twice: each report needs a name of its own", n)
+		}
+		reportNames[cfg.Reports[i].Name] = true
 	}
 }
 

@@ -60,7 +60,8 @@ testdata/invalid-messaging.yml:10: channels[1].sms.method: must be GET or POST, 
 testdata/invalid-messaging.yml:12: channels[1].sms.numbers: required: at least one phone number`,
 		"invalid-duplicate.yml": `testdata/invalid-duplicate.yml: routes: required: at least one route, or no alert reaches a channel
 testdata/invalid-duplicate.yml:5: channels[1].name: channel "a" is defined twice
-testdata/invalid-duplicate.yml:7: channels[1].command.argv: required: the program to run and its arguments (no shell is used)`,
+testdata/invalid-duplicate.yml:7: channels[1].command.argv: required: the program to run and its arguments (no shell is used)
+testdata/invalid-duplicate.yml:12: reports[1].name: report "olt" is defined twice: each report needs a name of its own`,
 		"invalid-reply-to.yml": `testdata/invalid-reply-to.yml:5: channels[0].command.reply_to[0]: channel "chat" runs a command: reply to a telegram, whatsapp or sms channel
 testdata/invalid-reply-to.yml:5: channels[0].command.reply_to[1]: channel "restore" runs a command: reply to a telegram, whatsapp or sms channel
 testdata/invalid-reply-to.yml:5: channels[0].command.reply_to[2]: no channel is named "nowhere"`,

@@ -118,6 +118,12 @@ func RetryAfter(value string, now time.Time) time.Duration {
 	return 0
 }
 
+// TimeoutChannel is implemented by channels that need longer than the outbox's
+// send_timeout for one send (a command with its own timeout).
+type TimeoutChannel interface {
+	SendTimeout() time.Duration
+}
+
 // Sharded is implemented by channels whose "recipients" depend on the notification: a
 // command channel spreads notifications over its concurrency slots by group, so one
 // group's notifications still run in order while different groups run in parallel.

@@ -318,7 +318,11 @@ func (l *lane) run(ctx context.Context) {
 // send makes one attempt; false when ctx ended during it.
 func (l *lane) send(ctx context.Context, ch delivery.Channel, it *store.Item, recipient string) bool {
 	job := &delivery.Job{ID: it.ID, Recipient: recipient, Message: it.Message, Text: it.Text, PartsSent: it.PartsSent, Attempts: it.Attempts}
-	sendCtx, cancel := context.WithTimeout(ctx, l.o.timing.Load().SendTimeout)
+	timeout := l.o.timing.Load().SendTimeout
+	if tc, ok := ch.(delivery.TimeoutChannel); ok {
+		timeout = max(timeout, tc.SendTimeout())
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, timeout)
 	start := time.Now()
 	err := ch.Send(sendCtx, job)
 	cancel()
@@ -339,6 +343,12 @@ func (l *lane) send(ctx context.Context, ch delivery.Channel, it *store.Item, re
 		return true
 	}
 	if ctx.Err() != nil {
+		if job.PartsSent != it.PartsSent { // parts already delivered must not go again
+			it.PartsSent = job.PartsSent
+			if serr := l.o.opts.Store.Save(it); serr != nil {
+				l.o.log.Error("cannot save the item's sent parts", "id", it.ID, "err", serr)
+			}
+		}
 		return false // shutting down: the item stays stored and is retried after the restart
 	}
 	de := delivery.Classify(err)
@@ -417,6 +427,7 @@ func (o *Outbox) channelNames() map[string]bool {
 }
 
 // Replay makes dead items pending again (all of them when ids is empty) and queues them.
+// It returns copies, as they were revived: the lanes change the items they were given.
 func (o *Outbox) Replay(ids []uint64) ([]*store.Item, error) {
 	items, err := o.opts.Store.Revive(ids, time.Now())
 	if err != nil {
@@ -425,6 +436,11 @@ func (o *Outbox) Replay(ids []uint64) ([]*store.Item, error) {
 	for _, it := range items {
 		o.opts.Metrics.revived(it.Channel)
 	}
+	out := make([]*store.Item, len(items))
+	for i, it := range items {
+		c := *it
+		out[i] = &c
+	}
 	o.Add(items)
-	return items, nil
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,9 +14,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/rondanet/ronda/alertmanager-webhook/command"
+	"github.com/rondanet/ronda/alertmanager-webhook/config"
 	"github.com/rondanet/ronda/alertmanager-webhook/delivery"
 	"github.com/rondanet/ronda/alertmanager-webhook/payload"
 	"github.com/rondanet/ronda/alertmanager-webhook/store"
+	ronda "github.com/rondanet/ronda/config"
 	"github.com/rondanet/ronda/internal/testtool"
 )
 
@@ -236,4 +240,118 @@ func TestSetTimingTakesEffect(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestCommandTimeoutOutlastsSendTimeout: a command channel's own timeout bounds its run,
+// not the outbox's send_timeout, when it is the longer: ronda-restore waiting for
+// Prometheus's data (timeout 5m) under send_timeout 30s was killed at 30s and
+// dead-lettered. Here 0.5 s of work under send_timeout 100ms and a timeout of 10s.
+func TestCommandTimeoutOutlastsSendTimeout(t *testing.T) {
+	dir := t.TempDir()
+	argv0 := filepath.Join(dir, "restore.sh")
+	if err := os.WriteFile(argv0, []byte("#!/bin/sh\nsleep 0.5\necho restored 12 users\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(filepath.Join(dir, "o.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := New(Options{Store: s, Timing: Timing{MaxAge: time.Hour, SendTimeout: 100 * time.Millisecond,
+		MinBackoff: time.Hour, MaxBackoff: time.Hour}}) // a retry would not come in time
+	o.SetChannels(map[string]delivery.Channel{"restore": command.New("restore",
+		&config.Command{Argv: []string{argv0}, Timeout: ronda.Duration(10 * time.Second), Concurrency: 1}, 0, nil, nil)})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := o.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); o.Wait(); s.Close() })
+	it := &store.Item{Channel: "restore", Recipient: "slot-0", State: store.Pending, Created: time.Now(),
+		Message: &payload.Message{GroupKey: "g", Receiver: "it-team-restore", Status: "firing"}}
+	if _, err := s.Accept("g", time.Now(), time.Minute, []*store.Item{it}); err != nil {
+		t.Fatal(err)
+	}
+	o.Add([]*store.Item{it})
+	testtool.Eventually(t, 10*time.Second, "the command's run delivered", func(context.Context) error {
+		left, err := s.Items("")
+		switch {
+		case err != nil:
+			return err
+		case len(left) == 0:
+			return nil
+		case left[0].State == store.Dead:
+			t.Fatalf("dead-lettered: %s %s", left[0].Reason, left[0].Error)
+		}
+		return fmt.Errorf("still stored: attempts %d, %s", left[0].Attempts, left[0].Error)
+	})
+}
+
+// partsThenHang delivers two parts of a message, then hangs on the third until the
+// outbox shuts down.
+type partsThenHang struct{ hanging chan struct{} }
+
+func (c *partsThenHang) Name() string                  { return "fake" }
+func (c *partsThenHang) Kind() string                  { return "fake" }
+func (c *partsThenHang) Recipients() []string          { return []string{"r"} }
+func (c *partsThenHang) Interval(string) time.Duration { return 0 }
+func (c *partsThenHang) Send(ctx context.Context, job *delivery.Job) error {
+	job.PartsSent = 2
+	close(c.hanging)
+	<-ctx.Done()
+	return delivery.Temporary("timeout", 0, ctx.Err())
+}
+
+// TestShutdownKeepsPartsSent: parts of a split message delivered before a shutdown are
+// stored as sent, so the restart does not send them again.
+func TestShutdownKeepsPartsSent(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "o.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ch := &partsThenHang{hanging: make(chan struct{})}
+	o := New(Options{Store: s, Timing: Timing{MaxAge: time.Hour, SendTimeout: time.Minute}})
+	o.SetChannels(map[string]delivery.Channel{"fake": ch})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := o.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, o, s, "g")
+	<-ch.hanging
+	cancel()
+	o.Wait()
+	items, err := s.Items("")
+	if err != nil || len(items) != 1 {
+		t.Fatalf("stored after the shutdown: %d items, %v", len(items), err)
+	}
+	if items[0].PartsSent != 2 {
+		t.Errorf("stored parts_sent = %d after a shutdown during part 3: parts 1 and 2 would go again", items[0].PartsSent)
+	}
+}
+
+// TestReplayedItemsMayBeReadWhileRetried: what Replay returns is the caller's to read
+// (ronda-webhook's replay API lists it) while the lanes retry the items. Under the race
+// detector (make test) a shared item is a failure.
+func TestReplayedItemsMayBeReadWhileRetried(t *testing.T) {
+	ch := &fakeChannel{script: []error{delivery.Permanent("http_403", errors.New("kicked"))}}
+	for range 100 {
+		ch.script = append(ch.script, delivery.Temporary("http_502", 0, errors.New("bad gateway")))
+	}
+	o, s, _, _ := setup(t, ch, time.Hour)
+	enqueue(t, o, s, "g")
+	testtool.Eventually(t, 10*time.Second, "a dead letter", func(context.Context) error {
+		if dead, err := s.Items(store.Dead); err != nil || len(dead) != 1 {
+			return fmt.Errorf("%d dead, %v", len(dead), err)
+		}
+		return nil
+	})
+	items, err := o.Replay(nil)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("Replay = %d items, %v", len(items), err)
+	}
+	want := *items[0]
+	for deadline := time.Now().Add(300 * time.Millisecond); time.Now().Before(deadline); {
+		if it := items[0]; it.State != want.State || it.Attempts != want.Attempts || it.Error != want.Error || !it.NextAt.Equal(want.NextAt) {
+			t.Fatalf("a replayed item changed under its reader: %+v, was %+v", it, want)
+		}
+	}
 }
