@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -87,6 +88,18 @@ func (c *Channel) Interval(string) time.Duration { return c.rateLimit }
 // cut a run shorter than the timeout it was configured with.
 func (c *Channel) SendTimeout() time.Duration { return time.Duration(c.cfg.Timeout) + 5*time.Second }
 
+// environ is ronda-webhook's environment without the variables named in hidden.
+func environ(hidden []string) []string {
+	env := os.Environ()
+	if len(hidden) == 0 {
+		return env
+	}
+	return slices.DeleteFunc(env, func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(hidden, name)
+	})
+}
+
 // Env is the environment given to the command on top of ronda-webhook's own.
 func Env(m *payload.Message) []string {
 	env := []string{
@@ -133,7 +146,7 @@ func (c *Channel) Send(ctx context.Context, job *delivery.Job) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.cfg.Argv[0], c.cfg.Argv[1:]...)
 	cmd.Dir = c.cfg.Dir
-	cmd.Env = append(os.Environ(), Env(job.Message)...)
+	cmd.Env = append(environ(c.cfg.HiddenEnv), Env(job.Message)...)
 	cmd.Stdin = bytes.NewReader(input)
 	// stdout is the command's report (sent on with reply_to); stderr only its log.
 	var stdout, stderr limitedBuffer

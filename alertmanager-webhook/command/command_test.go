@@ -189,3 +189,47 @@ echo "restored 3 users"`
 		t.Errorf("replies %+v, want %+v", got, want)
 	}
 }
+
+// TestWebhookSecretsStayOutOfCommands: the variables the config reads its own secrets
+// from (bot_token_env, token_env, …) are not in a command's environment, so a script's
+// `env` cannot pass a bot token on to a chat through reply_to; the rest of the
+// environment is.
+func TestWebhookSecretsStayOutOfCommands(t *testing.T) {
+	t.Setenv("RONDA_TEST_BOT_TOKEN", "123:secret-token")
+	t.Setenv("RONDA_TEST_OTHER", "kept")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "env")
+	bin := script(t, `env > "$1"`)
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+channels:
+  - name: chat
+    telegram:
+      bot_token_env: RONDA_TEST_BOT_TOKEN
+      chat_ids: ["111"]
+  - name: act
+    command:
+      argv: [%q, %q]
+      timeout: 10s
+routes:
+  - channels: [chat, act]
+`, bin, out)), filepath.Join(dir, "ronda-webhook.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New("act", cfg.Channels[1].Command, 0, nil, nil)
+	if err := c.Send(context.Background(), &delivery.Job{Recipient: "slot-0", Message: msg()}); err != nil {
+		t.Fatal(err)
+	}
+	env, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(env), "secret-token") || strings.Contains(string(env), "RONDA_TEST_BOT_TOKEN") {
+		t.Error("the command's environment has the bot token") // not printed: it is the process's environment
+	}
+	for _, want := range []string{"RONDA_TEST_OTHER=kept\n", "PATH=", "RONDA_STATUS=firing\n"} {
+		if !strings.Contains(string(env), want) {
+			t.Errorf("the command's environment lacks %q", want)
+		}
+	}
+}

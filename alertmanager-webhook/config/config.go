@@ -133,6 +133,11 @@ type Command struct {
 	// report what it did (ronda-restore's summary) without knowing any chat. The output of
 	// the first run that asks to be run again (exit 75) is sent too, once.
 	ReplyTo []string `yaml:"reply_to"`
+
+	// HiddenEnv are the variables ronda-webhook reads its own secrets from (every *_env
+	// of the config): they are left out of a command's environment, so that a script's
+	// `env` or `set -x` cannot send a bot token on through reply_to or the log.
+	HiddenEnv []string `yaml:"-"`
 }
 
 // Route sends the alerts it matches to channels. Routes are tried in order; an alert stops
@@ -170,6 +175,11 @@ func Parse(data []byte, filename string) (*Config, error) {
 	if len(c.problems) > 0 {
 		return nil, ronda.NewError(filename, c.problems)
 	}
+	for i := range cfg.Channels {
+		if cmd := cfg.Channels[i].Command; cmd != nil {
+			cmd.HiddenEnv = c.secretEnvs
+		}
+	}
 	return cfg, nil
 }
 
@@ -177,6 +187,8 @@ type checker struct {
 	lines    map[string]int
 	dir      string
 	problems []ronda.Problem
+	// secretEnvs are the environment variables the config reads secrets from.
+	secretEnvs []string
 }
 
 func (c *checker) report(key, format string, args ...any) {
@@ -441,6 +453,7 @@ func (c *checker) secret(path, key string, file *string, env string) ronda.Secre
 			c.report(envPath, "environment variable %s is not set", env)
 			return ""
 		}
+		c.secretEnvs = append(c.secretEnvs, env)
 		return ronda.Secret(v)
 	default:
 		c.report(filePath, "required: set %s_file (a file holding it) or %s_env (an environment variable holding it)", key, key)
