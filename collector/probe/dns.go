@@ -51,6 +51,11 @@ func probeDNS(ctx context.Context, m *module, address string, logger *slog.Logge
 		return err
 	}
 	client := &dns.Client{Net: cfg.TransportProtocol}
+	if deadline, ok := ctx.Deadline(); ok {
+		// Without a Timeout the library gives the dial, the write and the read 2 s each,
+		// whatever the probe's deadline: a resolver answering in 3 s would fail.
+		client.Timeout = time.Until(deadline)
+	}
 	start = time.Now()
 	conn, err := client.DialContext(ctx, net.JoinHostPort(ip.String(), port))
 	phases["connect"] = time.Since(start)
@@ -93,9 +98,15 @@ func probeDNS(ctx context.Context, m *module, address string, logger *slog.Logge
 		}
 	}
 	for _, re := range m.bodyNotMatch {
-		// Like blackbox: some record of the answer must match.
-		if !slices.ContainsFunc(resp.Answer, func(rr dns.RR) bool { return re.MatchString(rr.String()) }) {
-			return collector.Failf(ReasonAnswerMismatch, "no record of the answer (%d) matches %q", len(resp.Answer), re)
+		// As in blackbox_exporter: every record of the answer must match, and an empty
+		// answer matches nothing.
+		if len(resp.Answer) == 0 {
+			return collector.Failf(ReasonAnswerMismatch, "the answer has no record to match %q", re)
+		}
+		for _, rr := range resp.Answer {
+			if !re.MatchString(rr.String()) {
+				return collector.Failf(ReasonAnswerMismatch, "answer %q does not match %q", rr.String(), re)
+			}
 		}
 	}
 	return nil

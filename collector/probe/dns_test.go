@@ -26,6 +26,15 @@ func TestDNS(t *testing.T) {
   dns_missing_ok:
     prober: dns
     dns: {query_name: missing.example.net, valid_rcodes: [NXDOMAIN]}
+  dns_pair_one_ours:
+    prober: dns
+    dns:
+      query_name: pair.example.net
+      validate_answer_rrs: {fail_if_not_matches_regexp: ['\s192\.0\.2\.80$']}
+  dns_slow:
+    prober: dns
+    timeout: 8s
+    dns: {query_name: slow.example.net}
 `
 	h := setupText(t, text)
 	r := probeURL(t, h, adHoc(server, "dns_portal"), "")
@@ -36,6 +45,12 @@ func TestDNS(t *testing.T) {
 	wantFailure(t, probeURL(t, h, adHoc(server, "dns_portal_wrong_ip"), ""), "answer_mismatch")
 	wantFailure(t, probeURL(t, h, adHoc(server, "dns_missing"), ""), "rcode")
 	wantSuccess(t, probeURL(t, h, adHoc(server, "dns_missing_ok"), ""))
+	// As in blackbox_exporter, fail_if_not_matches_regexp holds every record to the
+	// expression: one of two addresses being ours (the other hijacked) is a failure.
+	wantFailure(t, probeURL(t, h, adHoc(server, "dns_pair_one_ours"), ""), "answer_mismatch")
+	// A resolver answering in 2.5 s, within the module's 8 s: no step of the query has a
+	// shorter limit of its own (the DNS library's default is 2 s).
+	wantSuccess(t, probeURL(t, h, adHoc(server, "dns_slow"), "9"))
 
 	// A UDP port where nothing answers: the probe waits until its deadline.
 	silent, err := net.ListenPacket("udp", "127.0.0.1:0")

@@ -57,6 +57,8 @@ var (
 var httpPhases = []string{"resolve", "connect", "tls", "processing", "transfer"}
 
 // httpTimes sums the phases of every request of one probe (one per redirect).
+// httpTimes are a request's phases, written by the transport's goroutines (the dial
+// one may still run after the probe gave up) and read by the probe: all under mu.
 type httpTimes struct {
 	mu     sync.Mutex
 	phases map[string]time.Duration
@@ -64,25 +66,39 @@ type httpTimes struct {
 	connectStart, tlsStart, wroteRequest, firstByte time.Time
 }
 
-func (t *httpTimes) add(phase string, since time.Time) {
-	if since.IsZero() {
-		return
-	}
+// mark sets *at to now.
+func (t *httpTimes) mark(at *time.Time) {
 	t.mu.Lock()
-	t.phases[phase] += time.Since(since)
+	*at = time.Now()
 	t.mu.Unlock()
+}
+
+// add adds the time since *since (when set) to a phase.
+func (t *httpTimes) add(phase string, since *time.Time) {
+	t.mu.Lock()
+	if !since.IsZero() {
+		t.phases[phase] += time.Since(*since)
+	}
+	t.mu.Unlock()
+}
+
+// phase is a phase's time so far.
+func (t *httpTimes) phase(p string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.phases[p]
 }
 
 func (t *httpTimes) trace() *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{
-		ConnectStart:      func(string, string) { t.connectStart = time.Now() },
-		ConnectDone:       func(string, string, error) { t.add("connect", t.connectStart) },
-		TLSHandshakeStart: func() { t.tlsStart = time.Now() },
-		TLSHandshakeDone:  func(tls.ConnectionState, error) { t.add("tls", t.tlsStart) },
-		WroteRequest:      func(httptrace.WroteRequestInfo) { t.wroteRequest = time.Now() },
+		ConnectStart:      func(string, string) { t.mark(&t.connectStart) },
+		ConnectDone:       func(string, string, error) { t.add("connect", &t.connectStart) },
+		TLSHandshakeStart: func() { t.mark(&t.tlsStart) },
+		TLSHandshakeDone:  func(tls.ConnectionState, error) { t.add("tls", &t.tlsStart) },
+		WroteRequest:      func(httptrace.WroteRequestInfo) { t.mark(&t.wroteRequest) },
 		GotFirstResponseByte: func() {
-			t.firstByte = time.Now()
-			t.add("processing", t.wroteRequest)
+			t.mark(&t.firstByte)
+			t.add("processing", &t.wroteRequest)
 		},
 	}
 }
@@ -101,7 +117,7 @@ func probeHTTP(ctx context.Context, m *module, address string, logger *slog.Logg
 		// These series exist whatever happened, as with blackbox, so a failing target's
 		// dashboards show zeros rather than gaps.
 		for _, p := range httpPhases {
-			ch <- httpDuration.Sample(times.phases[p].Seconds(), p)
+			ch <- httpDuration.Sample(times.phase(p).Seconds(), p)
 		}
 		ch <- httpStatusCode.Sample(float64(status))
 		ch <- httpRedirects.Sample(float64(redirects))
@@ -116,7 +132,7 @@ func probeHTTP(ctx context.Context, m *module, address string, logger *slog.Logg
 	// as the resolve phase); hosts that redirects lead to are resolved by the dialer.
 	resolveStart := time.Now()
 	ip, err := resolve(ctx, target.Hostname(), cfg.PreferredIPProtocol, ch)
-	times.add("resolve", resolveStart)
+	times.add("resolve", &resolveStart)
 	if err != nil {
 		return err
 	}
@@ -180,7 +196,7 @@ func probeHTTP(ctx context.Context, m *module, address string, logger *slog.Logg
 	status = resp.StatusCode
 
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	times.add("transfer", times.firstByte)
+	times.add("transfer", &times.firstByte)
 
 	contentLength, bodyLength = resp.ContentLength, int64(len(data))
 	version = httpVersionNumber(resp.ProtoMajor, resp.ProtoMinor)

@@ -197,3 +197,16 @@ func TestConfiguredHTTPTarget(t *testing.T) {
 		t.Error("probe_duration_seconds missing")
 	}
 }
+
+// TestHTTPSStalledHandshakeIsSafe: a target that takes the connection and never answers
+// the TLS hello. The probe gives up at its deadline while the transport's dial goroutine
+// is still in the handshake and writes its phase time later: under the race detector
+// (make test) a phase map read and written without the lock is a failure, and without it
+// a crash of the whole exporter (concurrent map read and write) waits to happen.
+func TestHTTPSStalledHandshakeIsSafe(t *testing.T) {
+	h := setupText(t, modules)
+	silent := silentListener(t)
+	for range 5 {
+		wantFailure(t, probeURL(t, h, adHoc("https://"+silent+"/", "http_2xx"), "0.8"), "timeout")
+	}
+}

@@ -143,7 +143,12 @@ func (c *Conn) Run(ctx context.Context, words ...string) (*routeros.Reply, error
 		if err := c.connect(ctx); err != nil {
 			return nil, err
 		}
-		reply, _, err = c.exchange(ctx, words)
+		reply, stale, err = c.exchange(ctx, words)
+	}
+	if stale {
+		// Hung up on again, or on a fresh session: a router that does this to every
+		// command would be logged in to on every scrape without a backoff.
+		c.failed(err)
 	}
 	return reply, err
 }
@@ -223,7 +228,8 @@ func (c *Conn) connect(ctx context.Context) error {
 }
 
 // exchange runs one command on the session. stale reports that the session turned out to
-// be closed by the router before any byte of the reply arrived.
+// be closed by the router before any byte of the reply arrived; such a failure is left
+// for Do to count (it may retry it once first).
 func (c *Conn) exchange(ctx context.Context, words []string) (reply *routeros.Reply, stale bool, err error) {
 	s := c.session
 	before := s.guard.received

@@ -1,11 +1,13 @@
 package routeros_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -204,6 +206,58 @@ func TestBackoffFailsFastAndKeepsTheReason(t *testing.T) {
 	case <-accepted:
 		t.Error("the Conn dialled while backing off")
 	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// TestHangUpBeforeReplyBacksOff: a router that takes the login, then hangs up on every
+// command before a byte of reply. The retry on a fresh session is tried once; after that
+// the Conn backs off like after any failure, rather than logging in (a line in the
+// router's log each time) on every scrape.
+func TestHangUpBeforeReplyBacksOff(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	logins := 0
+	var served sync.WaitGroup
+	served.Go(func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			served.Go(func() {
+				defer nc.Close()
+				br := bufio.NewReader(nc)
+				for {
+					words, err := sim.ReadSentence(br)
+					if err != nil || len(words) == 0 || words[0] != "/login" {
+						return // hang up without a byte of reply
+					}
+					mu.Lock()
+					logins++
+					mu.Unlock()
+					if _, err := nc.Write(sim.EncodeSentence("!done")); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	t.Cleanup(func() { _ = l.Close(); served.Wait() })
+
+	c := routeros.New(routeros.Config{Address: l.Addr().String(), Username: testUser, Password: testPassword, BackoffMin: time.Hour, BackoffMax: time.Hour})
+	t.Cleanup(func() { _ = c.Close() })
+	for range 10 {
+		if _, err := identity(withTimeout(t, 2*time.Second), c); err == nil {
+			t.Fatal("identity succeeded on a router that hangs up")
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if logins != 1 {
+		t.Errorf("10 failed commands with a 1h backoff logged in %d times, want 1", logins)
 	}
 }
 

@@ -3,18 +3,25 @@ package testtool
 import (
 	"net"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 )
 
-// DNSName is the one name DNSServer knows, and DNSAddress its A record.
+// The names DNSServer knows: DNSName with an A record of DNSAddress; DNSPairName with two,
+// DNSAddress and DNSOtherAddress; DNSSlowName with DNSAddress, answered after DNSSlowDelay
+// (an uncached name on a slow uplink).
 const (
-	DNSName    = "portal.example.net."
-	DNSAddress = "192.0.2.80"
+	DNSName         = "portal.example.net."
+	DNSAddress      = "192.0.2.80"
+	DNSPairName     = "pair.example.net."
+	DNSOtherAddress = "198.51.100.7"
+	DNSSlowName     = "slow.example.net."
+	DNSSlowDelay    = 2500 * time.Millisecond
 )
 
 // DNSServer starts an in-process DNS server on 127.0.0.1 (UDP) until the test ends: it
-// answers DNSName with an A record of DNSAddress and NXDOMAIN for every other name.
+// answers the names above with their A records and NXDOMAIN for every other name.
 func DNSServer(t testing.TB) string {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -24,10 +31,23 @@ func DNSServer(t testing.TB) string {
 	server := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetReply(q)
-		if q.Question[0].Name == DNSName && q.Question[0].Qtype == dns.TypeA {
-			rr, _ := dns.NewRR(DNSName + " 60 IN A " + DNSAddress)
+		name := q.Question[0].Name
+		var addresses []string
+		switch {
+		case q.Question[0].Qtype != dns.TypeA:
+		case name == DNSName:
+			addresses = []string{DNSAddress}
+		case name == DNSPairName:
+			addresses = []string{DNSAddress, DNSOtherAddress}
+		case name == DNSSlowName:
+			time.Sleep(DNSSlowDelay) // each query is answered on a goroutine of its own
+			addresses = []string{DNSAddress}
+		}
+		for _, a := range addresses {
+			rr, _ := dns.NewRR(name + " 60 IN A " + a)
 			m.Answer = append(m.Answer, rr)
-		} else {
+		}
+		if addresses == nil {
 			m.Rcode = dns.RcodeNameError
 		}
 		_ = w.WriteMsg(m)
