@@ -130,7 +130,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err := a.outbox.Start(deliverCtx); err != nil {
 		return err
 	}
-	go a.forgetOldDedupKeys(deliverCtx)
+	go a.prune(deliverCtx)
 	a.deliverCtx = deliverCtx
 	a.startReports(cfg)
 	defer a.stopReports()
@@ -264,8 +264,9 @@ func buildChannels(cfg *config.Config, logger *slog.Logger, templateError func(s
 	return out, nil
 }
 
-// forgetOldDedupKeys prunes dedup keys older than the window, once a minute.
-func (a *App) forgetOldDedupKeys(ctx context.Context) {
+// prune drops, once a minute, dedup keys older than the window and dead letters older
+// than dead_retention.
+func (a *App) prune(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -273,11 +274,22 @@ func (a *App) forgetOldDedupKeys(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			cfg, _ := a.current()
-			if _, err := a.store.ForgetBefore(time.Now().Add(-time.Duration(cfg.Delivery.DedupWindow))); err != nil {
-				a.log.Warn("pruning dedup keys", "err", err)
-			}
+			a.pruneOnce(time.Now())
 		}
+	}
+}
+
+func (a *App) pruneOnce(now time.Time) {
+	cfg, _ := a.current()
+	if _, err := a.store.ForgetBefore(now.Add(-time.Duration(cfg.Delivery.DedupWindow))); err != nil {
+		a.log.Warn("pruning dedup keys", "err", err)
+	}
+	retention := time.Duration(cfg.Delivery.DeadRetention)
+	switch n, err := a.outbox.ForgetDead(now.Add(-retention)); {
+	case err != nil:
+		a.log.Warn("removing old dead letters", "err", err)
+	case n > 0:
+		a.log.Info("removed dead letters older than delivery.dead_retention", "items", n, "dead_retention", retention)
 	}
 }
 

@@ -40,21 +40,25 @@ type Delivery struct {
 	// repeat_interval, or reminders are swallowed.
 	DedupWindow ronda.Duration `yaml:"dedup_window"`
 	// MaxAge: an item not delivered within this is dead-lettered.
-	MaxAge      ronda.Duration `yaml:"max_age"`
-	MinBackoff  ronda.Duration `yaml:"min_backoff"`
-	MaxBackoff  ronda.Duration `yaml:"max_backoff"`
-	SendTimeout ronda.Duration `yaml:"send_timeout"`
+	MaxAge ronda.Duration `yaml:"max_age"`
+	// DeadRetention: a dead letter is removed this long after it died.
+	DeadRetention ronda.Duration `yaml:"dead_retention"`
+	MinBackoff    ronda.Duration `yaml:"min_backoff"`
+	MaxBackoff    ronda.Duration `yaml:"max_backoff"`
+	SendTimeout   ronda.Duration `yaml:"send_timeout"`
 }
 
 // Defaults.
 const (
 	DefaultDedupWindow = 2 * time.Minute
 	DefaultMaxAge      = 24 * time.Hour
-	DefaultMinBackoff  = 2 * time.Second
-	DefaultMaxBackoff  = 5 * time.Minute
-	DefaultSendTimeout = 30 * time.Second
-	DefaultLanguage    = "id"
-	DefaultTimezone    = "Asia/Jakarta"
+	// DefaultDeadRetention keeps dead letters a month: time to notice and replay them.
+	DefaultDeadRetention = 30 * 24 * time.Hour
+	DefaultMinBackoff    = 2 * time.Second
+	DefaultMaxBackoff    = 5 * time.Minute
+	DefaultSendTimeout   = 30 * time.Second
+	DefaultLanguage      = "id"
+	DefaultTimezone      = "Asia/Jakarta"
 )
 
 // Channel is one destination: a Telegram bot and its chats, a command, …
@@ -274,6 +278,7 @@ func (d *Delivery) check(c *checker) {
 	}
 	set(&d.DedupWindow, DefaultDedupWindow, "dedup_window")
 	set(&d.MaxAge, DefaultMaxAge, "max_age")
+	set(&d.DeadRetention, DefaultDeadRetention, "dead_retention")
 	set(&d.MinBackoff, DefaultMinBackoff, "min_backoff")
 	set(&d.MaxBackoff, DefaultMaxBackoff, "max_backoff")
 	set(&d.SendTimeout, DefaultSendTimeout, "send_timeout")

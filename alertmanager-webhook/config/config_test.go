@@ -80,3 +80,22 @@ testdata/invalid-reply-to.yml:5: channels[0].command.reply_to[2]: no channel is 
 		}
 	}
 }
+
+// TestDeliveryDefaults: what a config without a delivery section gets.
+func TestDeliveryDefaults(t *testing.T) {
+	cfg, err := Parse([]byte(`
+channels:
+  - name: c
+    console: {}
+routes:
+  - channels: [c]
+`), filepath.Join(t.TempDir(), "ronda-webhook.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Delivery
+	if time.Duration(d.DedupWindow) != DefaultDedupWindow || time.Duration(d.MaxAge) != 24*time.Hour ||
+		time.Duration(d.DeadRetention) != 30*24*time.Hour || time.Duration(d.SendTimeout) != DefaultSendTimeout {
+		t.Errorf("delivery defaults %+v", d)
+	}
+}

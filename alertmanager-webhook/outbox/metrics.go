@@ -74,7 +74,8 @@ func (m *Metrics) deadAdded(channel string) {
 	m.mu.Unlock()
 }
 
-func (m *Metrics) revived(channel string) {
+// deadGone counts a dead letter replayed or removed.
+func (m *Metrics) deadGone(channel string) {
 	if m == nil {
 		return
 	}

@@ -378,7 +378,7 @@ func (l *lane) send(ctx context.Context, ch delivery.Channel, it *store.Item, re
 }
 
 func (l *lane) dead(it *store.Item, reason, text string) {
-	it.State, it.Reason, it.Error = store.Dead, reason, text
+	it.State, it.Reason, it.Error, it.Died = store.Dead, reason, text, time.Now()
 	l.o.log.Error("delivery given up: dead letter", "channel", it.Channel, "recipient", it.Recipient, "id", it.ID, "reason", reason, "err", text)
 	if err := l.o.opts.Store.Save(it); err != nil {
 		l.o.log.Error("cannot save a dead letter", "id", it.ID, "err", err)
@@ -426,6 +426,16 @@ func (o *Outbox) channelNames() map[string]bool {
 	return names
 }
 
+// ForgetDead removes the dead letters that died before cutoff (delivery.dead_retention
+// ago) and returns how many.
+func (o *Outbox) ForgetDead(cutoff time.Time) (int, error) {
+	gone, err := o.opts.Store.ForgetDead(cutoff)
+	for _, it := range gone {
+		o.opts.Metrics.deadGone(it.Channel)
+	}
+	return len(gone), err
+}
+
 // Replay makes dead items pending again (all of them when ids is empty) and queues them.
 // It returns copies, as they were revived: the lanes change the items they were given.
 func (o *Outbox) Replay(ids []uint64) ([]*store.Item, error) {
@@ -434,7 +444,7 @@ func (o *Outbox) Replay(ids []uint64) ([]*store.Item, error) {
 		return nil, err
 	}
 	for _, it := range items {
-		o.opts.Metrics.revived(it.Channel)
+		o.opts.Metrics.deadGone(it.Channel)
 	}
 	out := make([]*store.Item, len(items))
 	for i, it := range items {

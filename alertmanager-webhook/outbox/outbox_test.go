@@ -355,3 +355,46 @@ func TestReplayedItemsMayBeReadWhileRetried(t *testing.T) {
 		}
 	}
 }
+
+// TestForgetDeadLeavesTheGaugeRight: a dead letter knows when it died, and removing it
+// (delivery.dead_retention) takes it out of ronda_webhook_outbox_items too.
+func TestForgetDeadLeavesTheGaugeRight(t *testing.T) {
+	ch := &fakeChannel{script: []error{delivery.Permanent("http_403", errors.New("kicked"))}}
+	o, s, reg, _ := setup(t, ch, time.Hour)
+	before := time.Now()
+	enqueue(t, o, s, "g")
+	var dead []*store.Item
+	testtool.Eventually(t, 10*time.Second, "a dead letter", func(context.Context) error {
+		var err error
+		if dead, err = s.Items(store.Dead); err != nil || len(dead) != 1 {
+			return fmt.Errorf("%d dead, %v", len(dead), err)
+		}
+		return nil
+	})
+	if died := dead[0].Died; died.Before(before) || died.After(time.Now()) {
+		t.Errorf("the dead letter died at %v, want between %v and now", died, before)
+	}
+	gauge := func(want int) {
+		t.Helper()
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(fmt.Sprintf(`
+# HELP ronda_webhook_outbox_items Items in the outbox by channel and state (pending: waiting for delivery; dead: given up, replayable).
+# TYPE ronda_webhook_outbox_items gauge
+ronda_webhook_outbox_items{channel="fake",state="dead"} %d
+ronda_webhook_outbox_items{channel="fake",state="pending"} 0
+`, want)), "ronda_webhook_outbox_items"); err != nil {
+			t.Error(err)
+		}
+	}
+	gauge(1)
+	if n, err := o.ForgetDead(before); err != nil || n != 0 {
+		t.Fatalf("ForgetDead before it died = %d, %v; want 0", n, err)
+	}
+	gauge(1)
+	if n, err := o.ForgetDead(time.Now().Add(time.Second)); err != nil || n != 1 {
+		t.Fatalf("ForgetDead after it died = %d, %v; want 1", n, err)
+	}
+	gauge(0)
+	if left, _ := s.Items(""); len(left) != 0 {
+		t.Errorf("%d items left in the store", len(left))
+	}
+}

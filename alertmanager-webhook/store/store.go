@@ -49,6 +49,17 @@ type Item struct {
 	// Reason is the last failure's short reason; Error its full text.
 	Reason string `json:"reason,omitempty"`
 	Error  string `json:"error,omitempty"`
+	// Died is when the item became a dead letter (zero in files from before it was kept:
+	// Created stands in).
+	Died time.Time `json:"died,omitzero"`
+}
+
+// diedAt is when a dead item died, as well as the file knows.
+func (it *Item) diedAt() time.Time {
+	if it.Died.IsZero() {
+		return it.Created
+	}
+	return it.Died
 }
 
 // Store is the outbox file.
@@ -190,7 +201,7 @@ func (s *Store) Revive(ids []uint64, now time.Time) ([]*Item, error) {
 			return err
 		}
 		for _, it := range dead {
-			it.State, it.Attempts, it.NextAt, it.Created = Pending, 0, time.Time{}, now
+			it.State, it.Attempts, it.NextAt, it.Created, it.Died = Pending, 0, time.Time{}, now, time.Time{}
 			if err := putItem(b, it); err != nil {
 				return err
 			}
@@ -241,6 +252,41 @@ func (s *Store) Moved() ([]Move, error) {
 		})
 	})
 	return out, err
+}
+
+// ForgetDead removes the dead letters that died before cutoff and returns them, so that
+// a chat the bot was removed from does not fill the file (and the memory of every start)
+// with every alert ever sent to it.
+func (s *Store) ForgetDead(cutoff time.Time) ([]*Item, error) {
+	var gone []*Item
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		gone = gone[:0]
+		b := tx.Bucket(bucketItems)
+		// Collected first: deleting under a bbolt cursor skips the following key.
+		err := b.ForEach(func(_, v []byte) error {
+			it := &Item{}
+			if err := json.Unmarshal(v, it); err != nil {
+				return err
+			}
+			if it.State == Dead && it.diedAt().Before(cutoff) {
+				gone = append(gone, it)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, it := range gone {
+			if err := b.Delete(idKey(it.ID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gone, nil
 }
 
 // ForgetBefore drops dedup keys first seen before cutoff, so the file does not grow forever.

@@ -133,3 +133,57 @@ func TestMovedSurvivesReopen(t *testing.T) {
 		t.Errorf("Moved() = %v, want %v", moved, want)
 	}
 }
+
+// TestForgetDeadRemovesOnlyOldDeadLetters: dead letters that died before the cutoff go
+// (one from a file written before Died was kept counts from its creation); younger ones
+// and pending items stay.
+func TestForgetDeadRemovesOnlyOldDeadLetters(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "outbox.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now()
+	month := 30 * 24 * time.Hour
+	items := map[string]*Item{}
+	for name, set := range map[string]func(*Item){
+		"pending, old":               func(it *Item) { it.Created = now.Add(-2 * month) },
+		"dead long ago":              func(it *Item) { it.State, it.Created, it.Died = Dead, now.Add(-2*month), now.Add(-2*month+time.Hour) },
+		"dead lately, made long ago": func(it *Item) { it.State, it.Created, it.Died = Dead, now.Add(-2*month), now.Add(-time.Hour) },
+		"dead, no Died, old":         func(it *Item) { it.State, it.Created = Dead, now.Add(-2*month) },
+		"dead, no Died, young":       func(it *Item) { it.State, it.Created = Dead, now.Add(-time.Hour) },
+	} {
+		it := item("tg", name)
+		set(it)
+		items[name] = it
+	}
+	var all []*Item
+	for _, it := range items {
+		all = append(all, it)
+	}
+	if _, err := s.Accept("k", now, time.Minute, all); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := s.ForgetDead(now.Add(-month))
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed := map[string]bool{}
+	for _, it := range gone {
+		removed[it.Recipient] = true
+	}
+	left, err := s.Items("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]bool{}
+	for _, it := range left {
+		kept[it.Recipient] = true
+	}
+	for name := range items {
+		want := name == "dead long ago" || name == "dead, no Died, old"
+		if removed[name] != want || kept[name] == want {
+			t.Errorf("%s: removed %v, still stored %v; want removed %v", name, removed[name], kept[name], want)
+		}
+	}
+}
