@@ -195,6 +195,45 @@ func TestMaxConcurrentWaitsForASlotWithinTheDeadline(t *testing.T) {
 	}
 }
 
+// TestSlotWaitIsNotScrapeTime: a probe that waited for a free slot reports its own time
+// as probe_duration_seconds, not the wait (blackbox_exporter's meaning, and what latency
+// alerts on it assume).
+func TestSlotWaitIsNotScrapeTime(t *testing.T) {
+	m, p := newProbeLikeManager(t, Options{MaxConcurrent: 1})
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	p.adHocScrape = func(ctx context.Context, address string, _ chan<- prometheus.Metric) error {
+		if address == "192.0.2.1" {
+			started <- struct{}{}
+			<-release
+		}
+		return nil
+	}
+	h := m.Handler("probe")
+	var wg sync.WaitGroup
+	wg.Go(func() { get(t, h, "/probe?target=192.0.2.1&module=icmp", nil) })
+	<-started // the first probe holds the only slot
+	const wait = 500 * time.Millisecond
+	go func() { // once the second probe waits for the slot, wait a while, then free it
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if testutil.ToFloat64(m.metrics.slotWaits.WithLabelValues("probe")) == 1 {
+				break
+			}
+		}
+		time.Sleep(wait)
+		close(release)
+	}()
+	rec := get(t, h, "/probe?target=192.0.2.2&module=icmp", http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"10"}})
+	wg.Wait()
+	fams := parseExposition(t, rec.Body.String())
+	if fams["probe_success"].values[""] != 1 {
+		t.Fatalf("the waiting probe: %s", rec.Body)
+	}
+	if took := fams["probe_duration_seconds"].values[""]; took >= wait.Seconds() {
+		t.Errorf("probe_duration_seconds %v: the %v waited for a slot counted as the probe's", took, wait)
+	}
+}
+
 // batchLike is a BatchCollector that may say it keeps its deadline.
 type batchLike struct {
 	*fakeCollector

@@ -74,9 +74,13 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	}
 	logger = logger.With("kind", kind, "target", name)
 
-	start := time.Now()
+	// The scrape's time starts once it has a slot: waiting for one (counted in
+	// ronda_exporter_scrape_slot_waits_total) is not the target's time, and blackbox_exporter's
+	// probe_duration_seconds, which the probes keep, is the probe's own.
 	var batch *Batch
-	if err = m.acquireSlot(ctx, kind); err == nil {
+	err = m.acquireSlot(ctx, kind)
+	start := time.Now()
+	if err == nil {
 		// The answer's format is known before the scrape: in text, Lines write the
 		// exposition's lines as the collector adds them.
 		text := !debug && answersText(r)
