@@ -80,10 +80,16 @@ func probeDNS(ctx context.Context, m *module, address string, logger *slog.Logge
 	ch <- dnsAnswerRRs.Sample(float64(len(resp.Answer)))
 	ch <- dnsAuthorityRRs.Sample(float64(len(resp.Ns)))
 	ch <- dnsAdditionalRRs.Sample(float64(len(resp.Extra)))
+	// One series whatever the answer holds: the last SOA's serial, as blackbox_exporter
+	// sets its gauge for each in turn (two samples of one series would spoil the scrape).
+	var soa *dns.SOA
 	for _, rr := range resp.Answer {
-		if soa, ok := rr.(*dns.SOA); ok {
-			ch <- dnsSerial.Sample(float64(soa.Serial))
+		if s, ok := rr.(*dns.SOA); ok {
+			soa = s
 		}
+	}
+	if soa != nil {
+		ch <- dnsSerial.Sample(float64(soa.Serial))
 	}
 	rcode := dns.RcodeToString[resp.Rcode]
 	logger.Debug("DNS answer", "rcode", rcode, "answers", len(resp.Answer))

@@ -2,6 +2,9 @@ package probe
 
 import (
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/rondanet/ronda/internal/testtool"
@@ -35,6 +38,9 @@ func TestDNS(t *testing.T) {
     prober: dns
     timeout: 8s
     dns: {query_name: slow.example.net}
+  dns_soa:
+    prober: dns
+    dns: {query_name: zone.example.net, query_type: SOA}
 `
 	h := setupText(t, text)
 	r := probeURL(t, h, adHoc(server, "dns_portal"), "")
@@ -51,6 +57,15 @@ func TestDNS(t *testing.T) {
 	// A resolver answering in 2.5 s, within the module's 8 s: no step of the query has a
 	// shorter limit of its own (the DNS library's default is 2 s).
 	wantSuccess(t, probeURL(t, h, adHoc(server, "dns_slow"), "9"))
+	// Two SOA records in one answer: one probe_dns_serial, the last one's (as blackbox).
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/probe?"+adHoc(server, "dns_soa"), nil))
+	if n := strings.Count(rec.Body.String(), "\nprobe_dns_serial "); n != 1 {
+		t.Errorf("%d probe_dns_serial samples, want 1:\n%s", n, rec.Body)
+	}
+	if r := probeURL(t, h, adHoc(server, "dns_soa"), ""); r["probe_dns_serial"] != testtool.DNSZoneSerial {
+		t.Errorf("probe_dns_serial = %v, want %d", r["probe_dns_serial"], testtool.DNSZoneSerial)
+	}
 
 	// A UDP port where nothing answers: the probe waits until its deadline.
 	silent, err := net.ListenPacket("udp", "127.0.0.1:0")

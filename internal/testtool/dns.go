@@ -1,6 +1,7 @@
 package testtool
 
 import (
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -18,10 +19,14 @@ const (
 	DNSOtherAddress = "198.51.100.7"
 	DNSSlowName     = "slow.example.net."
 	DNSSlowDelay    = 2500 * time.Millisecond
+	// DNSZoneName answers a query for its SOA with two SOA records, DNSZoneSerial's last
+	// (a misbehaving server).
+	DNSZoneName   = "zone.example.net."
+	DNSZoneSerial = 2026112402
 )
 
 // DNSServer starts an in-process DNS server on 127.0.0.1 (UDP) until the test ends: it
-// answers the names above with their A records and NXDOMAIN for every other name.
+// answers the names above with their records and NXDOMAIN for every other name.
 func DNSServer(t testing.TB) string {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -33,6 +38,14 @@ func DNSServer(t testing.TB) string {
 		m.SetReply(q)
 		name := q.Question[0].Name
 		var addresses []string
+		if name == DNSZoneName && q.Question[0].Qtype == dns.TypeSOA {
+			for _, serial := range []int{DNSZoneSerial - 1, DNSZoneSerial} {
+				rr, _ := dns.NewRR(fmt.Sprintf("%s 60 IN SOA ns.%s hostmaster.%s %d 3600 600 86400 60", name, name, name, serial))
+				m.Answer = append(m.Answer, rr)
+			}
+			_ = w.WriteMsg(m)
+			return
+		}
 		switch {
 		case q.Question[0].Qtype != dns.TypeA:
 		case name == DNSName:
