@@ -2,7 +2,9 @@ package restore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rondanet/ronda/config"
@@ -14,9 +16,12 @@ import (
 // two runs never restore the same users. Before writing it reads the router's users once
 // more and leaves alone any user whose limit (or .id) is no longer what the plan saw.
 //
-// A failed write is counted in Result.Failed and the rest go on; the error returned is for
-// what stops the whole run (lock held, router unreachable before any write, ledger not
-// writable).
+// A failed write is counted in Result.Failed and the rest go on; once the router has
+// stopped answering (a write failed, and the next one too after waiting for the
+// reconnection), the rest are not tried. The error returned is for what stops the whole
+// run (lock held, router unreachable before any write, ledger not writable), or, once all
+// are done, for writes the router refused (a !trap, such as an API user without the write
+// policy): retrying those as they are cannot help.
 func (r *Restorer) Apply(ctx context.Context, plan *Plan, progress func(done, total int)) (_ *Result, err error) {
 	if plan == nil {
 		return nil, refused("no plan to apply")
@@ -58,8 +63,14 @@ func (r *Restorer) Apply(ctx context.Context, plan *Plan, progress func(done, to
 		}
 	}
 	total := len(plan.Entries)
+	var (
+		refusals     []string // users whose write the router refused
+		firstRefusal error
+		lostInARow   int   // writes in a row the router did not answer
+		away         error // why the router is taken for gone: the rest are not tried
+	)
 	for i, e := range plan.Entries {
-		o := r.applyOne(ctx, t, plan, ledger, current, e)
+		o := r.applyOne(ctx, t, plan, ledger, current, e, away)
 		switch {
 		case o.Applied:
 			res.Applied++
@@ -68,6 +79,22 @@ func (r *Restorer) Apply(ctx context.Context, plan *Plan, progress func(done, to
 			res.Failed++
 		default:
 			res.Skipped++
+		}
+		switch {
+		case o.writeErr == nil:
+			if o.Applied {
+				lostInARow = 0
+			}
+		case isTrap(o.writeErr):
+			lostInARow = 0 // it answered
+			if firstRefusal == nil {
+				firstRefusal = o.writeErr
+			}
+			refusals = append(refusals, e.User)
+		default:
+			if lostInARow++; lostInARow >= 2 && away == nil {
+				away = o.writeErr
+			}
 		}
 		res.Outcomes = append(res.Outcomes, o.Outcome)
 		if progress != nil {
@@ -79,16 +106,39 @@ func (r *Restorer) Apply(ctx context.Context, plan *Plan, progress func(done, to
 			return res, o.ledgerErr
 		}
 	}
+	if len(refusals) > 0 {
+		hint := ""
+		if trap, ok := errors.AsType[*routeros.TrapError](firstRefusal); ok && strings.Contains(trap.Message, "permission") {
+			hint = "; the API user needs the write policy to apply"
+		}
+		return res, refused("router %s refused to write limit-uptime for %d %s (%s; the first: %v): running again as is will not help%s",
+			t.Name, len(refusals), plural(len(refusals), "user", "users"), sample(refusals), firstRefusal, hint)
+	}
 	return res, nil
 }
 
-// outcome is an Outcome with the error that must stop the run.
+func isTrap(err error) bool {
+	_, ok := errors.AsType[*routeros.TrapError](err)
+	return ok
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// outcome is an Outcome with the error that must stop the run, and the write's error.
 type outcome struct {
 	Outcome
 	ledgerErr error
+	writeErr  error
 }
 
-func (r *Restorer) applyOne(ctx context.Context, t config.MikroTikTarget, plan *Plan, l *ledger, current map[string]now, e Entry) outcome {
+// applyOne writes one entry, unless it is to be skipped now or away says the router has
+// stopped answering.
+func (r *Restorer) applyOne(ctx context.Context, t config.MikroTikTarget, plan *Plan, l *ledger, current map[string]now, e Entry, away error) outcome {
 	o := outcome{Outcome: Outcome{Entry: e}}
 	if !e.Restored() {
 		return o
@@ -115,8 +165,15 @@ func (r *Restorer) applyOne(ctx context.Context, t config.MikroTikTarget, plan *
 		o.Error = "not written: " + err.Error()
 		return o
 	}
+	if away != nil {
+		o.Error = "not written: the router stopped answering: " + away.Error()
+		return o
+	}
 	if err := r.setLimit(ctx, t, e.ID, e.NewLimit); err != nil {
-		o.Error = err.Error()
+		if trap, ok := errors.AsType[*routeros.TrapError](err); ok && trap.Message == "no such item" {
+			return skip(SkipDeleted, "deleted while the restore ran")
+		}
+		o.Error, o.writeErr = err.Error(), err
 		r.logger.Warn("writing limit-uptime failed", "router", t.Name, "user", e.User, "err", err)
 		return o
 	}
@@ -150,6 +207,16 @@ func (r *Restorer) setLimit(ctx context.Context, t config.MikroTikTarget, id str
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(t.Timeout))
 	defer cancel()
-	_, err = conn.Run(ctx, "/ip/hotspot/user/set", "=.id="+id, "=limit-uptime="+routeros.FormatDuration(limit))
+	words := []string{"/ip/hotspot/user/set", "=.id=" + id, "=limit-uptime=" + routeros.FormatDuration(limit)}
+	_, err = conn.Run(ctx, words...)
+	if be, ok := errors.AsType[*routeros.BackoffError](err); ok {
+		// An earlier write failed (its reply lost, say) and the session waits before
+		// dialling again: wait for it, within this write's time, rather than fail this user
+		// without trying.
+		if sleep(ctx, be.Wait) != nil {
+			return err
+		}
+		_, err = conn.Run(ctx, words...)
+	}
 	return err
 }

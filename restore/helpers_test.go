@@ -1,9 +1,11 @@
 package restore
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -138,6 +140,7 @@ type lab struct {
 	r      *Restorer
 	ledger string
 	cfg    *config.Config
+	now    func() time.Time // the Restorer's clock; nil: the wall clock
 }
 
 const (
@@ -148,19 +151,23 @@ const (
 
 func newLab(t *testing.T, mode string) *lab {
 	t.Helper()
-	router := sim.NewRouter(sim.Options{Username: testUser, Password: testPassword})
+	return newLabOn(t, mode, nil)
+}
+
+// newLabOn is newLab with the router and the Restorer on clock (nil: the wall clock).
+func newLabOn(t *testing.T, mode string, clock *sim.ManualClock) *lab {
+	t.Helper()
+	opts := sim.Options{Username: testUser, Password: testPassword}
+	if clock != nil {
+		opts.Clock = clock
+	}
+	router := sim.NewRouter(opts)
 	if err := router.Listen("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = router.Close() })
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte(testPassword), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	yml := fmt.Sprintf("mikrotik:\n  - name: %s\n    address: %s\n    username: %s\n    password_file: pw\n    hotspot_users: %s\n    timeout: 5s\n",
-		testRouter, router.Addr(), testUser, mode)
-	cfg, err := config.Parse([]byte(yml), filepath.Join(dir, "ronda.yml"))
-	if err != nil {
 		t.Fatal(err)
 	}
 	prom := newFakeProm()
@@ -170,19 +177,104 @@ func newLab(t *testing.T, mode string) *lab {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &lab{prom: prom, router: router, ledger: filepath.Join(dir, "ledger.json"), cfg: cfg}
+	l := &lab{prom: prom, router: router, ledger: filepath.Join(dir, "ledger.json")}
+	if clock != nil {
+		l.now = clock.Now
+	}
+	l.cfg = labConfig(t, dir, router.Addr(), mode)
 	l.r = l.restorer(t, client)
 	return l
 }
 
+// labConfig is the exporter's config of the lab's router, reached at addr.
+func labConfig(t *testing.T, dir, addr, mode string) *config.Config {
+	t.Helper()
+	yml := fmt.Sprintf("mikrotik:\n  - name: %s\n    address: %s\n    username: %s\n    password_file: pw\n    hotspot_users: %s\n    timeout: 5s\n",
+		testRouter, addr, testUser, mode)
+	cfg, err := config.Parse([]byte(yml), filepath.Join(dir, "ronda.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 func (l *lab) restorer(t *testing.T, q Querier) *Restorer {
 	t.Helper()
-	r, err := New(Options{Config: l.cfg, Prometheus: q, LedgerFile: l.ledger, Logger: slog.New(slog.DiscardHandler)})
+	r, err := New(Options{Config: l.cfg, Prometheus: q, LedgerFile: l.ledger, Logger: slog.New(slog.DiscardHandler), Now: l.now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = r.Close() })
 	return r
+}
+
+// throughWriteRefusingAPI makes the lab reach its router through a proxy that answers
+// every /ip/hotspot/user/set itself with the !trap RouterOS gives an API user without the
+// write policy; everything else goes to the router.
+func (l *lab) throughWriteRefusingAPI(t *testing.T) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go refuseWrites(client, l.router.Addr())
+		}
+	}()
+	l.cfg = labConfig(t, filepath.Dir(l.ledger), ln.Addr().String(), "all")
+	l.r = l.restorer(t, l.r.opts.Prometheus)
+}
+
+// refuseWrites relays one API connection sentence by sentence, one command at a time.
+func refuseWrites(client net.Conn, router string) {
+	defer client.Close()
+	up, err := net.Dial("tcp", router)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	fromClient, fromRouter := bufio.NewReader(client), bufio.NewReader(up)
+	for {
+		words, err := sim.ReadSentence(fromClient)
+		if err != nil || len(words) == 0 {
+			return
+		}
+		if words[0] == "/ip/hotspot/user/set" {
+			var tag []string
+			for _, w := range words {
+				if strings.HasPrefix(w, ".tag=") {
+					tag = append(tag, w)
+				}
+			}
+			reply := sim.EncodeSentence(append([]string{"!trap", "=message=not enough permissions (9)"}, tag...)...)
+			reply = append(reply, sim.EncodeSentence(append([]string{"!done"}, tag...)...)...)
+			if _, err := client.Write(reply); err != nil {
+				return
+			}
+			continue
+		}
+		if _, err := up.Write(sim.EncodeSentence(words...)); err != nil {
+			return
+		}
+		for {
+			reply, err := sim.ReadSentence(fromRouter)
+			if err != nil || len(reply) == 0 {
+				return
+			}
+			if _, err := client.Write(sim.EncodeSentence(reply...)); err != nil {
+				return
+			}
+			if reply[0] == "!done" || reply[0] == "!fatal" {
+				break
+			}
+		}
+	}
 }
 
 func (l *lab) addUsers(t *testing.T, users ...sim.User) {

@@ -74,7 +74,8 @@ type ledger struct {
 	path    string
 	records []Record
 	byUser  map[[2]string][]int // (router, user) → indexes into records
-	// journaled reports that the journal holds records not yet in the ledger file.
+	// journaled reports that the journal holds records not yet in the ledger file, or a
+	// torn line: compact must fold it in and remove it.
 	journaled bool
 	journal   *os.File // open for appending while Apply runs
 }
@@ -132,7 +133,11 @@ func (l *ledger) readJournal() error {
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&rec); err != nil {
 			if i == len(lines)-1 {
-				break // torn last append, never completed
+				// A torn last append, never completed. Left in the journal, the next
+				// append would join it and make a line no run can read: have compact
+				// rewrite the journal away.
+				l.journaled = true
+				break
 			}
 			return refused("ledger journal %s is damaged at line %d (%v): fix or move it; without it, restores already made would be made again", name, i+1, err)
 		}

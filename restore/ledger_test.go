@@ -111,3 +111,31 @@ func TestDamagedJournalIsRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestATornOnlyJournalLineIsCompactedAway: a journal whose only line was torn (the
+// machine lost power during the append) is rewritten away by the next run before it
+// appends, or its first record would join the fragment in a line no run can read.
+func TestATornOnlyJournalLineIsCompactedAway(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.json")
+	if err := os.WriteFile(journalPath(path), []byte(`{"router":"hotspot-pasar","user":"fra`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := readLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.compact(); err != nil { // as Apply does first
+		t.Fatal(err)
+	}
+	if err := l.add(record("alice", at.Add(-10*m))); err != nil {
+		t.Fatal(err)
+	}
+	_ = l.journal.Close() // and this run is cut short too, before its last compaction
+	again, err := readLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := again.find(Point{Router: testRouter, At: at, BootTime: newBoot}, Entry{User: "alice"}); !ok {
+		t.Error("alice's restore is forgotten")
+	}
+}

@@ -31,7 +31,13 @@ type now struct {
 	id            string
 	uptime, limit time.Duration
 	count         int
+	// since is when the user's earliest session running now began; zero when offline (or,
+	// for a reboot's point, not read).
+	since time.Time
 }
+
+// activeProps are the only fields read from /ip/hotspot/active.
+var activeProps = []string{"user", "uptime"}
 
 // Plan reads the history at p and the router's users now.
 func (r *Restorer) Plan(ctx context.Context, p Point, opts PlanOptions) (*Plan, error) {
@@ -65,6 +71,15 @@ func (r *Restorer) Plan(ctx context.Context, p Point, opts PlanOptions) (*Plan, 
 			len(missing), p.describe(), metricUserUptime, sample(missing), p.Router, t.HotspotUsers)
 	}
 
+	// A reboot ends every session; a chosen time's may still be running, and RouterOS will
+	// store all of it at logout. The sessions are read before the users, so one that ends
+	// between the two reads is seen either running or stored (uptime-grew).
+	var running map[string]time.Time
+	if p.BootTime.IsZero() {
+		if running, err = r.runningSessions(ctx, t); err != nil {
+			return nil, err
+		}
+	}
 	users, err := r.routerUsers(ctx, t)
 	if err != nil {
 		return nil, err
@@ -75,7 +90,9 @@ func (r *Restorer) Plan(ctx context.Context, p Point, opts PlanOptions) (*Plan, 
 	}
 	plan := &Plan{Router: p.Router, Point: p, PlannedAt: r.now()}
 	for user, th := range history.users {
-		e := decide(user, th, users[user], history.uptimeAfter, opts.Force, func(e Entry) (string, bool) {
+		cur := users[user]
+		cur.since = running[user]
+		e := decide(user, th, cur, p.At, history.uptimeAfter, opts.Force, func(e Entry) (string, bool) {
 			return ledger.find(p, e)
 		})
 		plan.Entries = append(plan.Entries, e)
@@ -88,17 +105,11 @@ func (r *Restorer) Plan(ctx context.Context, p Point, opts PlanOptions) (*Plan, 
 // did not see the router fail before it booted again, so the power went at some unknown
 // moment in the gap.
 func checkGap(p Point, maxGap time.Duration) error {
-	if p.Bridged() {
-		return nil
-	}
-	if maxGap <= 0 {
-		maxGap = 2 * p.Interval
-	}
-	if p.Gap <= maxGap {
+	if p.GapAccepted(maxGap) {
 		return nil
 	}
 	return refused("no sample of %s between the restore point %s and the boot at %s: Prometheus or the exporter was not scraping for %s, so the power cut time is unknown within that gap; allow it with a larger --max-gap (now %s)",
-		p.Router, p.At.Format(time.RFC3339), p.BootTime.Format(time.RFC3339), p.Gap, maxGap)
+		p.Router, p.At.Format(time.RFC3339), p.BootTime.Format(time.RFC3339), p.Gap, p.maxGap(maxGap))
 }
 
 // history is what Prometheus holds for a plan.
@@ -172,6 +183,39 @@ func seconds(v float64) time.Duration {
 	return time.Duration(math.Round(v)) * time.Second
 }
 
+// runningSessions reads /ip/hotspot/active: when each user's earliest session running
+// now began, keyed by name as Prometheus labels it.
+func (r *Restorer) runningSessions(ctx context.Context, t config.MikroTikTarget) (map[string]time.Time, error) {
+	conn, err := r.conn(t)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(t.Timeout))
+	defer cancel()
+	re, err := conn.Print(ctx, "/ip/hotspot/active", activeProps)
+	if err != nil {
+		return nil, routerFailure(t.Name, err)
+	}
+	now := r.now()
+	running := make(map[string]time.Time, len(re))
+	var bad []string
+	for _, s := range re {
+		name := routeros.ToUTF8(s.Map["user"])
+		uptime, _, err := routeros.ParseDuration(s.Map["uptime"])
+		if err != nil {
+			bad = append(bad, name)
+			continue
+		}
+		if since, ok := running[name]; !ok || now.Add(-uptime).Before(since) {
+			running[name] = now.Add(-uptime)
+		}
+	}
+	if len(bad) > 0 {
+		return nil, refused("router %s: unreadable uptime of the active sessions of %d users (%s)", t.Name, len(bad), sample(bad))
+	}
+	return running, nil
+}
+
 // routerUsers reads /ip/hotspot/user, keyed by name as Prometheus labels it.
 func (r *Restorer) routerUsers(ctx context.Context, t config.MikroTikTarget) (map[string]now, error) {
 	conn, err := r.conn(t)
@@ -208,9 +252,10 @@ func (r *Restorer) routerUsers(ctx context.Context, t config.MikroTikTarget) (ma
 	return users, nil
 }
 
-// decide makes one user's entry; the skip reasons are tried in their documented order.
-// restored says whether the ledger holds the entry's restore, and when it was made.
-func decide(user string, th then, cur now, uptimeAfter map[string]float64, force bool, restored func(Entry) (string, bool)) Entry {
+// decide makes one user's entry for the point at at; the skip reasons are tried in their
+// documented order. restored says whether the ledger holds the entry's restore, and when
+// it was made.
+func decide(user string, th then, cur now, at time.Time, uptimeAfter map[string]float64, force bool, restored func(Entry) (string, bool)) Entry {
 	e := Entry{
 		User:        user,
 		ID:          cur.id,
@@ -240,6 +285,13 @@ func decide(user string, th then, cur now, uptimeAfter map[string]float64, force
 	if detail, ok := restored(e); ok {
 		return skip(SkipAlreadyRestored, "%s", detail)
 	}
+	if restoredLimit := max(th.limit-th.session, time.Second); th.session > 0 && cur.limit != th.limit && cur.limit == restoredLimit {
+		// Exactly what restoring this session writes: a write the router took whose reply
+		// was lost, so the ledger never heard of it. Never take the session twice, even
+		// when forced.
+		return skip(SkipAlreadyRestored, "limit-uptime is %s, the %s at the restore point less this session's %s: restored before, though the ledger has no record (a write whose reply was lost)",
+			routeros.FormatDuration(cur.limit), formatLimit(th.limit), routeros.FormatDuration(th.session))
+	}
 	// Whether the router saved the session: its stored uptime after the boot (or now,
 	// for a chosen time) is above what it was at the point.
 	after, seen := cur.uptime, "now"
@@ -248,6 +300,12 @@ func decide(user string, th then, cur now, uptimeAfter map[string]float64, force
 	}
 	if after > th.uptime {
 		return skip(SkipUptimeGrew, "stored uptime grew from %s to %s (%s): the router saved the session", routeros.FormatDuration(th.uptime), routeros.FormatDuration(after), seen)
+	}
+	// A session running now that began by the point (give or take the seconds of working
+	// its start out) is the session of the point: nothing of it was lost.
+	if !cur.since.IsZero() && !cur.since.After(at.Add(sessionTolerance)) {
+		return skip(SkipStillOnline, "the session of the restore point, online since %s, is still running: the router will store all of it at logout",
+			cur.since.Round(time.Second).Format(time.RFC3339))
 	}
 	if cur.limit != th.limit && !force {
 		return skip(SkipLimitChanged, "limit-uptime was %s at the restore point, is %s now (--force plans it anyway)", formatLimit(th.limit), formatLimit(cur.limit))

@@ -2,6 +2,7 @@ package restore
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -237,5 +238,34 @@ func TestCleanRebootRestoresNobody(t *testing.T) {
 	res, err := l.r.Apply(testCtx(t), plan, nil)
 	if err != nil || res.Applied != 0 || len(l.router.Writes()) != 0 {
 		t.Errorf("apply: %+v, %v, writes %+v", res, err, l.router.Writes())
+	}
+}
+
+// TestAWriteTheRouterRefusesIsARefusal: a write the router refuses (an API user without
+// the write policy) will be refused again however often it is tried, so it is a refusal
+// with the router's reason (the CLI's exit 1), not a failure to retry (exit 2, or auto
+// retrying until the alert is too old).
+func TestAWriteTheRouterRefusesIsARefusal(t *testing.T) {
+	l := powerCutLab(t)
+	l.throughWriteRefusingAPI(t)
+	plan, err := l.r.Plan(testCtx(t), onlyPoint(t, l), PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.r.Apply(testCtx(t), plan, nil)
+	if FailureOf(err) != Refused || !strings.Contains(fmt.Sprint(err), "not enough permissions (9)") || !strings.Contains(fmt.Sprint(err), "write policy") {
+		t.Errorf("apply: %v (%v), want a refusal with the router's reason", err, FailureOf(err))
+	}
+	if res == nil || res.Failed != 1 || !strings.Contains(entryOfOutcomes(res, "alice").Error, "not enough permissions") {
+		t.Errorf("result %+v", res)
+	}
+
+	clock := &fakeClock{now: after.Add(time.Minute)}
+	rep := Auto(testCtx(t), l.r, AutoOptions{Router: testRouter, BootTime: newBoot, Wait: time.Minute, Now: clock.Now, Sleep: clock.Sleep})
+	if rep.Status != AutoRefused || rep.Tries != 1 || !strings.Contains(rep.Error, "not enough permissions (9)") {
+		t.Errorf("auto: status %s after %d tries: %s", rep.Status, rep.Tries, rep.Error)
+	}
+	if w := l.router.Writes(); len(w) != 0 {
+		t.Errorf("writes %+v", w)
 	}
 }

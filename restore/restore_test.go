@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -391,5 +392,176 @@ func TestAnUnreadableLedgerStopsBeforeAnyWrite(t *testing.T) {
 	}
 	if len(l.router.Writes()) != 0 {
 		t.Errorf("writes without a ledger: %+v", l.router.Writes())
+	}
+}
+
+// TestAChosenTimeSkipsSessionsStillRunning: restoring to a chosen time (--at, the web
+// page's "Another time") while a user's session of that time is still running would take
+// that session's time twice: off the limit now, and into the stored uptime RouterOS adds
+// at logout.
+func TestAChosenTimeSkipsSessionsStillRunning(t *testing.T) {
+	clock := sim.NewManualClock(at.Add(-10 * m))
+	l := newLabOn(t, "all", clock)
+	powerCutHistory(l.prom)
+	l.addUsers(t, routerNow...)
+	if _, err := l.router.Login("alice", "", ""); err != nil { // her session of the point
+		t.Fatal(err)
+	}
+	clock.Advance(10*m + time.Minute)
+	if _, err := l.router.Login("frank", "", ""); err != nil { // a session begun after the point
+		t.Fatal(err)
+	}
+	clock.Advance(4 * m)
+	p, err := l.r.PointAt(testCtx(t), testRouter, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := l.r.Plan(testCtx(t), p, PlanOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := entryOf(t, plan, "alice"); e.Skip != SkipStillOnline || !strings.Contains(e.SkipDetail, "still running") || e.NewLimit != 0 {
+		t.Errorf("alice, online since before the point: %+v", e)
+	}
+	if e := entryOf(t, plan, "frank"); e.Skip != "" || e.NewLimit != 3*h-4*m {
+		t.Errorf("frank, online again only since after the point: %+v", e)
+	}
+	if _, err := l.r.Apply(testCtx(t), plan, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.router.Logout("alice"); err != nil {
+		t.Fatal(err)
+	}
+	// RouterOS stores her whole session, 15m, at logout: that is all she is charged.
+	if alice, _ := l.router.User("alice"); alice.Uptime != 45*m || alice.LimitUptime != 2*h {
+		t.Errorf("alice after logout: uptime %v, limit %v; want the 15m session stored and the limit left at 2h", alice.Uptime, alice.LimitUptime)
+	}
+}
+
+// applyLosingTheReplyTo applies plan with the router taking user's write but the reply to
+// it cut off (the connection dropped at the wrong moment), and returns the result.
+func applyLosingTheReplyTo(t *testing.T, l *lab, plan *Plan, user string) *Result {
+	t.Helper()
+	i := slices.IndexFunc(plan.Entries, func(e Entry) bool { return e.User == user })
+	if i < 1 {
+		t.Fatalf("%s must be in the plan after its first entry (the users are read before it): %+v", user, plan.Entries)
+	}
+	res, err := l.r.Apply(testCtx(t), plan, func(done, _ int) {
+		switch done {
+		case i: // user's write is next
+			l.router.SetFault(sim.FaultDropMidReply)
+		case i + 1:
+			l.router.SetFault(sim.FaultNone)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := entryOfOutcomes(res, user); o.Applied || o.Error == "" {
+		t.Fatalf("%s: %+v, want a failed write", user, o)
+	}
+	if u, _ := l.router.User(user); u.LimitUptime != entryOf(t, plan, user).NewLimit {
+		t.Fatalf("the router did not take %s's write: %+v", user, u)
+	}
+	return res
+}
+
+// TestAWriteWhoseReplyWasLostIsNotTakenAgain: the router took alice's write but its reply
+// never came, so the ledger does not know it. Her limit now differs from the point's; the
+// plan must not call that a top-up (limit-changed), which --force or the web page's
+// "Include them anyway" would take off a second time.
+func TestAWriteWhoseReplyWasLostIsNotTakenAgain(t *testing.T) {
+	l := powerCutLab(t)
+	p := onlyPoint(t, l)
+	plan, err := l.r.Plan(testCtx(t), p, PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyLosingTheReplyTo(t, l, plan, "alice")
+	l.r = l.restorer(t, l.r.opts.Prometheus) // the operator runs ronda-restore again
+	for _, force := range []bool{false, true} {
+		again, err := l.r.Plan(testCtx(t), p, PlanOptions{Force: force})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := entryOf(t, again, "alice"); e.Skip != SkipAlreadyRestored || !strings.Contains(e.SkipDetail, "reply was lost") {
+			t.Errorf("alice planned again (force %v): %+v", force, e)
+		}
+		if _, err := l.r.Apply(testCtx(t), again, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if alice, _ := l.router.User("alice"); alice.LimitUptime != 110*m {
+		t.Errorf("alice lost 10m once; her limit is %v, want 1h50m (writes %+v)", alice.LimitUptime, l.router.Writes())
+	}
+}
+
+// TestAWriteAfterALostReplyWaitsForTheReconnection: one dropped connection does not fail
+// every later write of the run at once, while the session waits to dial again.
+func TestAWriteAfterALostReplyWaitsForTheReconnection(t *testing.T) {
+	l := powerCutLab(t)
+	l.r.backoffMin = 200 * time.Millisecond
+	plan, err := l.r.Plan(testCtx(t), onlyPoint(t, l), PlanOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := applyLosingTheReplyTo(t, l, plan, "alice")
+	if res.Applied != 2 || res.Failed != 1 {
+		t.Errorf("applied %d, failed %d: want frank and hana written after alice's lost reply (outcomes %+v)", res.Applied, res.Failed, res.Outcomes)
+	}
+}
+
+// TestWritesStopWhenTheRouterStopsAnswering: with the router gone (its power cut again),
+// a run does not spend a time-out on every user left: after a write fails, and the next
+// too once the reconnection was waited for, the rest are not tried.
+func TestWritesStopWhenTheRouterStopsAnswering(t *testing.T) {
+	l := powerCutLab(t)
+	l.r.backoffMin = 10 * time.Millisecond
+	plan, err := l.r.Plan(testCtx(t), onlyPoint(t, l), PlanOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.r.Apply(testCtx(t), plan, func(done, _ int) {
+		if done == 1 { // before alice's write
+			l.router.PowerOff()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed != 3 || res.Applied != 0 {
+		t.Fatalf("applied %d, failed %d: want alice, frank and hana failed", res.Applied, res.Failed)
+	}
+	for _, u := range []string{"alice", "frank"} {
+		if o := entryOfOutcomes(res, u); strings.HasPrefix(o.Error, "not written") {
+			t.Errorf("%s was not tried: %s", u, o.Error)
+		}
+	}
+	if o := entryOfOutcomes(res, "hana"); !strings.HasPrefix(o.Error, "not written: the router stopped answering") {
+		t.Errorf("hana was tried after two failed writes: %q", o.Error)
+	}
+}
+
+// TestAUserDeletedWhileTheRestoreRunsIsSkipped: the router answers a write to a user
+// deleted since the run read them (Mikhmon's expiry script, say) with "no such item": that
+// user is skipped as deleted, not a refusal that stops the run being retried.
+func TestAUserDeletedWhileTheRestoreRunsIsSkipped(t *testing.T) {
+	l := powerCutLab(t)
+	plan, err := l.r.Plan(testCtx(t), onlyPoint(t, l), PlanOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.r.Apply(testCtx(t), plan, func(done, _ int) {
+		if done == 1 {
+			if err := l.router.DeleteUser("frank"); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := entryOfOutcomes(res, "frank"); o.Skip != SkipDeleted || o.Error != "" || res.Applied != 2 || res.Failed != 0 {
+		t.Errorf("frank: %+v; applied %d, failed %d", o, res.Applied, res.Failed)
 	}
 }

@@ -51,6 +51,9 @@ type Restorer struct {
 
 	mu    sync.Mutex
 	conns map[string]*routeros.Conn
+	// backoffMin is the first wait before dialling a router again after a failure; zero
+	// is routeros.DefaultBackoffMin. Tests shorten it.
+	backoffMin time.Duration
 }
 
 var _ Service = (*Restorer)(nil)
@@ -127,11 +130,12 @@ func (r *Restorer) conn(t config.MikroTikTarget) (*routeros.Conn, error) {
 		return nil, refused("router %s: %v", t.Name, err)
 	}
 	c := routeros.New(routeros.Config{
-		Address:  t.Address,
-		Username: t.Username,
-		Password: t.Password.Reveal(),
-		TLS:      tlsConfig,
-		Logger:   r.logger.With("router", t.Name),
+		Address:    t.Address,
+		Username:   t.Username,
+		Password:   t.Password.Reveal(),
+		TLS:        tlsConfig,
+		Logger:     r.logger.With("router", t.Name),
+		BackoffMin: r.backoffMin,
 	})
 	r.conns[t.Name] = c
 	return c, nil

@@ -44,6 +44,20 @@ func (p Point) Bridged() bool {
 	return p.BootTime.IsZero() || !p.At.Add(p.Gap).After(p.BootTime)
 }
 
+// GapAccepted reports whether a plan with PlanOptions.MaxGap maxGap accepts p: it is
+// bridged, or its gap is within maxGap (twice the scrape interval when zero).
+func (p Point) GapAccepted(maxGap time.Duration) bool {
+	return p.Bridged() || p.Gap <= p.maxGap(maxGap)
+}
+
+// maxGap is the longest unbridged gap PlanOptions.MaxGap maxGap allows at p.
+func (p Point) maxGap(maxGap time.Duration) time.Duration {
+	if maxGap <= 0 {
+		return 2 * p.Interval
+	}
+	return maxGap
+}
+
 // Skip says why a user online at the restore point gets nothing back. The empty Skip
 // means the user is restored.
 type Skip string
@@ -55,9 +69,10 @@ const (
 	SkipUptimeGrew      Skip = "uptime-grew"      // stored uptime grew across the reboot: the session was saved
 	SkipDeleted         Skip = "deleted"          // the user no longer exists on the router
 	SkipLimitChanged    Skip = "limit-changed"    // limit-uptime changed since the reboot (unless forced)
-	SkipAlreadyRestored Skip = "already-restored" // the ledger has this (router, user, reboot)
+	SkipAlreadyRestored Skip = "already-restored" // the ledger has this (router, user, reboot), or the limit is what restoring it writes
 	SkipAmbiguous       Skip = "ambiguous-name"   // several router users share the name
 	SkipNothingLost     Skip = "nothing-lost"     // the session had not used any time yet
+	SkipStillOnline     Skip = "still-online"     // a chosen time's session is still running: RouterOS will store all of it
 )
 
 // Entry is one user online at the restore point.
@@ -128,5 +143,6 @@ type Service interface {
 	Plan(ctx context.Context, p Point, opts PlanOptions) (*Plan, error)
 	// Apply writes the plan's limits to the router, recording each in the ledger; entries
 	// the ledger already holds are skipped. progress, when not nil, is called after each entry.
+	// Writes the router refused come back as a Refused error along with the Result.
 	Apply(ctx context.Context, plan *Plan, progress func(done, total int)) (*Result, error)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -43,7 +44,7 @@ func autoFlags(app *kingpin.Application) (*kingpin.CmdClause, *autoOptions) {
 	return cmd, o
 }
 
-func runAuto(ctx context.Context, svc *restore.Restorer, router string, o *autoOptions, out *output, logger *slog.Logger) int {
+func runAuto(ctx context.Context, svc *restore.Restorer, f *flags, router string, o *autoOptions, out *output, logger *slog.Logger) int {
 	boot, err := parseTime(o.reboot)
 	if err != nil {
 		return report(&restore.Error{Failure: restore.Refused, Err: fmt.Errorf("--reboot: %w", err)})
@@ -60,18 +61,58 @@ func runAuto(ctx context.Context, svc *restore.Restorer, router string, o *autoO
 		if err := out.encode(rep); err != nil {
 			logger.Error("writing the report failed", "err", err)
 		}
-	} else if err := writeSummary(out.w, rep, o.maxUsersInReport, manualFlags(o)); err != nil {
+	} else if err := writeSummary(out.w, rep, o.maxUsersInReport, manualFlags(f, o)); err != nil {
 		logger.Error("writing the summary failed", "err", err)
 	}
 	return autoExit(rep.Status)
 }
 
-// manualFlags are the flags of auto that the manual plan and apply need to see the same plan.
-func manualFlags(o *autoOptions) string {
-	if o.maxGap > 0 {
-		return " --max-gap=" + o.maxGap.String()
+// manual is what the commands a person runs instead of auto need besides the router and
+// the reboot, to see the same plan and keep to the same ledger: the global flags auto ran
+// with, and auto's own that plan and apply share.
+type manual struct{ global, local string }
+
+// manualFlags are the flags auto ran with that the manual plan and apply need: the config
+// file, Prometheus and the ledger (paths made absolute: the person runs them from another
+// folder than ronda-webhook did), and --max-gap.
+func manualFlags(f *flags, o *autoOptions) manual {
+	var m manual
+	add := func(name, value string) { m.global += " --" + name + "=" + shellQuote(value) }
+	abs := func(path string) string {
+		if a, err := filepath.Abs(path); err == nil {
+			return a
+		}
+		return path
 	}
-	return ""
+	add("config.file", abs(f.configFile))
+	add("prometheus.url", f.promURL)
+	if f.promConfig != "" {
+		add("prometheus.config", abs(f.promConfig))
+	}
+	if f.orgID != "" {
+		add("prometheus.org-id", f.orgID)
+	}
+	add("ledger.file", abs(f.ledgerFile))
+	if o.maxGap > 0 {
+		m.local = " --max-gap=" + o.maxGap.String()
+	}
+	return m
+}
+
+// command is the manual command sub (plan, apply) for the reboot of rep.
+func (m manual) command(sub string, rep *restore.AutoReport) string {
+	return fmt.Sprintf("ronda-restore%s %s --router %s --reboot %d%s", m.global, sub, shellQuote(rep.Router), rep.BootTime.Unix(), m.local)
+}
+
+// shellQuote quotes s for a POSIX shell, unless it needs nothing.
+func shellQuote(s string) string {
+	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+	}) < 0
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // autoExit maps the outcome onto what ronda-webhook's command channel understands: only
@@ -89,12 +130,11 @@ func autoExit(s restore.AutoStatus) int {
 }
 
 // writeSummary writes the few lines a chat shows: who got how much back, who was skipped
-// and why, or why nothing was written and the exact commands to run instead. manualFlags
-// are flags the manual commands need to plan as auto did (--max-gap).
-func writeSummary(w io.Writer, rep *restore.AutoReport, maxUsers int, manualFlags string) error {
+// and why, or why nothing was written and the exact commands to run instead, with the
+// flags in m.
+func writeSummary(w io.Writer, rep *restore.AutoReport, maxUsers int, m manual) error {
 	var b strings.Builder
 	head := fmt.Sprintf("%s rebooted %s", rep.Router, when(rep.BootTime))
-	manual := fmt.Sprintf("ronda-restore %%s --router %s --reboot %d%s", rep.Router, rep.BootTime.Unix(), manualFlags)
 	switch rep.Status {
 	case restore.AutoDone:
 		res := rep.Result
@@ -146,11 +186,11 @@ func writeSummary(w io.Writer, rep *restore.AutoReport, maxUsers int, manualFlag
 			}
 			fmt.Fprintf(&b, "The plan gives %s back to %d %s. ", dur(back), n, plural(n, "user", "users"))
 		}
-		fmt.Fprintf(&b, "Check it, then restore by hand:\n%s\n%s\n", fmt.Sprintf(manual, "plan"), fmt.Sprintf(manual, "apply")+" --yes")
+		fmt.Fprintf(&b, "Check it, then restore by hand:\n%s\n%s\n", m.command("plan", rep), m.command("apply", rep)+" --yes")
 	case restore.AutoRetry:
 		fmt.Fprintf(&b, "%s: not restored yet (%s); to be tried again.\n", head, rep.Error)
 	default:
-		fmt.Fprintf(&b, "%s: NOT restored: %s\nSee why with: %s\n", head, rep.Error, fmt.Sprintf(manual, "plan"))
+		fmt.Fprintf(&b, "%s: NOT restored: %s\nSee why with: %s\n", head, rep.Error, m.command("plan", rep))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

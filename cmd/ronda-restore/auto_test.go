@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,14 +92,15 @@ func TestAutoSummaryGolden(t *testing.T) {
 	for name, rep := range summaryReports() {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
-			maxUsers, flags := 10, ""
+			maxUsers, auto := 10, &autoOptions{}
 			if name == "done" {
 				maxUsers = 2 // the rest are counted
 			}
 			if name == "over-limits" {
-				flags = manualFlags(&autoOptions{maxGap: 2 * time.Minute})
+				auto.maxGap = 2 * time.Minute
 			}
-			if err := writeSummary(&buf, rep, maxUsers, flags); err != nil {
+			global := &flags{configFile: "/etc/ronda/ronda.yml", promURL: "http://127.0.0.1:9090", ledgerFile: "/var/lib/ronda/ronda-restore.ledger.json"}
+			if err := writeSummary(&buf, rep, maxUsers, manualFlags(global, auto)); err != nil {
 				t.Fatal(err)
 			}
 			golden := filepath.Join("testdata", "summary-"+name+".txt")
@@ -115,5 +117,30 @@ func TestAutoSummaryGolden(t *testing.T) {
 				t.Errorf("summary:\n%s\nwant (%s):\n%s", buf.String(), golden, want)
 			}
 		})
+	}
+}
+
+// TestManualCommandsUseAutosConfigPrometheusAndLedger: the commands the summary gives a
+// person read the same config and Prometheus as auto did, and keep to the same ledger
+// (else a user auto restored could be restored again), from whatever folder they are run.
+func TestManualCommandsUseAutosConfigPrometheusAndLedger(t *testing.T) {
+	t.Chdir(t.TempDir())
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &flags{configFile: "ronda.yml", promURL: "http://mimir:8080/prometheus", promConfig: "prom http.yml",
+		orgID: "pasar's", ledgerFile: "ledgers/pasar.json"}
+	rep := &restore.AutoReport{Router: "hotspot-pasar", BootTime: time.Unix(1795518910, 0), Status: restore.AutoOverLimits}
+	var buf bytes.Buffer
+	if err := writeSummary(&buf, rep, 10, manualFlags(f, &autoOptions{maxGap: time.Minute})); err != nil {
+		t.Fatal(err)
+	}
+	want := "ronda-restore --config.file=" + filepath.Join(wd, "ronda.yml") + " --prometheus.url=http://mimir:8080/prometheus" +
+		" --prometheus.config='" + filepath.Join(wd, "prom http.yml") + "' --prometheus.org-id='pasar'\\''s'" +
+		" --ledger.file=" + filepath.Join(wd, "ledgers/pasar.json") +
+		" apply --router hotspot-pasar --reboot 1795518910 --max-gap=1m0s --yes\n"
+	if !strings.HasSuffix(buf.String(), want) {
+		t.Errorf("summary:\n%s\nwant it to end with:\n%s", buf.String(), want)
 	}
 }

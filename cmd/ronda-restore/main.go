@@ -3,8 +3,8 @@
 // reboots, `plan` shows what a restore would write, `apply` writes it (only limit-uptime,
 // only with --yes, once per user and reboot thanks to the ledger).
 //
-// Exit codes: 0 done or nothing to do; 1 refused (bad input, or a history that cannot be
-// trusted); 2 incomplete: some writes failed or another run holds the lock (retry);
+// Exit codes: 0 done or nothing to do; 1 refused (bad input, a history that cannot be
+// trusted, or writes the router refused); 2 incomplete: some writes failed or another run holds the lock (retry);
 // 3 the router or Prometheus is unreachable (retry later). `auto`, run by ronda-webhook's
 // command channel, has its own: 0 done, 1 refused, 4 beyond the safety limits, 75 retry.
 package main
@@ -63,7 +63,7 @@ func main() {
 			"RouterOS adds a session's time to the user's stored uptime only at logout, so a power cut forgets every session in progress. "+
 			"ronda-restore finds the last scrape before the cut and lowers each affected user's limit-uptime by the time that session had used. "+
 			"It writes nothing but limit-uptime, only with apply --yes, and never twice for one user and reboot.\n\n"+
-			"Exit codes: 0 done or nothing to do; 1 refused (bad input, or history that cannot be trusted); "+
+			"Exit codes: 0 done or nothing to do; 1 refused (bad input, history that cannot be trusted, or writes the router refused); "+
 			"2 incomplete, retry (some writes failed, or another run holds the lock); 3 router or Prometheus unreachable, retry later. "+
 			"auto has its own (see help auto): 0 done, 1 refused, 4 beyond the safety limits, 75 retry later.")
 	app.HelpFlag.Short('h')
@@ -131,7 +131,7 @@ func main() {
 			show := *progress || isTerminal(os.Stderr)
 			return runApply(ctx, svc, f, router, applyOpts, *yes, show, out, logger)
 		case autoCmd.FullCommand():
-			return runAuto(ctx, svc, router, autoOpts, out, logger)
+			return runAuto(ctx, svc, f, router, autoOpts, out, logger)
 		default:
 			if serve != nil {
 				return report(serve(ctx, svc, logger))

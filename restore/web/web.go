@@ -382,7 +382,9 @@ func (h *Handler) planFor(ctx context.Context, router string, form url.Values) (
 	}
 	plan, err := h.opts.Service.Plan(ctx, p, restore.PlanOptions{Force: sel.Force, MaxGap: sel.MaxGap})
 	if err != nil {
-		if !p.Bridged() && p.Gap > sel.MaxGap {
+		// Only a gap the plan does not accept is offered (Plan checks it before reading
+		// anything): any other failure is shown as it is.
+		if !p.GapAccepted(sel.MaxGap) {
 			accept := sel
 			accept.At, accept.Boot, accept.MaxGap = p.At, p.BootTime, p.Gap
 			return nil, nil, gapError{error: err, accept: accept, gap: p.Gap}
@@ -512,7 +514,11 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request) {
 	res, err := h.opts.Service.Apply(actx, plan, nil)
 	if err != nil {
 		h.log.Error("restore failed", "router", router, "err", err)
-		h.failBack(w, r, statusOf(err), "The restore failed", fmt.Errorf("%w (users already written are in the ledger; pressing Restore again finishes the rest)", err), v.PlanURL)
+		next := "pressing Restore again finishes the rest"
+		if classed, ok := errors.AsType[*restore.Error](err); ok && classed.Failure == restore.Refused {
+			next = "pressing Restore again will not help until this is fixed"
+		}
+		h.failBack(w, r, statusOf(err), "The restore failed", fmt.Errorf("%w (users already written are in the ledger; %s)", err, next), v.PlanURL)
 		return
 	}
 	h.log.Info("restored", "router", router, "applied", res.Applied, "skipped", res.Skipped, "failed", res.Failed, "given_back", res.GivenBack)
@@ -572,6 +578,8 @@ func skipText(s restore.Skip) string {
 		return "skipped: several users have this name"
 	case restore.SkipNothingLost:
 		return "skipped: nothing lost"
+	case restore.SkipStillOnline:
+		return "skipped: still online (the router will store the session)"
 	}
 	return "skipped: " + string(s)
 }

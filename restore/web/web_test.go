@@ -499,8 +499,16 @@ func TestApplyFailures(t *testing.T) {
 	f.fail = nil
 	form = s.confirmForm(pointA) // one user left to restore
 	code, body = s.post("/routers/hotspot-1/apply", form)
-	if code != http.StatusConflict || !strings.Contains(body, "another ronda-restore is applying") {
+	if code != http.StatusConflict || !strings.Contains(body, "another ronda-restore is applying") || !strings.Contains(body, "pressing Restore again finishes the rest") {
 		t.Errorf("apply error: %d\n%s", code, body)
+	}
+
+	// A write the router refuses: pressing Restore again cannot help.
+	f.applyErr = &restore.Error{Failure: restore.Refused, Err: errors.New("router hotspot-1 refused to write limit-uptime for 1 user (budi; the first: router refused the command: not enough permissions (9))")}
+	form = s.confirmForm(pointA)
+	code, body = s.post("/routers/hotspot-1/apply", form)
+	if code != http.StatusConflict || !strings.Contains(body, "not enough permissions (9)") || !strings.Contains(body, "will not help until this is fixed") {
+		t.Errorf("refused writes: %d\n%s", code, body)
 	}
 }
 
@@ -561,6 +569,23 @@ func TestUnseenGapIsAcceptedOnlyWhenAsked(t *testing.T) {
 	// A max_gap smaller than the gap is still refused.
 	if code, _ := s.get("/routers/hotspot-1/plan?" + sel + "&max_gap=60"); code != http.StatusConflict {
 		t.Errorf("max_gap=60 on a 7m gap: %d", code)
+	}
+}
+
+// TestAPlanFailureIsNotBlamedOnAGapWithinTheDefault: a router that came straight back
+// (its unseen gap within the default of twice the scrape interval) whose plan fails for
+// another reason shows that reason, without offering to accept the gap.
+func TestAPlanFailureIsNotBlamedOnAGapWithinTheDefault(t *testing.T) {
+	f := fixture()
+	cut := time.Date(2026, 11, 23, 21, 0, 0, 0, wib)
+	f.points["hotspot-1"] = append(f.points["hotspot-1"],
+		restore.Point{Router: "hotspot-1", At: cut, BootTime: cut.Add(20 * time.Second), Online: 5, Gap: 45 * time.Second, Interval: scrapeInterval})
+	f.planErr = &restore.Error{Failure: restore.Unreachable, Err: errors.New("router hotspot-1: connect to 10.0.0.1:8728: connection refused")}
+	s := newSite(t, f)
+	sel := "at=" + url.QueryEscape("2026-11-23T14:00:00.000Z") + "&boot=" + url.QueryEscape("2026-11-23T14:00:20.000Z")
+	code, body := s.get("/routers/hotspot-1/plan?" + sel)
+	if code != http.StatusBadGateway || !strings.Contains(body, "connection refused") || strings.Contains(body, "accept-gap") || strings.Contains(body, "did not see the router fail") {
+		t.Errorf("%d, want 502 with the router's failure and nothing about the gap:\n%s", code, body)
 	}
 }
 
