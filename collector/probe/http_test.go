@@ -5,12 +5,17 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/rondanet/ronda/collector"
+	"github.com/rondanet/ronda/config"
 	"github.com/rondanet/ronda/internal/testtool"
 )
 
@@ -175,6 +180,41 @@ func TestHTTPS(t *testing.T) {
 	}
 	// Without the CA, the certificate is not trusted.
 	wantFailure(t, probeURL(t, h, adHoc(server.URL, "http_2xx"), ""), "tls")
+}
+
+// TestModuleThatCannotBeBuiltFailsAsConfig: a module whose CA file went away between the
+// config's check and its use fails every probe with reason config and says why; it does
+// not probe with the system CAs instead (a tls failure pointing the wrong way).
+func TestModuleThatCannotBeBuiltFailsAsConfig(t *testing.T) {
+	cert := testtool.SelfSigned(t)
+	server := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") }))
+	server.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}}
+	server.StartTLS()
+	defer server.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, cert.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse([]byte(modules), filepath.Join(dir, "ronda.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(ca); err != nil {
+		t.Fatal(err)
+	}
+	var logs testtool.LogBuffer
+	m := collector.NewManager(collector.Options{}, New(slog.New(slog.NewTextHandler(&logs, nil))))
+	t.Cleanup(func() { _ = m.Close() })
+	m.ApplyConfig(cfg)
+	rec := httptest.NewRecorder()
+	m.Handler("probe").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/probe?debug=true&"+adHoc(server.URL, "https_ca"), nil))
+	if !strings.Contains(rec.Body.String(), `probe_failure_reason{reason="config"} 1`) || !strings.Contains(rec.Body.String(), "probe module https_ca cannot be used") {
+		t.Errorf("a probe with a module whose CA file is gone:\n%s", rec.Body)
+	}
+	if !strings.Contains(logs.String(), "probe module cannot be used") {
+		t.Errorf("the reload did not log the module's problem:\n%s", logs.String())
+	}
 }
 
 func TestConfiguredHTTPTarget(t *testing.T) {

@@ -80,6 +80,10 @@ type module struct {
 	expect       *regexp.Regexp
 	jsonValues   []jsonValue
 	validStatus  []int
+	// err says why the module cannot be used (its CA file went away after the config was
+	// checked, say): every probe with it fails with reason config and says so, rather
+	// than probing with less than the operator asked for (the system CAs).
+	err error
 }
 
 type jsonValue struct {
@@ -122,6 +126,7 @@ func (c *Collector) Reload(cfg *config.Config) {
 		compiled, err := compile(name, m)
 		if err != nil {
 			c.logger.Error("probe module cannot be used", "module", name, "err", err)
+			compiled.err = err
 		}
 		st.modules[name] = compiled
 	}
@@ -169,6 +174,9 @@ func (c *Collector) AdHoc(q url.Values) (*collector.AdHocTarget, error) {
 }
 
 func (c *Collector) probe(ctx context.Context, m *module, address string, logger *slog.Logger, ch chan<- prometheus.Metric) error {
+	if m.err != nil {
+		return collector.Fail(collector.ReasonConfig, fmt.Errorf("probe module %s cannot be used: %w", m.name, m.err))
+	}
 	if m.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(m.cfg.Timeout))
