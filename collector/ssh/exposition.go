@@ -57,6 +57,9 @@ func parseExposition(b []byte) ([]exposed, []hostparse.Problem) {
 			problems = append(problems, hostparse.Problem{Reason: hostparse.Malformed, Detail: name + " is in a namespace the collector owns"})
 			continue
 		}
+		// The parser checks names and label values, not HELP: text that is not UTF-8 (a
+		// Latin-1 word) would make Prometheus refuse the whole scrape, ssh_up included.
+		help := strings.ToValidUTF8(mf.GetHelp(), "\uFFFD")
 		for _, m := range mf.GetMetric() {
 			var v float64
 			switch mf.GetType() {
@@ -81,7 +84,7 @@ func parseExposition(b []byte) ([]exposed, []hostparse.Problem) {
 				}
 				labels[l.GetName()] = l.GetValue()
 			}
-			out = append(out, exposed{name: name, help: mf.GetHelp(), typ: mf.GetType(), labels: labels, value: v})
+			out = append(out, exposed{name: name, help: help, typ: mf.GetType(), labels: labels, value: v})
 		}
 	}
 	return out, problems

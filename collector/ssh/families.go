@@ -43,7 +43,7 @@ var (
 	unitState = collector.NewFamily("node_systemd_unit_state",
 		"Systemd unit state: 1 for the unit's active state, 0 for the others.", prometheus.GaugeValue, "name", "state", "type")
 	unitStart = collector.NewFamily("node_systemd_unit_start_time_seconds",
-		"Start time of the unit since unix epoch in seconds; 0 if it never started.", prometheus.GaugeValue, "name")
+		"Start time of the unit since unix epoch in seconds; 0 if it is not active.", prometheus.GaugeValue, "name")
 	serviceRestarts = collector.NewFamily("node_systemd_service_restart_total",
 		"Service unit count of Restart triggers.", prometheus.CounterValue, "name")
 

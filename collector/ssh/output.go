@@ -271,8 +271,10 @@ func (o *output) emitUnits(b *collector.Batch, arena *labelArena) {
 			b.Add(unitState, v, arena.labels(u.ID, state, u.Type)...)
 		}
 		id := arena.labels(u.ID) // shared by the unit's other series
+		// systemd keeps ActiveEnterTimestamp after the unit stops or fails; node_exporter
+		// exports 0 unless the unit is active, and so does this.
 		start := 0.0
-		if u.ActiveEnterMonotonic > 0 && boot > 0 {
+		if u.ActiveState == "active" && u.ActiveEnterMonotonic > 0 && boot > 0 {
 			start = boot + float64(u.ActiveEnterMonotonic)/1e6
 		}
 		b.Add(unitStart, start, id...)

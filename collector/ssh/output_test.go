@@ -2,8 +2,12 @@ package ssh
 
 import (
 	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rondanet/ronda/collector"
 
@@ -21,6 +25,50 @@ func TestCPUCountersNeverGoBack(t *testing.T) {
 	rebooted := s.monotonic(200, []hostparse.CPU{{ID: "0", Seconds: [8]float64{1, 0, 1, 2, 0.5}}})
 	if rebooted[0].Seconds[4] != 0.5 || rebooted[0].Seconds[0] != 1 {
 		t.Errorf("after a reboot the counters start afresh: %v", rebooted[0].Seconds)
+	}
+}
+
+// TestCPUClampSurvivesClockSteps: btime moves by a second when NTP steps the clock; that
+// is the same boot, so a counter held back stays held back, while a reboot starts afresh.
+func TestCPUClampSurvivesClockSteps(t *testing.T) {
+	var s cpuState
+	s.monotonic(1700000000, []hostparse.CPU{{ID: "0", Seconds: [8]float64{10, 0, 5, 100, 3}}})
+	s.monotonic(1700000000, []hostparse.CPU{{ID: "0", Seconds: [8]float64{11, 0, 6, 101, 2.5}}}) // iowait stepped back: 3 kept
+	for i, btime := range []int64{1700000001, 1699999999, 1700000000} {
+		got := s.monotonic(btime, []hostparse.CPU{{ID: "0", Seconds: [8]float64{12 + float64(i), 0, 7, 102, 2.6}}})
+		if got[0].Seconds[4] != 3 {
+			t.Errorf("btime %d: iowait went from 3 to %v", btime, got[0].Seconds[4])
+		}
+	}
+	rebooted := s.monotonic(1700000000+3600, []hostparse.CPU{{ID: "0", Seconds: [8]float64{1, 0, 1, 2, 0.5}}})
+	if rebooted[0].Seconds[4] != 0.5 || rebooted[0].Seconds[0] != 1 {
+		t.Errorf("after a reboot the counters start afresh: %v", rebooted[0].Seconds)
+	}
+}
+
+// TestUnitStartTimeOnlyWhileActive: systemd keeps ActiveEnterTimestamp after a unit
+// stops or fails (EL8's systemd 239 here, postfix failed); node_exporter exports 0 as the
+// start time of a unit that is not active.
+func TestUnitStartTimeOnlyWhileActive(t *testing.T) {
+	show, err := os.ReadFile("../../internal/hostparse/testdata/el8-systemctl-show.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	units, _ := hostparse.ParseSystemctlShow(string(show))
+	o := &output{clock: 1700000000, uptime: 1000, hasUptime: true, units: units}
+	var b collector.Batch
+	o.emitUnits(&b, &labelArena{})
+	var text strings.Builder
+	if err := b.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`node_systemd_unit_start_time_seconds{name="postfix.service"} 0` + "\n",
+		`node_systemd_unit_start_time_seconds{name="sshd.service"} 1.699999007645231e+09` + "\n",
+	} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("no %q in\n%s", want, text.String())
+		}
 	}
 }
 
@@ -47,6 +95,25 @@ app_latency_count 1
 	}
 }
 
+// TestExposedHelpIsValidUTF8: a command's HELP text that is not UTF-8 (a Latin-1 word)
+// passes the text parser, but Prometheus would refuse the whole answer for it, ssh_up
+// included: it is repaired like label values are.
+func TestExposedHelpIsValidUTF8(t *testing.T) {
+	out, problems := parseExposition([]byte("# HELP app_queue Messages en caf\xe9.\napp_queue{queue=\"mail\"} 3\n"))
+	if len(out) != 1 || len(problems) != 0 {
+		t.Fatalf("series %+v, problems %v", out, problems)
+	}
+	var b collector.Batch
+	emitExposed(&b, []commandResult{{metrics: out}})
+	var text strings.Builder
+	if err := b.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.ValidString(text.String()) || !strings.Contains(text.String(), "# HELP app_queue Messages en caf\uFFFD.\n") {
+		t.Errorf("exposition:\n%q", text.String())
+	}
+}
+
 // TestScriptRoundTrip: the script quotes units and commands so the shell gets them as
 // written, and its markers are the ones the parser looks for.
 func TestScriptRoundTrip(t *testing.T) {
@@ -69,6 +136,40 @@ func TestScriptRoundTrip(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("script lacks %q:\n%s", want, body)
 		}
+	}
+}
+
+// TestDFFallbackOnlyAfterAFastFailure runs the script with stand-ins for df: the POSIX
+// listing is asked for when df refuses -B1 or -T (BusyBox), but not when df was stopped at
+// its time limit (a dead NFS server), which would hang the second df as long again, for
+// bytes and for inodes.
+func TestDFFallbackOnlyAfterAFastFailure(t *testing.T) {
+	for _, tt := range []struct {
+		name, df string
+		calls    []string
+	}{
+		{"hangs", "exec sleep 30\n", []string{"-PT -B1", "-PTi"}},
+		{"busybox", "case $1 in -PT*) echo \"df: unrecognized option '$1'\" >&2; exit 1;; esac\n" +
+			"echo 'Filesystem 1024-blocks Used Available Capacity Mounted on'\n", []string{"-PT -B1", "-P", "-PTi", "-Pi"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bin := t.TempDir()
+			calls := filepath.Join(bin, "calls")
+			df := "#!/bin/sh\necho \"$*\" >>" + calls + "\n" + tt.df
+			if err := os.WriteFile(filepath.Join(bin, "df"), []byte(df), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("/bin/sh", "-c", buildScript(&config.SSHTarget{}, 1).command("@@ronda-00"))
+			cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+			out, err := cmd.Output()
+			if err != nil || !strings.HasSuffix(string(out), "@@ronda-00 done\n") {
+				t.Fatalf("%v: output %q", err, out)
+			}
+			got, _ := os.ReadFile(calls)
+			if want := strings.Join(tt.calls, "\n") + "\n"; string(got) != want {
+				t.Errorf("df ran as\n%s\nwant\n%s", got, want)
+			}
+		})
 	}
 }
 

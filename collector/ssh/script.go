@@ -110,9 +110,12 @@ else rt() { shift; "$@"; }; fi
 	fmt.Fprintf(&b, "echo \"$M %s\"; date +%%s.%%N\n", sectionClock)
 	fmt.Fprintf(&b, "echo \"$M %s\"\nfor k in ostype hostname osrelease version domainname; do read -r v </proc/sys/kernel/$k && echo \"$k=$v\"; done\necho \"machine=$(uname -m)\"\n", sectionUname)
 
-	// BusyBox df has no -B1 or -T: its POSIX listing in 1K blocks is read instead.
-	fmt.Fprintf(&b, "echo \"$M %s\"; o=$(rt %d df -PT -B1 2>/dev/null); [ -n \"$o\" ] || o=$(rt %d df -P 2>/dev/null); printf '%%s\\n' \"$o\"\n", sectionDF, dfSecs, dfSecs)
-	fmt.Fprintf(&b, "echo \"$M %s\"; o=$(rt %d df -PTi 2>/dev/null); [ -n \"$o\" ] || o=$(rt %d df -Pi 2>/dev/null); printf '%%s\\n' \"$o\"\n", sectionDFI, dfSecs, dfSecs)
+	// BusyBox df has no -B1 or -T: its POSIX listing in 1K blocks is read instead. Not
+	// after a df stopped at its time limit (124 from GNU timeout, 137 once it had to kill,
+	// 143 from BusyBox's): the same mounts would hang the second df too, doubling the cost
+	// of a dead NFS server.
+	fmt.Fprintf(&b, "echo \"$M %s\"; o=$(rt %d df -PT -B1 2>/dev/null); e=$?; [ -n \"$o\" ] || [ $e -ge 124 ] || o=$(rt %d df -P 2>/dev/null); printf '%%s\\n' \"$o\"\n", sectionDF, dfSecs, dfSecs)
+	fmt.Fprintf(&b, "echo \"$M %s\"; o=$(rt %d df -PTi 2>/dev/null); e=$?; [ -n \"$o\" ] || [ $e -ge 124 ] || o=$(rt %d df -Pi 2>/dev/null); printf '%%s\\n' \"$o\"\n", sectionDFI, dfSecs, dfSecs)
 
 	if len(t.Units) > 0 {
 		fmt.Fprintf(&b, "echo \"$M %s\"; systemctl show --property=%s --", sectionUnits, unitProperties)

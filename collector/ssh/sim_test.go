@@ -147,6 +147,10 @@ func TestSimulatedHost(t *testing.T) {
 		}
 		want(t, got, "node_systemd_unit_state,name=nginx.service,state=inactive,type=notify", 1)
 		want(t, got, "node_systemd_unit_state,name=backup.timer,state=active,type=", 1)
+		want(t, got, "node_systemd_unit_start_time_seconds,name=nginx.service", 0) // stopped; systemd still has the time
+		if v := got["node_systemd_unit_start_time_seconds,name=backup.timer"]; v < got["node_boot_time_seconds"] {
+			t.Errorf("backup.timer start %v, boot %v", v, got["node_boot_time_seconds"])
+		}
 		want(t, got, "node_filesystem_readonly,device=/dev/vdb1,fstype=ext4,mountpoint=/srv/backup", 1)
 		want(t, got, "node_memory_MemTotal_bytes", 4022392*1024)
 		if v, ok := got["ssh_command_value,command=queue_delay"]; !ok || v < 1 || v > 9 {

@@ -40,7 +40,8 @@ type Config struct {
 	// defaults to 10, shared with the operator's own multiplexed sessions).
 	MaxSessions int
 	// KeepaliveInterval is how often an unused connection is checked; a peer that does
-	// not answer within one interval is dropped.
+	// not answer within one interval is dropped. It is also how long a session past its
+	// deadline may stay open before its connection is replaced (see linger).
 	KeepaliveInterval time.Duration
 	// IdleTimeout closes a connection nobody used for that long (a target scraped no more).
 	IdleTimeout time.Duration
@@ -63,14 +64,23 @@ type Host struct {
 	kill context.CancelFunc
 
 	mu       sync.Mutex
-	client   *ssh.Client // nil when not connected
+	client   *conn // nil when not connected
 	lastUsed time.Time
-	inFlight int
 	failures int
 	retryAt  time.Time
 	lastErr  error
 	closed   bool
 	dials    int
+}
+
+// conn is one SSH connection. Its fields are guarded by Host.mu.
+type conn struct {
+	*ssh.Client
+	// open counts the sessions whose Run has not returned.
+	open int
+	// retired: no new session is opened on it (it is no longer Host.client), and it is
+	// closed once open is 0.
+	retired bool
 }
 
 // New returns a Host for cfg. It does not dial: the first Run does.
@@ -137,6 +147,8 @@ type Result struct {
 	Reused bool
 	// pooled says Stdout may go back to outputBuffers.
 	pooled bool
+	// lingers says the session outlived Run and took its slot along (see linger).
+	lingers bool
 }
 
 // outputBuffers recycles stdout buffers: a scrape's output is parsed into fresh strings
@@ -165,7 +177,13 @@ func (h *Host) Run(ctx context.Context, req Request) (Result, error) {
 		return Result{}, collector.Fail(collector.ReasonTimeout,
 			fmt.Errorf("%s: all %d sessions busy: %w", h.cfg.Address, h.cfg.MaxSessions, ctx.Err()))
 	}
-	defer func() { <-h.sessions }()
+	// The slot goes back when Run returns, unless the session outlives it (see linger).
+	lingers := false
+	defer func() {
+		if !lingers {
+			<-h.sessions
+		}
+	}()
 
 	client, reused, err := h.connect(ctx)
 	if err != nil {
@@ -182,14 +200,14 @@ func (h *Host) Run(ctx context.Context, req Request) (Result, error) {
 		res, err = h.session(ctx, client, req)
 		reused = false
 	}
-	res.Reused = reused
+	res.Reused, lingers = reused, res.lingers
 	return res, err
 }
 
 var errStale = errors.New("connection lost before the session opened")
 
 // connect returns the live client, dialling when there is none.
-func (h *Host) connect(ctx context.Context) (client *ssh.Client, reused bool, err error) {
+func (h *Host) connect(ctx context.Context) (c *conn, reused bool, err error) {
 	if c := h.current(); c != nil {
 		return c, true, nil
 	}
@@ -211,7 +229,7 @@ func (h *Host) connect(ctx context.Context) (client *ssh.Client, reused bool, er
 	if wait > 0 {
 		return nil, false, &BackoffError{Address: h.cfg.Address, Wait: wait, Last: last}
 	}
-	client, err = h.dial(ctx)
+	client, err := h.dial(ctx)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err != nil {
@@ -222,17 +240,18 @@ func (h *Host) connect(ctx context.Context) (client *ssh.Client, reused bool, er
 		client.Close()
 		return nil, false, collector.Fail(collector.ReasonOther, ErrClosed)
 	}
-	h.client, h.lastUsed = client, time.Now()
+	c = &conn{Client: client}
+	h.client, h.lastUsed = c, time.Now()
 	h.dials++
 	if h.failures > 0 {
 		h.logger.Info("SSH connection recovered", "after_failures", h.failures)
 	}
 	h.failures, h.retryAt, h.lastErr = 0, time.Time{}, nil
-	go h.watch(client)
-	return client, false, nil
+	go h.watch(c)
+	return c, false, nil
 }
 
-func (h *Host) current() *ssh.Client {
+func (h *Host) current() *conn {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.client
@@ -321,7 +340,7 @@ func classifyDial(ctx context.Context, address string, err error) error {
 
 // watch keeps the connection honest until it ends: keepalives catch a peer that went
 // away without closing (a power cut), and a connection idle for IdleTimeout is closed.
-func (h *Host) watch(client *ssh.Client) {
+func (h *Host) watch(client *conn) {
 	ended := make(chan struct{})
 	go func() {
 		_ = client.Wait()
@@ -337,7 +356,7 @@ func (h *Host) watch(client *ssh.Client) {
 		case <-tick.C:
 		}
 		h.mu.Lock()
-		idle := h.inFlight == 0 && time.Since(h.lastUsed) > h.cfg.IdleTimeout
+		idle := client.open == 0 && time.Since(h.lastUsed) > h.cfg.IdleTimeout
 		h.mu.Unlock()
 		if idle {
 			h.forget(client, "idle")
@@ -364,9 +383,13 @@ func (h *Host) watch(client *ssh.Client) {
 }
 
 // forget drops client if it is still the current one.
-func (h *Host) forget(client *ssh.Client, why string) {
+func (h *Host) forget(client *conn, why string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.forgetLocked(client, why)
+}
+
+func (h *Host) forgetLocked(client *conn, why string) {
 	if h.client == client {
 		h.client = nil
 		if !h.closed {
@@ -376,9 +399,22 @@ func (h *Host) forget(client *ssh.Client, why string) {
 }
 
 // drop closes client after an error that leaves it unusable.
-func (h *Host) drop(client *ssh.Client) {
+func (h *Host) drop(client *conn) {
 	h.forget(client, "error")
 	client.Close()
+}
+
+// retire stops new sessions on client and closes it once the sessions running on it
+// end, rather than breaking them.
+func (h *Host) retire(client *conn, why string) {
+	h.mu.Lock()
+	h.forgetLocked(client, why)
+	client.retired = true
+	unused := client.open == 0
+	h.mu.Unlock()
+	if unused {
+		client.Close()
+	}
 }
 
 // Close ends the connection and makes later Runs fail with ErrClosed.

@@ -282,3 +282,59 @@ func TestExitAndStderr(t *testing.T) {
 		t.Errorf("%d dials, want 1: a failed command costs the session, not the connection", h.Dials())
 	}
 }
+
+// TestSilentTimedOutCommandsRetireTheConnection: sshd keeps a session until its command
+// exits, and a command that writes nothing never notices the close sent at the deadline.
+// Ten of them fill sshd's MaxSessions; the connection is then replaced (after one
+// keepalive interval without the close answered) instead of having every later session
+// refused.
+func TestSilentTimedOutCommandsRetireTheConnection(t *testing.T) {
+	s := sshtest.Start(t, sshtest.Options{})
+	h := hostFor(t, s, func(c *sshconn.Config) {
+		c.MaxSessions = 10
+		c.KeepaliveInterval = time.Second
+	})
+	var wg sync.WaitGroup
+	for range 10 { // sshd's default MaxSessions, on one connection (the first run dials)
+		wg.Go(func() {
+			// Short, so that nothing is left running long after the test.
+			if _, err := run(t, h, time.Second, "sleep 6"); reason(err) != collector.ReasonTimeout {
+				t.Errorf("silent command: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	start := time.Now()
+	res, err := run(t, h, 15*time.Second, "echo ok")
+	if err != nil || string(res.Stdout) != "ok\n" {
+		t.Fatalf("after ten silent timed-out commands: %q %v", res.Stdout, err)
+	}
+	if res.Reused || h.Dials() != 2 {
+		t.Errorf("reused=%v, %d dials: want the connection replaced", res.Reused, h.Dials())
+	}
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("took %s: the sleeps ended before the connection was replaced", took)
+	}
+}
+
+// TestTimedOutSessionKeepsItsSlotUntilClosed: a timed-out session keeps its slot until
+// the server confirms the close, which it does at once for a command that writes (it dies
+// of SIGPIPE): the next run then gets the slot without waiting for the keepalive
+// interval, on the same connection.
+func TestTimedOutSessionKeepsItsSlotUntilClosed(t *testing.T) {
+	s := sshtest.Start(t, sshtest.Options{})
+	h := hostFor(t, s, func(c *sshconn.Config) {
+		c.MaxSessions = 1
+		c.KeepaliveInterval = time.Minute
+	})
+	if _, err := run(t, h, 10*time.Second, "true"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, h, 300*time.Millisecond, "while echo x; do sleep 0.1; done"); reason(err) != collector.ReasonTimeout {
+		t.Fatalf("chatty command: %v", err)
+	}
+	res, err := run(t, h, 10*time.Second, "echo again")
+	if err != nil || string(res.Stdout) != "again\n" || !res.Reused || h.Dials() != 1 {
+		t.Errorf("after a timed-out command that writes: %q reused=%v, %d dials: %v", res.Stdout, res.Reused, h.Dials(), err)
+	}
+}

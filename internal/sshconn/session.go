@@ -25,17 +25,21 @@ import (
 // one reads stderr and then the channel's requests (the exit status). Stdout is not read
 // in the caller's goroutine because only the server can end that read: sshd answers the
 // close of a session only once its command exits, and a command past the deadline must
-// cost the scrape, not the connection.
-func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Result, error) {
+// cost the scrape, not the connection (see linger).
+func (h *Host) session(ctx context.Context, client *conn, req Request) (Result, error) {
 	h.mu.Lock()
-	h.inFlight++
+	client.open++
 	h.lastUsed = time.Now()
 	h.mu.Unlock()
 	defer func() {
 		h.mu.Lock()
-		h.inFlight--
+		client.open--
 		h.lastUsed = time.Now()
+		unused := client.retired && client.open == 0
 		h.mu.Unlock()
+		if unused {
+			client.Close()
+		}
 	}()
 
 	// Opening the session and starting the command wait for the server's answers, with no
@@ -83,25 +87,27 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 		h.drop(client)
 		return Result{}, collector.Fail(collector.ReasonConnect, fmt.Errorf("%s: starting the command: %w", h.cfg.Address, err))
 	}
+	// abandon hands a session whose command may still be running to linger, with its slot.
+	abandon := func(res Result) Result {
+		closeAtEnd = false
+		h.linger(client, ch, exited)
+		res.lingers = true
+		return res
+	}
 	read := make(chan stdout, 1)
 	go func() { read <- readStdout(ch, req) }()
 	var out stdout
 	select {
 	case out = <-read:
 	case <-ctx.Done():
-		// Closing the session ends the remote command (its pipes close); the connection
-		// stays usable for the next scrape. The output read so far is left to the reader.
-		// The close is sent from a goroutine of its own: a peer that stopped reading could
-		// hold the write, and Run returns by its deadline (the collector promises it).
-		closeAtEnd = false
-		go func() { _ = ch.Close() }()
-		return Result{Stderr: stderr.bytes()}, collector.Fail(collector.ReasonTimeout,
+		// The output read so far is left to the reader.
+		return abandon(Result{Stderr: stderr.bytes()}), collector.Fail(collector.ReasonTimeout,
 			fmt.Errorf("%s: the command did not finish: %w", h.cfg.Address, context.Cause(ctx)))
 	}
 	res := Result{Stdout: out.buf, Stderr: stderr.bytes(), pooled: true}
 	switch {
 	case out.over:
-		return res, collector.Failf(collector.ReasonProtocol, "%s: output larger than %d bytes", h.cfg.Address, req.Limit)
+		return abandon(res), collector.Failf(collector.ReasonProtocol, "%s: output larger than %d bytes", h.cfg.Address, req.Limit)
 	case out.seen:
 		return res, nil
 	}
@@ -110,7 +116,7 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 	select {
 	case exit = <-exited:
 	case <-ctx.Done():
-		return res, collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s: waiting for the exit status: %w", h.cfg.Address, context.Cause(ctx)))
+		return abandon(res), collector.Fail(collector.ReasonTimeout, fmt.Errorf("%s: waiting for the exit status: %w", h.cfg.Address, context.Cause(ctx)))
 	}
 	res.Stderr = stderr.bytes() // all of it now
 	switch {
@@ -127,6 +133,33 @@ func (h *Host) session(ctx context.Context, client *ssh.Client, req Request) (Re
 		return res, collector.Failf(collector.ReasonProtocol, "%s: the script ended without its last marker: %s", h.cfg.Address, strings.TrimSpace(lastLine(res.Stderr)))
 	}
 	return res, nil
+}
+
+// linger ends, after Run returned, a session whose command may still be running.
+//
+// Closing the channel asks the server to end the session, and a command that writes
+// again dies of SIGPIPE; but sshd keeps a session, and does not answer the close, until
+// its command exits, and one that writes nothing (a sleep, a df on a dead NFS server)
+// never notices. Such a session would hold one of the connection's sessions for good
+// (sshd allows 10; past them every new session is refused), and this session's two
+// readers with it. So the session keeps its slot (Run's token) until the server
+// confirms the close; if it has not within one keepalive interval, the connection is
+// retired: the next Run dials afresh, and the old connection is closed once its other
+// sessions end, which frees the server's sessions and ends the readers.
+func (h *Host) linger(client *conn, ch ssh.Channel, exited <-chan exitInfo) {
+	// The close is sent from a goroutine of its own: a peer that stopped reading could
+	// hold the write, and Run returns by its deadline (the collector promises it).
+	go func() { _ = ch.Close() }()
+	go func() {
+		grace := time.NewTimer(h.cfg.KeepaliveInterval)
+		defer grace.Stop()
+		select {
+		case <-exited: // the channel closed: the server ended the session, or the connection ended
+		case <-grace.C:
+			h.retire(client, "a timed-out command still holds its session")
+		}
+		<-h.sessions
+	}()
 }
 
 // execPayload is an exec request's payload (RFC 4254 6.5): the command as an SSH string.

@@ -74,12 +74,17 @@ tmpfs /run tmpfs rw,nosuid,nodev,noexec,relatime,size=402240k,mode=755 0 0
 	section("uname")
 	fmt.Fprintf(&b, "ostype=Linux\nhostname=%s\nosrelease=6.1.0-27-amd64\nversion=#1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)\ndomainname=(none)\nmachine=x86_64\n", h.opts.Name)
 
-	used := uint64(8_400_000_000 + 200_000*up) // the root filesystem fills slowly
+	// The root filesystem fills at 200 kB/s from 8.4 GB; whenever it would pass 90% in
+	// use, a cleanup (old logs, the journal vacuumed) takes it back to 8.4 GB. Used space
+	// therefore stays within the disk however long the simulator runs.
+	const rootSize, rootReserved, rootBase = 41_555_521_536, 2_100_000_000, 8_400_000_000
+	const rootFull = rootSize*9/10 - rootReserved // used at 90% (1 - avail/size)
+	used := uint64(rootBase + math.Mod(200_000*up, rootFull-rootBase))
 	section("df")
 	b.WriteString("Filesystem     Type     1-blocks        Used   Available Capacity Mounted on\n")
 	fmt.Fprintf(&b, "udev           devtmpfs 2037497856 0 2037497856 0%% /dev\n")
 	fmt.Fprintf(&b, "tmpfs          tmpfs    411893760 1155072 410738688 1%% /run\n")
-	fmt.Fprintf(&b, "/dev/vda1      ext4     41555521536 %d %d %d%% /\n", used, 41555521536-used-2_100_000_000, used*100/41555521536+1)
+	fmt.Fprintf(&b, "/dev/vda1      ext4     %d %d %d %d%% /\n", rootSize, used, rootSize-rootReserved-used, used*100/rootSize+1)
 	fmt.Fprintf(&b, "/dev/vda15     vfat     129718272 12124160 117594112 10%% /boot/efi\n")
 	fmt.Fprintf(&b, "/dev/vdb1      ext4     105089261568 61223067648 38485671936 62%% /srv/backup\n")
 	section("dfi")
@@ -117,9 +122,10 @@ func (h *Host) renderUnit(b *strings.Builder, unit string) {
 	if strings.HasSuffix(unit, ".service") {
 		fmt.Fprintf(b, "Type=notify\nNRestarts=%d\n", hash(unit)%3)
 	}
+	// A stopped unit keeps the time it last became active, as systemd does.
 	active, sub, enter := "active", "running", uint64(4_000_000+hash(unit)%5_000_000)
 	if stopped {
-		active, sub, enter = "inactive", "dead", 0
+		active, sub = "inactive", "dead"
 	}
 	fmt.Fprintf(b, "Id=%s\nLoadState=loaded\nActiveState=%s\nSubState=%s\nActiveEnterTimestampMonotonic=%d\n", unit, active, sub, enter)
 }
