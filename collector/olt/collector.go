@@ -466,7 +466,12 @@ func (o *ONU) readings() [len(readingFamilies)]collector.Number {
 
 var noLabels collector.Labels
 
-func hasOfflineReason(o *ONU) bool { return o.OfflineReason != "" && o.State != StateUp }
+// hasOfflineReason: the reason is exported while the ONU is offline. An ONU up, or with a
+// loop detected (registered, its port shut by the OLT), is online: the reason the OLT still
+// shows is from the last time it went offline.
+func hasOfflineReason(o *ONU) bool {
+	return o.OfflineReason != "" && o.State != StateUp && o.State != StateLoopDetected
+}
 
 // emitPONs adds olt_pon_onus: for every PON the OLT showed or an ONU named, in that order,
 // its ONUs by state over the driver's set, and states outside it only when an ONU is in one.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -217,6 +218,62 @@ func TestOverviewFallback(t *testing.T) {
 	}
 	if strings.Join(paths, "\n") != strings.Join(want, "\n") {
 		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(paths, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestAllPONPageAskedForAgain: one 404 of the all-PON page (the web server still starting
+// after a reboot) sends the driver to the per-PON overview pages, which lack the offline
+// history; it asks for the all-PON page again after 60 reads, not on every read, and not
+// never.
+func TestAllPONPageAskedForAgain(t *testing.T) {
+	c := &clock{now: t0}
+	o := sim.New(sim.Options{Username: testUser, Password: testPassword, PONs: 4, ONUs: fewONUs(), Clock: c})
+	var mu sync.Mutex
+	allPON := 0
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/onuAllPonOnuList.asp" {
+			mu.Lock()
+			allPON++
+			first := allPON == 1
+			mu.Unlock()
+			if first {
+				http.NotFound(w, r)
+				return
+			}
+		}
+		o.ServeHTTP(w, r)
+	}))
+	defer server.Close()
+	m := collector.NewManager(collector.Options{}, olt.New(nil, olt.Options{Now: c.Now}))
+	defer m.Close()
+	m.ApplyConfig(&config.Config{OLT: []config.OLTTarget{{Name: "olt", Driver: config.OLTDriverHiOSO, URL: server.URL,
+		Username: testUser, Password: testPassword, MinInterval: config.Duration(time.Second)}}})
+	h := m.Handler(config.KindOLT)
+	read := func() string {
+		c.advance(time.Minute)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/olt?target=olt", nil))
+		return rec.Body.String()
+	}
+	if body := read(); strings.Contains(body, "olt_onu_dying_gasp{") || !strings.Contains(body, "olt_up 1") {
+		t.Fatalf("the first read, from the overview pages:\n%s", body)
+	}
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return allPON
+	}
+	for range 59 {
+		read()
+	}
+	if n := count(); n != 1 {
+		t.Errorf("the all-PON page was asked for %d times in the first 60 reads, want once (the 404)", n)
+	}
+	if body := read(); !strings.Contains(body, "olt_onu_dying_gasp{") {
+		t.Errorf("the 61st read, 60 after the 404, still lacks the all-PON page's families:\n%s", body)
+	}
+	if n := count(); n != 2 {
+		t.Errorf("the all-PON page was asked for %d times in 61 reads, want twice", n)
 	}
 }
 
@@ -441,6 +498,18 @@ func TestVSOLSession(t *testing.T) {
 	}
 	if logins != 2 {
 		t.Errorf("%d logins, want 2 (one at first, one after the session ended)", logins)
+	}
+}
+
+// TestVSOLNamesInGB2312: V-SOL serves its pages in GB2312; a name whose GB2312 bytes
+// happen to be valid UTF-8 (叶伟) is still read as GB2312.
+func TestVSOLNamesInGB2312(t *testing.T) {
+	onus := fewONUs()[:2]
+	onus[1].Name = "叶伟"
+	l := newLab(t, oltSpec{name: "olt", personality: sim.VSOL, onus: onus})
+	text, _ := l.scrape(t, "olt", 10*time.Second)
+	if !strings.Contains(text, `onu="2",name="叶伟"`) {
+		t.Errorf("ONU 0/1:2's name is not 叶伟:\n%s", text)
 	}
 }
 

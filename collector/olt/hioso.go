@@ -60,10 +60,18 @@ type hioso struct {
 	client *hiosoClient
 	// perPON is set once the OLT answered 404 for the all-PON page: older firmware
 	// (HA7302CST) has only the per-PON overview pages, and asking again every read is
-	// one request wasted on a weak server.
-	perPON bool
-	snaps  snapshots // the all-PON page's reads
+	// one request wasted on a weak server. The all-PON page is asked for again every
+	// hiosoRetryAllPONs reads all the same: a web server still starting after a reboot
+	// may answer 404 once, and the overview pages lack the offline history (dying gasp,
+	// reason, deregistrations, online time).
+	perPON      bool
+	perPONReads int       // reads of the overview pages since the all-PON page was asked for
+	snaps       snapshots // the all-PON page's reads
 }
+
+// hiosoRetryAllPONs is how many reads of the overview pages go by before the all-PON page
+// is tried again: half an hour at the default min_interval of 30s.
+const hiosoRetryAllPONs = 60
 
 // snapshots are one OLT's reads, filled in turn: a read goes into the one the session does
 // not hold (its last good read is s[good]), so a read that fails spoils nothing, and a good
@@ -88,17 +96,19 @@ func newHiOSO(t config.OLTTarget, client *http.Client) driver {
 }
 
 func (h *hioso) read(ctx context.Context) (*Snapshot, error) {
-	if !h.perPON {
+	if !h.perPON || h.perPONReads >= hiosoRetryAllPONs {
 		body, err := h.client.get(ctx, hiosoAllPONs)
 		switch {
 		case err == nil:
+			h.perPON = false
 			return h.snaps.readHiOSO(body, "")
 		case isStatus(err, http.StatusNotFound):
-			h.perPON = true
+			h.perPON, h.perPONReads = true, 0
 		default:
 			return nil, err
 		}
 	}
+	h.perPONReads++
 	return h.readPerPON(ctx)
 }
 

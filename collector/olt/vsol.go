@@ -11,10 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
-	"golang.org/x/net/html/charset"
 
 	"github.com/rondanet/ronda/collector"
 	"github.com/rondanet/ronda/config"
@@ -124,25 +122,6 @@ func (v *vsol) post(ctx context.Context, path string, form url.Values) ([]byte, 
 		return nil, err
 	}
 	return toUTF8(body, header.Get("Content-Type"))
-}
-
-// toUTF8 decodes a page in the charset its Content-Type or <meta> names (GB2312 on many
-// OLTs). A page that is valid UTF-8 is used as it is: ASCII pages read the same in every
-// charset, and GB2312 text is practically never valid UTF-8. A page in no charset it names
-// is read as windows-1252, as browsers do, so no byte is lost.
-func toUTF8(body []byte, contentType string) ([]byte, error) {
-	if utf8.Valid(body) {
-		return body, nil
-	}
-	r, err := charset.NewReader(bytes.NewReader(body), contentType)
-	if err != nil {
-		return nil, collector.Fail(collector.ReasonProtocol, fmt.Errorf("page charset: %w", err))
-	}
-	var out bytes.Buffer
-	if _, err := out.ReadFrom(r); err != nil {
-		return nil, collector.Fail(collector.ReasonProtocol, fmt.Errorf("decoding the page: %w", err))
-	}
-	return out.Bytes(), nil
 }
 
 var sessionKeyRE = regexp.MustCompile(`(?i)SessionKey['"]?\s*(?:=|:|value\s*=)\s*['"]([A-Za-z0-9_\-]{1,128})['"]`)
