@@ -155,21 +155,29 @@ func TestKindWithoutAdHocKeeps404(t *testing.T) {
 	}
 }
 
-func TestMaxConcurrentWaitsForASlotWithinTheDeadline(t *testing.T) {
-	m, p := newProbeLikeManager(t, Options{MaxConcurrent: 1})
-	release := make(chan struct{})
-	started := make(chan struct{}, 2)
-	p.adHocScrape = func(ctx context.Context, address string, _ chan<- prometheus.Metric) error {
-		started <- struct{}{}
+// holdTheSlot starts a probe of 192.0.2.1 that holds the only slot (Options.MaxConcurrent
+// 1) until release is called; started receives every probe that starts, that one first.
+// wait waits for it to end.
+func holdTheSlot(t *testing.T, p *probeLike, h http.Handler) (started <-chan struct{}, release, wait func()) {
+	t.Helper()
+	starts, released := make(chan struct{}, 2), make(chan struct{})
+	p.adHocScrape = func(_ context.Context, address string, _ chan<- prometheus.Metric) error {
+		starts <- struct{}{}
 		if address == "192.0.2.1" {
-			<-release
+			<-released
 		}
 		return nil
 	}
-	h := m.Handler("probe")
 	var wg sync.WaitGroup
 	wg.Go(func() { get(t, h, "/probe?target=192.0.2.1&module=icmp", nil) })
-	<-started // the first probe holds the only slot
+	<-starts
+	return starts, func() { close(released) }, wg.Wait
+}
+
+func TestMaxConcurrentWaitsForASlotWithinTheDeadline(t *testing.T) {
+	m, p := newProbeLikeManager(t, Options{MaxConcurrent: 1})
+	h := m.Handler("probe")
+	started, release, wait := holdTheSlot(t, p, h)
 
 	// The second waits, and gives up at its deadline as a timeout without ever starting.
 	rec := get(t, h, "/probe?target=192.0.2.2&module=icmp", http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"0.3"}})
@@ -187,8 +195,8 @@ func TestMaxConcurrentWaitsForASlotWithinTheDeadline(t *testing.T) {
 	}
 
 	// Once the slot is free again, probes run.
-	close(release)
-	wg.Wait()
+	release()
+	wait()
 	rec = get(t, h, "/probe?target=192.0.2.3&module=icmp", nil)
 	if fams := parseExposition(t, rec.Body.String()); fams["probe_success"].values[""] != 1 {
 		t.Errorf("after the slot was released: %s", rec.Body)
@@ -200,37 +208,26 @@ func TestMaxConcurrentWaitsForASlotWithinTheDeadline(t *testing.T) {
 // alerts on it assume).
 func TestSlotWaitIsNotScrapeTime(t *testing.T) {
 	m, p := newProbeLikeManager(t, Options{MaxConcurrent: 1})
-	release := make(chan struct{})
-	started := make(chan struct{}, 1)
-	p.adHocScrape = func(ctx context.Context, address string, _ chan<- prometheus.Metric) error {
-		if address == "192.0.2.1" {
-			started <- struct{}{}
-			<-release
-		}
-		return nil
-	}
 	h := m.Handler("probe")
-	var wg sync.WaitGroup
-	wg.Go(func() { get(t, h, "/probe?target=192.0.2.1&module=icmp", nil) })
-	<-started // the first probe holds the only slot
-	const wait = 500 * time.Millisecond
+	_, release, wait := holdTheSlot(t, p, h)
+	const waited = 500 * time.Millisecond
 	go func() { // once the second probe waits for the slot, wait a while, then free it
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 			if testutil.ToFloat64(m.metrics.slotWaits.WithLabelValues("probe")) == 1 {
 				break
 			}
 		}
-		time.Sleep(wait)
-		close(release)
+		time.Sleep(waited)
+		release()
 	}()
 	rec := get(t, h, "/probe?target=192.0.2.2&module=icmp", http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"10"}})
-	wg.Wait()
+	wait()
 	fams := parseExposition(t, rec.Body.String())
 	if fams["probe_success"].values[""] != 1 {
 		t.Fatalf("the waiting probe: %s", rec.Body)
 	}
-	if took := fams["probe_duration_seconds"].values[""]; took >= wait.Seconds() {
-		t.Errorf("probe_duration_seconds %v: the %v waited for a slot counted as the probe's", took, wait)
+	if took := fams["probe_duration_seconds"].values[""]; took >= waited.Seconds() {
+		t.Errorf("probe_duration_seconds %v: the %v waited for a slot counted as the probe's", took, waited)
 	}
 }
 

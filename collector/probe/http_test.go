@@ -158,12 +158,18 @@ func TestHTTP(t *testing.T) {
 	})
 }
 
-func TestHTTPS(t *testing.T) {
-	cert := testtool.SelfSigned(t)
+// okOverTLS is an HTTPS server with cert answering "ok", until the test ends.
+func okOverTLS(t *testing.T, cert testtool.Cert) *httptest.Server {
 	server := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") }))
 	server.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}}
 	server.StartTLS()
-	defer server.Close()
+	t.Cleanup(server.Close)
+	return server
+}
+
+func TestHTTPS(t *testing.T) {
+	cert := testtool.SelfSigned(t)
+	server := okOverTLS(t, cert)
 	h := setup(t, cert, "")
 
 	r := probeURL(t, h, adHoc(server.URL, "https_ca"), "")
@@ -187,10 +193,7 @@ func TestHTTPS(t *testing.T) {
 // not probe with the system CAs instead (a tls failure pointing the wrong way).
 func TestModuleThatCannotBeBuiltFailsAsConfig(t *testing.T) {
 	cert := testtool.SelfSigned(t)
-	server := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") }))
-	server.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}}
-	server.StartTLS()
-	defer server.Close()
+	server := okOverTLS(t, cert)
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(ca, cert.CertPEM, 0o600); err != nil {
