@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-routeros/routeros/v3/proto"
+
 	"github.com/rondanet/ronda/config"
 	"github.com/rondanet/ronda/internal/promapi"
 	"github.com/rondanet/ronda/internal/routeros"
@@ -186,15 +188,9 @@ func seconds(v float64) time.Duration {
 // runningSessions reads /ip/hotspot/active: when each user's earliest session running
 // now began, keyed by name as Prometheus labels it.
 func (r *Restorer) runningSessions(ctx context.Context, t config.MikroTikTarget) (map[string]time.Time, error) {
-	conn, err := r.conn(t)
+	re, err := r.print(ctx, t, "/ip/hotspot/active", activeProps)
 	if err != nil {
 		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(t.Timeout))
-	defer cancel()
-	re, err := conn.Print(ctx, "/ip/hotspot/active", activeProps)
-	if err != nil {
-		return nil, routerFailure(t.Name, err)
 	}
 	now := r.now()
 	running := make(map[string]time.Time, len(re))
@@ -216,17 +212,26 @@ func (r *Restorer) runningSessions(ctx context.Context, t config.MikroTikTarget)
 	return running, nil
 }
 
-// routerUsers reads /ip/hotspot/user, keyed by name as Prometheus labels it.
-func (r *Restorer) routerUsers(ctx context.Context, t config.MikroTikTarget) (map[string]now, error) {
+// print reads a menu of the router within its timeout.
+func (r *Restorer) print(ctx context.Context, t config.MikroTikTarget, menu string, props []string) ([]*proto.Sentence, error) {
 	conn, err := r.conn(t)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(t.Timeout))
 	defer cancel()
-	re, err := conn.Print(ctx, "/ip/hotspot/user", userProps)
+	re, err := conn.Print(ctx, menu, props)
 	if err != nil {
 		return nil, routerFailure(t.Name, err)
+	}
+	return re, nil
+}
+
+// routerUsers reads /ip/hotspot/user, keyed by name as Prometheus labels it.
+func (r *Restorer) routerUsers(ctx context.Context, t config.MikroTikTarget) (map[string]now, error) {
+	re, err := r.print(ctx, t, "/ip/hotspot/user", userProps)
+	if err != nil {
+		return nil, err
 	}
 	users := make(map[string]now, len(re))
 	var bad []string
