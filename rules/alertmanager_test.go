@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,10 +19,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rondanet/ronda/alertmanager-webhook/config"
+	"github.com/rondanet/ronda/alertmanager-webhook/payload"
+	"github.com/rondanet/ronda/alertmanager-webhook/route"
 	"github.com/rondanet/ronda/internal/testtool"
 )
 
-var alertmanagerExample = filepath.Join("..", "examples", "alertmanager.yml")
+var (
+	alertmanagerExample = filepath.Join("..", "examples", "alertmanager.yml")
+	// webhookExample is the ronda-webhook configuration that goes with alertmanagerExample.
+	webhookExample = filepath.Join("..", "examples", "ronda-webhook.yml")
+)
 
 func TestAlertmanagerExampleValid(t *testing.T) {
 	amtool := testtool.Need(t, "amtool")
@@ -281,4 +289,185 @@ func TestAlertmanagerInhibitionAndGrouping(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// webhookReceivers maps each receiver of the Alertmanager example that posts to
+// ronda-webhook to the receiver name ronda-webhook routes by: the URL path's
+// (/alert/NAME) when given, else the receiver's own name, as alertmanager-webhook/app does.
+func webhookReceivers(t *testing.T) map[string]string {
+	t.Helper()
+	am := decode[struct {
+		Receivers []struct {
+			Name           string `yaml:"name"`
+			WebhookConfigs []struct {
+				URL string `yaml:"url"`
+			} `yaml:"webhook_configs"`
+		} `yaml:"receivers"`
+	}](t, alertmanagerExample)
+	out := map[string]string{}
+	for _, r := range am.Receivers {
+		for _, wc := range r.WebhookConfigs {
+			u, err := url.Parse(wc.URL)
+			if err != nil {
+				t.Fatalf("%s: receiver %s: %v", alertmanagerExample, r.Name, err)
+			}
+			name, ok := r.Name, u.Path == "/alert"
+			if rest, cut := strings.CutPrefix(u.Path, "/alert/"); cut && rest != "" {
+				name, ok = rest, true
+			}
+			if !ok {
+				continue // not ronda-webhook
+			}
+			if prev, dup := out[r.Name]; dup && prev != name {
+				t.Fatalf("%s: receiver %s posts to ronda-webhook as both %s and %s", alertmanagerExample, r.Name, prev, name)
+			}
+			out[r.Name] = name
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s: no receiver posts to ronda-webhook (/alert)", alertmanagerExample)
+	}
+	return out
+}
+
+// loadWebhookExample loads examples/ronda-webhook.yml with the secrets it names set.
+func loadWebhookExample(t *testing.T) *config.Config {
+	t.Helper()
+	for _, env := range []string{"TELEGRAM_BOT_TOKEN", "FONNTE_TOKEN", "ZENZIVA_USERKEY", "ZENZIVA_PASSKEY"} {
+		t.Setenv(env, "123:test")
+	}
+	cfg, err := config.Load(webhookExample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestWebhookRoutesNameAlertmanagerReceivers: every route of examples/ronda-webhook.yml
+// names a receiver under which examples/alertmanager.yml really posts (a route naming
+// any other can never match: routes for a receiver "olt" that did not exist once kept
+// high-priority ONU alerts off WhatsApp), and every such receiver has a route.
+func TestWebhookRoutesNameAlertmanagerReceivers(t *testing.T) {
+	receivers := webhookReceivers(t)
+	posted := map[string]bool{}
+	for _, name := range receivers {
+		posted[name] = true
+	}
+	cfg := loadWebhookExample(t)
+	routed := map[string]bool{}
+	for i, r := range cfg.Routes {
+		if r.Receiver == "" {
+			for name := range posted {
+				routed[name] = true
+			}
+			continue
+		}
+		routed[r.Receiver] = true
+		if posted[r.Receiver] {
+			continue
+		}
+		if as, defined := receivers[r.Receiver]; defined {
+			t.Errorf("%s: routes[%d] (channels %v) names receiver %q, which %s posts as %q: it can never match",
+				webhookExample, i, r.Channels, r.Receiver, alertmanagerExample, as)
+		} else {
+			t.Errorf("%s: routes[%d] (channels %v) names receiver %q, which %s does not define: it can never match",
+				webhookExample, i, r.Channels, r.Receiver, alertmanagerExample)
+		}
+	}
+	for name := range posted {
+		if !routed[name] {
+			t.Errorf("%s posts to ronda-webhook as %q, but %s has no route for it: its alerts reach nobody",
+				alertmanagerExample, name, webhookExample)
+		}
+	}
+}
+
+// webhookChannels follows an alert through both examples: the receiver amtool says
+// Alertmanager picks, then ronda-webhook's routes for that receiver. It returns the
+// channels, sorted.
+func webhookChannels(t *testing.T, amtool string, receivers map[string]string, cfg *config.Config, labels map[string]string) []string {
+	t.Helper()
+	args := []string{"config", "routes", "test", "--config.file=" + alertmanagerExample}
+	for k, v := range labels {
+		args = append(args, fmt.Sprintf("%s=%s", k, v))
+	}
+	out, err := exec.Command(amtool, args...).Output()
+	if err != nil {
+		t.Fatalf("amtool %v: %v", labels, err)
+	}
+	var channels []string
+	for _, am := range strings.Split(strings.TrimSpace(string(out)), ",") {
+		name, ok := receivers[am]
+		if !ok {
+			t.Errorf("alert %v: Alertmanager picks receiver %q, which does not post to ronda-webhook", labels, am)
+			continue
+		}
+		m := &payload.Message{Receiver: am, Status: payload.StatusFiring,
+			Alerts: []payload.Alert{{Status: payload.StatusFiring, Labels: labels}}}
+		deliveries, unrouted := route.Route(cfg.Routes, name, m)
+		if unrouted > 0 {
+			t.Errorf("alert %v: no route of %s takes it (receiver %s)", labels, webhookExample, name)
+		}
+		for _, d := range deliveries {
+			channels = append(channels, d.Channel)
+		}
+	}
+	slices.Sort(channels)
+	return slices.Compact(channels)
+}
+
+// TestEveryAlertReachesItsChannels follows every alert of rules/ through
+// examples/alertmanager.yml and examples/ronda-webhook.yml to the channels it reaches:
+// critical alerts go to WhatsApp, SMS and Telegram; ONU alerts of priority high (OnuDown,
+// OnuLoopDetected) to the technicians' WhatsApp too (DESIGN.md: WhatsApp alerts with a
+// priority); everything else to Telegram.
+func TestEveryAlertReachesItsChannels(t *testing.T) {
+	amtool := testtool.Need(t, "amtool")
+	receivers := webhookReceivers(t)
+	cfg := loadWebhookExample(t)
+	checked := map[string]bool{}
+	for _, f := range ruleFiles(t) {
+		for _, g := range decode[ruleFile](t, f).Groups {
+			for _, r := range g.Rules {
+				if r.Alert == "" {
+					continue
+				}
+				labels := map[string]string{"alertname": r.Alert, "instance": "x", "unit": "Pasar Baru"}
+				for k, v := range r.Labels {
+					if !strings.Contains(v, "{{") {
+						labels[k] = v
+					}
+				}
+				if strings.HasPrefix(r.Alert, "Onu") || r.Alert == "OltPonOutage" {
+					labels["pon"] = "0/1"
+				}
+				want := []string{"it-team"}
+				switch {
+				case r.Labels["severity"] == "critical":
+					want = []string{"it-team", "owner-sms", "teknisi-wa"}
+				case r.Labels["kind"] == "onu" && (r.Labels["priority"] == "critical" || r.Labels["priority"] == "high"):
+					want = []string{"it-team", "teknisi-wa"}
+				}
+				if got := webhookChannels(t, amtool, receivers, cfg, labels); !slices.Equal(got, want) {
+					t.Errorf("%s: %s (%s/%s) reaches %v, want %v", f, r.Alert, r.Labels["severity"], r.Labels["priority"], got, want)
+				}
+				checked[r.Alert] = true
+			}
+		}
+	}
+	// The technicians hear of a customer's ONU going down on WhatsApp.
+	if !checked["OnuDown"] {
+		t.Error("no OnuDown alert in rules/: update this test")
+	}
+	onuDown := map[string]string{"alertname": "OnuDown", "severity": "warning", "priority": "high", "kind": "onu",
+		"instance": "olt-pasar", "unit": "Pasar Baru", "pon": "0/1", "onu": "7", "state": "down"}
+	if got := webhookChannels(t, amtool, receivers, cfg, onuDown); !slices.Contains(got, "teknisi-wa") {
+		t.Errorf("OnuDown reaches %v: not the technicians' WhatsApp (teknisi-wa)", got)
+	}
+	// Hands-off restore: a reboot of an auto_restore router runs ronda-restore auto.
+	reboot := map[string]string{"alertname": "MikrotikRebooted", "severity": "warning", "priority": "high", "kind": "resource",
+		"instance": "hotspot-pasar", "boot_time": "1767225600", "auto_restore": "true"}
+	if got := webhookChannels(t, amtool, receivers, cfg, reboot); !slices.Equal(got, []string{"hotspot-restore"}) {
+		t.Errorf("MikrotikRebooted of an auto_restore router reaches %v, want [hotspot-restore]", got)
+	}
 }
