@@ -148,7 +148,8 @@ func TestDFFallbackOnlyAfterAFastFailure(t *testing.T) {
 		name, df string
 		calls    []string
 	}{
-		{"hangs", "exec sleep 30\n", []string{"-PT -B1", "-PTi"}},
+		{"hangs", "exec sleep 30\n", []string{"-PT -B1"}},
+		{"busybox that hangs", "case $1 in -PT*) echo \"df: unrecognized option '$1'\" >&2; exit 1;; esac\nexec sleep 30\n", []string{"-PT -B1", "-P"}},
 		{"busybox", "case $1 in -PT*) echo \"df: unrecognized option '$1'\" >&2; exit 1;; esac\n" +
 			"echo 'Filesystem 1024-blocks Used Available Capacity Mounted on'\n", []string{"-PT -B1", "-P", "-PTi", "-Pi"}},
 	} {

@@ -112,10 +112,11 @@ else rt() { shift; "$@"; }; fi
 
 	// BusyBox df has no -B1 or -T: its POSIX listing in 1K blocks is read instead. Not
 	// after a df stopped at its time limit (124 from GNU timeout, 137 once it had to kill,
-	// 143 from BusyBox's): the same mounts would hang the second df too, doubling the cost
-	// of a dead NFS server.
-	fmt.Fprintf(&b, "echo \"$M %s\"; o=$(rt %d df -PT -B1 2>/dev/null); e=$?; [ -n \"$o\" ] || [ $e -ge 124 ] || o=$(rt %d df -P 2>/dev/null); printf '%%s\\n' \"$o\"\n", sectionDF, dfSecs, dfSecs)
-	fmt.Fprintf(&b, "echo \"$M %s\"; o=$(rt %d df -PTi 2>/dev/null); e=$?; [ -n \"$o\" ] || [ $e -ge 124 ] || o=$(rt %d df -Pi 2>/dev/null); printf '%%s\\n' \"$o\"\n", sectionDFI, dfSecs, dfSecs)
+	// 143 from BusyBox's): the same mounts would hang the second df too, and the inode
+	// listing after it, costing a dead NFS server's scrape four df budgets. After a df that
+	// hung, the inode listing is left out (its section stays empty).
+	fmt.Fprintf(&b, "echo \"$M %s\"; o=$(rt %d df -PT -B1 2>/dev/null); e=$?; [ -n \"$o\" ] || [ $e -ge 124 ] || { o=$(rt %d df -P 2>/dev/null); e=$?; }; printf '%%s\\n' \"$o\"\n", sectionDF, dfSecs, dfSecs)
+	fmt.Fprintf(&b, "echo \"$M %s\"; if [ $e -lt 124 ]; then o=$(rt %d df -PTi 2>/dev/null); e=$?; [ -n \"$o\" ] || [ $e -ge 124 ] || o=$(rt %d df -Pi 2>/dev/null); printf '%%s\\n' \"$o\"; fi\n", sectionDFI, dfSecs, dfSecs)
 
 	if len(t.Units) > 0 {
 		fmt.Fprintf(&b, "echo \"$M %s\"; systemctl show --property=%s --", sectionUnits, unitProperties)
