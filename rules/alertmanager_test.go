@@ -83,8 +83,24 @@ func TestAlertmanagerRoutes(t *testing.T) {
 // its series carry): critical ones reach the critical receiver, the rest Telegram.
 func TestEveryAlertRouted(t *testing.T) {
 	amtool := testtool.Need(t, "amtool")
-	for _, f := range ruleFiles(t) {
-		for _, g := range decode[ruleFile](t, f).Groups {
+	eachAlert(t, func(_ string, r rule, labels map[string]string) {
+		want := "it-team"
+		switch {
+		case r.Alert == "MikrotikRebooted":
+			want = "it-team-events"
+		case r.Labels["severity"] == "critical":
+			want = "critical"
+		}
+		routeTest(t, amtool, want, labels)
+	})
+}
+
+// eachAlert calls f for every alert of rules/ (file, rule) with the labels it would carry:
+// its own fixed labels and those of the series it reads.
+func eachAlert(t *testing.T, f func(file string, r rule, labels map[string]string)) {
+	t.Helper()
+	for _, file := range ruleFiles(t) {
+		for _, g := range decode[ruleFile](t, file).Groups {
 			for _, r := range g.Rules {
 				if r.Alert == "" {
 					continue
@@ -98,14 +114,7 @@ func TestEveryAlertRouted(t *testing.T) {
 				if strings.HasPrefix(r.Alert, "Onu") || r.Alert == "OltPonOutage" {
 					labels["pon"] = "0/1"
 				}
-				want := "it-team"
-				switch {
-				case r.Alert == "MikrotikRebooted":
-					want = "it-team-events"
-				case r.Labels["severity"] == "critical":
-					want = "critical"
-				}
-				routeTest(t, amtool, want, labels)
+				f(file, r, labels)
 			}
 		}
 	}
@@ -426,35 +435,19 @@ func TestEveryAlertReachesItsChannels(t *testing.T) {
 	receivers := webhookReceivers(t)
 	cfg := loadWebhookExample(t)
 	checked := map[string]bool{}
-	for _, f := range ruleFiles(t) {
-		for _, g := range decode[ruleFile](t, f).Groups {
-			for _, r := range g.Rules {
-				if r.Alert == "" {
-					continue
-				}
-				labels := map[string]string{"alertname": r.Alert, "instance": "x", "unit": "Pasar Baru"}
-				for k, v := range r.Labels {
-					if !strings.Contains(v, "{{") {
-						labels[k] = v
-					}
-				}
-				if strings.HasPrefix(r.Alert, "Onu") || r.Alert == "OltPonOutage" {
-					labels["pon"] = "0/1"
-				}
-				want := []string{"it-team"}
-				switch {
-				case r.Labels["severity"] == "critical":
-					want = []string{"it-team", "owner-sms", "teknisi-wa"}
-				case r.Labels["kind"] == "onu" && (r.Labels["priority"] == "critical" || r.Labels["priority"] == "high"):
-					want = []string{"it-team", "teknisi-wa"}
-				}
-				if got := webhookChannels(t, amtool, receivers, cfg, labels); !slices.Equal(got, want) {
-					t.Errorf("%s: %s (%s/%s) reaches %v, want %v", f, r.Alert, r.Labels["severity"], r.Labels["priority"], got, want)
-				}
-				checked[r.Alert] = true
-			}
+	eachAlert(t, func(f string, r rule, labels map[string]string) {
+		want := []string{"it-team"}
+		switch {
+		case r.Labels["severity"] == "critical":
+			want = []string{"it-team", "owner-sms", "teknisi-wa"}
+		case r.Labels["kind"] == "onu" && (r.Labels["priority"] == "critical" || r.Labels["priority"] == "high"):
+			want = []string{"it-team", "teknisi-wa"}
 		}
-	}
+		if got := webhookChannels(t, amtool, receivers, cfg, labels); !slices.Equal(got, want) {
+			t.Errorf("%s: %s (%s/%s) reaches %v, want %v", f, r.Alert, r.Labels["severity"], r.Labels["priority"], got, want)
+		}
+		checked[r.Alert] = true
+	})
 	// The technicians hear of a customer's ONU going down on WhatsApp.
 	if !checked["OnuDown"] {
 		t.Error("no OnuDown alert in rules/: update this test")
