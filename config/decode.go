@@ -74,9 +74,17 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if n == nil || !d.spend(n.Line) {
 		return
 	}
+	if v.Kind() == reflect.Pointer && v.Type().Elem().Kind() != reflect.Struct && isNull(n) {
+		// A pointer to a single value (`follow_redirects: *bool`) only tells unset from
+		// false: written empty it is unset, the default, like any other empty key.
+		v.SetZero()
+		d.empty[path] = true
+		return
+	}
 	if v.Kind() == reflect.Pointer {
-		// A key that is present makes its pointer non-nil even when empty: `tls:` alone
-		// means "use TLS with the defaults", which is what an operator writing it expects.
+		// A key that is present makes its pointer to settings non-nil even when empty:
+		// `tls:` alone means "use TLS with the defaults", which is what an operator writing
+		// it expects.
 		if v.IsNil() {
 			v.Set(reflect.New(v.Type().Elem()))
 		}

@@ -16,8 +16,16 @@ const (
 	maxCAFileSize       = 4 << 20
 )
 
+// errNotRegular is why a FIFO, device or folder given as a file is refused.
+var errNotRegular = errors.New("not a regular file")
+
 // readSmallFile reads a regular file of at most limit bytes.
 func readSmallFile(path string, limit int64) ([]byte, error) {
+	// Stat before opening: opening a FIFO blocks until something writes to it, which would
+	// hang a load, and a reload (holding the exporter's reload lock) for good.
+	if err := checkRegular(path); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -27,8 +35,8 @@ func readSmallFile(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !info.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
+	if !info.Mode().IsRegular() { // replaced between the two looks
+		return nil, errNotRegular
 	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
@@ -48,4 +56,17 @@ func fileErrorReason(err error) string {
 		return pathErr.Err.Error()
 	}
 	return err.Error()
+}
+
+// checkRegular says whether path (followed through symlinks) is a regular file, without
+// opening it.
+func checkRegular(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return errNotRegular
+	}
+	return nil
 }

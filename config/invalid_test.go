@@ -82,7 +82,8 @@ testdata/invalid-unknown-module.yml:4: probe[0].module: unknown module "htp_2xx"
 testdata/invalid-probe-address.yml:3: probe[0].address: "192.0.2.1:80" is not a valid icmp target: an icmp target is a host without a port; use 192.0.2.1
 testdata/invalid-probe-address.yml:5: probe[1].address: "192.0.2.1" is not a valid tcp target: a tcp target needs a port: host:port
 testdata/invalid-probe-address.yml:8: probe[2].address: "portal.example.net/health" is not a valid http target: an http target is a URL starting with http:// or https://
-testdata/invalid-probe-address.yml:10: probe[3].address: required: what to probe (a host for icmp, host:port for tcp, a URL for http, the DNS server for dns)`},
+testdata/invalid-probe-address.yml:10: probe[3].address: required: what to probe (a host for icmp, host:port for tcp, a URL for http, the DNS server for dns)
+testdata/invalid-probe-address.yml:12: probe[4].address: "https://monitor:xxxxx@portal.example.net/health" is not a valid http target: credentials do not go in the URL, which /config and the logs show: send an Authorization header (http.headers) instead`},
 	"invalid-probe-module.yml": {want: `
 testdata/invalid-probe-module.yml:3: probe_modules.bad_prober.prober: must be icmp, tcp, http or dns, got "smtp"
 testdata/invalid-probe-module.yml:4: probe_modules.no_prober.prober: required: icmp, tcp, http or dns
@@ -98,7 +99,10 @@ testdata/invalid-probe-module.yml:25: probe_modules.dns_bad.dns.query_type: "AXF
 testdata/invalid-probe-module.yml:26: probe_modules.dns_bad.dns.transport_protocol: must be udp or tcp, got "quic"
 testdata/invalid-probe-module.yml:27: probe_modules.dns_bad.dns.valid_rcodes[0]: "OKAY" is not a DNS response code (FORMERR, NOERROR, NOTIMP, NXDOMAIN, REFUSED, SERVFAIL)
 testdata/invalid-probe-module.yml:31: probe_modules.ping.icmp.packets: must be from 1 to 100, got 1000
-testdata/invalid-probe-module.yml:32: probe_modules.ping.icmp.preferred_ip_protocol: must be ip4 or ip6, got "ipv4"`},
+testdata/invalid-probe-module.yml:32: probe_modules.ping.icmp.preferred_ip_protocol: must be ip4 or ip6, got "ipv4"
+testdata/invalid-probe-module.yml:36: probe_modules.ping_zeros.icmp.packets: must be from 1 to 100, got 0 (leave it out for the default 3)
+testdata/invalid-probe-module.yml:37: probe_modules.ping_zeros.icmp.interval: must be more than 0, got 0s (leave it out for the default 100ms)
+testdata/invalid-probe-module.yml:38: probe_modules.ping_zeros.icmp.payload_size: must be from 1 to 65000 bytes, got 0 (leave it out for the default 56)`},
 	"invalid-label-reserved.yml": {want: `
 testdata/invalid-label-reserved.yml:7: mikrotik[0].labels.instance: instance is reserved: /sd sets it to the target name
 testdata/invalid-label-reserved.yml:8: mikrotik[0].labels.job: job is reserved: Prometheus sets it to the scrape job's name

@@ -30,6 +30,13 @@ const (
 	IPv6 = "ip6"
 )
 
+// The icmp prober's defaults.
+const (
+	defaultICMPPackets     = 3
+	defaultICMPInterval    = 100 * time.Millisecond
+	defaultICMPPayloadSize = 56 // as ping
+)
+
 // DefaultProbeModule is the module of a target that names none: every registered server
 // is pinged.
 const DefaultProbeModule = "icmp"
@@ -42,7 +49,8 @@ type ProbeTarget struct {
 	Address string `yaml:"address"`
 	// Module names an entry of probe_modules or a built-in module; default icmp.
 	Module string `yaml:"module,omitempty"`
-	// Timeout caps one scrape; Prometheus's scrape timeout lowers it further.
+	// Timeout caps one scrape; Prometheus's scrape timeout lowers it further. Unset, the
+	// module's timeout applies, or 10s when the module has none.
 	Timeout Duration `yaml:"timeout,omitempty"`
 	// Labels travel through /sd onto every series and alert of this target.
 	Labels map[string]string `yaml:"labels,omitempty"`
@@ -52,8 +60,8 @@ type ProbeTarget struct {
 type ProbeModule struct {
 	// Prober is icmp, tcp, http or dns.
 	Prober string `yaml:"prober"`
-	// Timeout caps one probe with this module; the target's and Prometheus's timeouts
-	// lower it further.
+	// Timeout caps one probe with this module (default 10s); the target's and
+	// Prometheus's timeouts lower it further.
 	Timeout Duration   `yaml:"timeout,omitempty"`
 	ICMP    *ICMPProbe `yaml:"icmp,omitempty"`
 	TCP     *TCPProbe  `yaml:"tcp,omitempty"`
@@ -88,10 +96,12 @@ type TCPProbe struct {
 
 // HTTPProbe configures HTTP probes.
 type HTTPProbe struct {
-	PreferredIPProtocol string            `yaml:"preferred_ip_protocol,omitempty"`
-	Method              string            `yaml:"method,omitempty"`
-	Headers             map[string]string `yaml:"headers,omitempty"`
-	Body                string            `yaml:"body,omitempty"`
+	PreferredIPProtocol string `yaml:"preferred_ip_protocol,omitempty"`
+	Method              string `yaml:"method,omitempty"`
+	// Headers are sent with the request. They are the only place for an Authorization or
+	// API key header, so their values show as <secret> on /config.
+	Headers HTTPHeaders `yaml:"headers,omitempty"`
+	Body    string      `yaml:"body,omitempty"`
 	// ValidStatusCodes are the accepted status codes; default any 2xx.
 	ValidStatusCodes []int `yaml:"valid_status_codes,omitempty"`
 	// FollowRedirects follows up to 10 redirects (default true).
@@ -103,6 +113,20 @@ type HTTPProbe struct {
 	TLSConfig                  *TLSConfig `yaml:"tls_config,omitempty"`
 	// JSONValues turns numbers of a JSON answer into probe_json_value{name} series.
 	JSONValues []JSONValue `yaml:"json_values,omitempty"`
+}
+
+// HTTPHeaders are an HTTP probe's request headers, name to value.
+type HTTPHeaders map[string]string
+
+// MarshalYAML shows the header names with every value as <secret>: a value may be a
+// credential (Authorization, X-Api-Key, a cookie) and there is no file form to keep it out
+// of the config.
+func (h HTTPHeaders) MarshalYAML() (any, error) {
+	out := make(map[string]Secret, len(h))
+	for name, value := range h {
+		out[name] = Secret(value)
+	}
+	return out, nil
 }
 
 // JSONValue names one number of a JSON answer.
@@ -153,6 +177,11 @@ func (c *Config) ProbeModule(name string) (ProbeModule, bool) {
 	return m, ok
 }
 
+// ProbeTimeout is the module's cap on one probe: its timeout, or the default.
+func (m ProbeModule) ProbeTimeout() time.Duration {
+	return m.Timeout.orDefault(DefaultProbeTimeout)
+}
+
 // ProbeModuleNames lists the modules available, configured and built in, sorted.
 func (c *Config) ProbeModuleNames() []string {
 	names := maps.Keys(builtinProbeModules())
@@ -196,10 +225,8 @@ func (t *ProbeTarget) check(c *checker, path string) {
 	}
 }
 
+// applyDefaults leaves the timeout to applyProbeModuleDefaults, which knows the module's.
 func (t *ProbeTarget) applyDefaults() {
-	if t.Timeout == 0 {
-		t.Timeout = Duration(DefaultProbeTimeout)
-	}
 	if t.Module == "" {
 		t.Module = DefaultProbeModule
 	}
@@ -239,8 +266,19 @@ func CheckProbeAddress(prober, address string) error {
 		if u.Host == "" || !validHost(u.Hostname()) {
 			return fmt.Errorf("the URL has no valid host")
 		}
+		if u.User != nil {
+			return fmt.Errorf("credentials do not go in the URL, which /config and the logs show: send an Authorization header (http.headers) instead")
+		}
 	}
 	return nil
+}
+
+// withoutPassword is address for messages: a URL's password shows as xxxxx.
+func withoutPassword(address string) string {
+	if u, err := url.Parse(address); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return address
 }
 
 // checkProbeModules checks the probe_modules section and each probe target against its
@@ -266,7 +304,7 @@ func (c *Config) checkProbeModules(ch *checker) {
 			continue
 		}
 		if err := CheckProbeAddress(m.Prober, t.Address); err != nil {
-			ch.report(path+".address", "%q is not a valid %s target: %v", t.Address, m.Prober, err)
+			ch.report(path+".address", "%q is not a valid %s target: %v", withoutPassword(t.Address), m.Prober, err)
 		}
 	}
 }
@@ -292,14 +330,25 @@ func (m *ProbeModule) check(c *checker, path string) {
 	case m.ICMP != nil:
 		p := path + ".icmp"
 		c.checkIPProtocol(p, m.ICMP.PreferredIPProtocol)
-		if m.ICMP.Packets < 0 || m.ICMP.Packets > 100 {
-			c.report(p+".packets", "must be from 1 to 100, got %d", m.ICMP.Packets)
+		// 0 is what an unset setting holds, and becomes the default; written out, it is
+		// refused rather than silently replaced.
+		switch n := m.ICMP.Packets; {
+		case n == 0 && c.present(p+".packets"):
+			c.report(p+".packets", "must be from 1 to 100, got 0 (leave it out for the default %d)", defaultICMPPackets)
+		case n < 0 || n > 100:
+			c.report(p+".packets", "must be from 1 to 100, got %d", n)
 		}
-		if m.ICMP.Interval < 0 {
-			c.report(p+".interval", "must be more than 0, got %s", m.ICMP.Interval)
+		switch d := m.ICMP.Interval; {
+		case d == 0 && c.present(p+".interval"):
+			c.report(p+".interval", "must be more than 0, got 0s (leave it out for the default %s)", Duration(defaultICMPInterval))
+		case d < 0:
+			c.report(p+".interval", "must be more than 0, got %s", d)
 		}
-		if m.ICMP.PayloadSize < 0 || m.ICMP.PayloadSize > 65000 {
-			c.report(p+".payload_size", "must be from 0 to 65000 bytes, got %d", m.ICMP.PayloadSize)
+		switch n := m.ICMP.PayloadSize; {
+		case n == 0 && c.present(p+".payload_size"):
+			c.report(p+".payload_size", "must be from 1 to 65000 bytes, got 0 (leave it out for the default %d)", defaultICMPPayloadSize)
+		case n < 0 || n > 65000:
+			c.report(p+".payload_size", "must be from 1 to 65000 bytes, got %d", n)
 		}
 	case m.TCP != nil:
 		p := path + ".tcp"
@@ -399,11 +448,19 @@ func (c *checker) checkRegexps(path string, exprs []string, list bool) {
 	}
 }
 
-// applyProbeModuleDefaults fills the unset settings of every configured module.
+// applyProbeModuleDefaults fills the unset settings of every configured module, and the
+// timeout of every probe target that sets none: its module's, so a module allowed 25s is
+// not cut to the 10s default.
 func (c *Config) applyProbeModuleDefaults() {
 	for name, m := range c.ProbeModules {
 		m.applyDefaults()
 		c.ProbeModules[name] = m
+	}
+	for i := range c.Probe {
+		if t := &c.Probe[i]; t.Timeout == 0 {
+			m, _ := c.ProbeModule(t.Module) // checked: the module exists
+			t.Timeout = Duration(m.ProbeTimeout())
+		}
 	}
 }
 
@@ -415,13 +472,13 @@ func (m *ProbeModule) applyDefaults() {
 		}
 		m.ICMP.PreferredIPProtocol = cmp.Or(m.ICMP.PreferredIPProtocol, IPv4)
 		if m.ICMP.Packets == 0 {
-			m.ICMP.Packets = 3
+			m.ICMP.Packets = defaultICMPPackets
 		}
 		if m.ICMP.Interval == 0 {
-			m.ICMP.Interval = Duration(100 * time.Millisecond)
+			m.ICMP.Interval = Duration(defaultICMPInterval)
 		}
 		if m.ICMP.PayloadSize == 0 {
-			m.ICMP.PayloadSize = 56
+			m.ICMP.PayloadSize = defaultICMPPayloadSize
 		}
 	case ProberTCP:
 		if m.TCP == nil {

@@ -78,6 +78,8 @@ func TestCheckProbeAddress(t *testing.T) {
 		{config.ProberHTTP, "https://portal.example.net", true},
 		{config.ProberHTTP, "ftp://portal.example.net", false},
 		{config.ProberHTTP, "http://", false},
+		{config.ProberHTTP, "https://monitor:pw@portal.example.net/health", false},
+		{config.ProberHTTP, "https://monitor@portal.example.net/health", false},
 		{config.ProberDNS, "127.0.0.1", true},
 		{config.ProberDNS, "127.0.0.1:5353", true},
 		{config.ProberDNS, "http://x", false},
@@ -86,5 +88,73 @@ func TestCheckProbeAddress(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("%s %q: %v, want ok=%v", tc.prober, tc.address, err, tc.ok)
 		}
+	}
+}
+
+// A module's timeout is the cap of one probe, lowered only by the target's own timeout (and
+// Prometheus's): a target that sets none is not cut to the 10s default.
+func TestProbeTargetWithoutTimeoutGetsItsModules(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+probe:
+  - {name: slow-api, address: https://api.example/health, module: slow_http}
+  - {name: slow-api-capped, address: https://api.example/health, module: slow_http, timeout: 4s}
+  - {name: ping, address: 192.0.2.1}
+  - {name: ping-long, address: 192.0.2.1, timeout: 30s}
+probe_modules:
+  slow_http:
+    prober: http
+    timeout: 25s
+`), "ronda.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]time.Duration{
+		"slow-api":        25 * time.Second,
+		"slow-api-capped": 4 * time.Second,
+		"ping":            config.DefaultProbeTimeout,
+		"ping-long":       30 * time.Second,
+	} {
+		if target, _ := cfg.Target(name); target.Timeout != want {
+			t.Errorf("%s: scrape deadline capped at %v, want %v", name, target.Timeout, want)
+		}
+	}
+	if m, _ := cfg.ProbeModule("slow_http"); m.ProbeTimeout() != 25*time.Second {
+		t.Errorf("slow_http's ProbeTimeout() = %v, want 25s (ad-hoc probes use it)", m.ProbeTimeout())
+	}
+	if m, _ := cfg.ProbeModule("http_2xx"); m.ProbeTimeout() != config.DefaultProbeTimeout {
+		t.Errorf("http_2xx's ProbeTimeout() = %v, want the default", m.ProbeTimeout())
+	}
+}
+
+// An empty key means "the default" everywhere; for follow_redirects that is true.
+func TestEmptyProbeSettingsGetTheirDefaults(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+probe_modules:
+  web_empty:
+    prober: http
+    http:
+      follow_redirects:
+  web_no:
+    prober: http
+    http:
+      follow_redirects: false
+  ping_empty:
+    prober: icmp
+    icmp:
+      packets:
+      interval:
+      payload_size:
+`), "ronda.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := cfg.ProbeModule("web_empty"); m.HTTP.FollowRedirects == nil || !*m.HTTP.FollowRedirects {
+		t.Error("follow_redirects: (empty) does not follow redirects; the default is true")
+	}
+	if m, _ := cfg.ProbeModule("web_no"); m.HTTP.FollowRedirects == nil || *m.HTTP.FollowRedirects {
+		t.Error("follow_redirects: false follows redirects")
+	}
+	if m, _ := cfg.ProbeModule("ping_empty"); m.ICMP.Packets != 3 || time.Duration(m.ICMP.Interval) != 100*time.Millisecond || m.ICMP.PayloadSize != 56 {
+		t.Errorf("empty icmp settings: %+v, want the defaults 3, 100ms, 56", *m.ICMP)
 	}
 }

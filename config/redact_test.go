@@ -59,3 +59,33 @@ func TestSecretMarshalsRedacted(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// An HTTP probe's headers can only be written in the config, and one may well be an
+// Authorization or API key header: /config shows their names, never their values.
+func TestRedactedHidesHTTPHeaderValues(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+probe_modules:
+  api:
+    prober: http
+    http:
+      headers: {Authorization: Bearer hunter2-token, X-Api-Key: hunter2-key}
+`), "ronda.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := cfg.ProbeModule("api"); m.HTTP.Headers["Authorization"] != "Bearer hunter2-token" {
+		t.Fatalf("the probe must still send the header, got %q", m.HTTP.Headers["Authorization"])
+	}
+	dump, err := cfg.Redacted()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(dump), "hunter2") {
+		t.Errorf("/config shows a header value:\n%s", dump)
+	}
+	for _, want := range []string{"Authorization: <secret>", "X-Api-Key: <secret>"} {
+		if !strings.Contains(string(dump), want) {
+			t.Errorf("dump lacks %q:\n%s", want, dump)
+		}
+	}
+}

@@ -42,10 +42,15 @@ func (c *checker) passwordFromFile(path string, file *string) Secret {
 		c.report(path, "cannot read password file %s: %s", *file, fileErrorReason(err))
 		return ""
 	}
-	// Editors and `echo pw > file` end the file with a newline that is not part of it.
-	password := strings.TrimSuffix(string(data), "\n")
-	password = strings.TrimSuffix(password, "\r")
-	return Secret(password)
+	return Secret(trimLineEnd(string(data)))
+}
+
+// trimLineEnd drops one line ending (\n or \r\n) that is not part of a secret: editors and
+// `echo pw > file` end a file with one, and so do variables filled from such a file (a
+// Kubernetes secret made with --from-file, an env file saved on Windows). A password file
+// and a password variable holding the same text must give the same password.
+func trimLineEnd(s string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(s, "\n"), "\r")
 }
 
 func (c *checker) passwordFromEnv(path, name string) Secret {
@@ -60,5 +65,5 @@ func (c *checker) passwordFromEnv(path, name string) Secret {
 		c.report(path, "environment variable %s is not set", name)
 		return ""
 	}
-	return Secret(value)
+	return Secret(trimLineEnd(value))
 }

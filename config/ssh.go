@@ -155,7 +155,7 @@ func (t *SSHTarget) checkHostKeys(c *checker, path string) {
 		c.missing(khPath, "required: a known_hosts file holding the host's key (ssh-keyscan -H host >> known_hosts), or trust_on_first_use: true with a file to record it in")
 	default:
 		t.KnownHostsFile = c.resolve(t.KnownHostsFile)
-		_, err := os.Stat(t.KnownHostsFile)
+		err := checkRegular(t.KnownHostsFile)
 		switch {
 		case errors.Is(err, os.ErrNotExist) && t.TrustOnFirstUse:
 			if info, err := os.Stat(filepath.Dir(t.KnownHostsFile)); err != nil || !info.IsDir() {
@@ -230,7 +230,7 @@ func (c *checker) sshPrivateKey(path string, keyFile, passFile *string) ssh.Sign
 			c.report(passPath, "cannot read passphrase file %s: %s", *passFile, fileErrorReason(err))
 			return nil
 		}
-		passphrase = []byte(strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r"))
+		passphrase = []byte(trimLineEnd(string(data)))
 	}
 	if *keyFile == "" {
 		c.missing(keyPath, "required: a private key file (ed25519, ECDSA or RSA) whose public key is in the user's authorized_keys")

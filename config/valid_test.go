@@ -111,6 +111,38 @@ func TestEmptyPasswordEnvIsAllowedWhenSet(t *testing.T) {
 	}
 }
 
+// A password file and a password variable holding the same text give the same password:
+// one line ending is dropped from both (a Kubernetes secret made with --from-file, or an env
+// file saved on Windows, ends the variable with \n or \r\n).
+func TestPasswordEnvDropsALineEndingLikeAPasswordFile(t *testing.T) {
+	for _, tc := range []struct{ stored, want string }{
+		{"s3cret", "s3cret"},
+		{"s3cret\n", "s3cret"},
+		{"s3cret\r\n", "s3cret"},
+		{"s3cret\n\n", "s3cret\n"},
+		{" s3cret ", " s3cret "},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "pw"), []byte(tc.stored), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("RONDA_TEST_PASSWORD", tc.stored)
+		cfg, err := config.Parse([]byte(`
+mikrotik:
+  - {name: file, address: 192.0.2.1, username: u, password_file: pw}
+  - {name: env, address: 192.0.2.2, username: u, password_env: RONDA_TEST_PASSWORD}
+`), filepath.Join(dir, "ronda.yml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"file", "env"} {
+			if got := mustTarget(t, cfg, name).Password.Reveal(); got != tc.want {
+				t.Errorf("%q from password_%s gives %q, want %q", tc.stored, name, got, tc.want)
+			}
+		}
+	}
+}
+
 func TestConfigsWithoutTargetsAreValid(t *testing.T) {
 	for _, data := range []string{"", "\n", "# nothing yet\n", "---\n", "mikrotik:\n", "mikrotik: []\n", "{}\n"} {
 		cfg, err := config.Parse([]byte(data), "ronda.yml")

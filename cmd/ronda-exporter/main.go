@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
-	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/rondanet/ronda/internal/exporter"
 	"github.com/rondanet/ronda/internal/service"
@@ -38,7 +37,7 @@ func main() {
 	maxConcurrent := app.Flag("scrape.max-concurrent",
 		"Most scrapes of each kind (probes, routers, …) running at once; more wait for a free slot until their deadline. 0 means no limit.").
 		Default("512").Int()
-	webFlags := kingpinflag.AddFlags(app, defaultListenAddress)
+	webFlags := service.AddFlags(app, defaultListenAddress)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
 	app.Version(version.Print("ronda-exporter"))

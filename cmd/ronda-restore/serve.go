@@ -8,8 +8,8 @@ import (
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
+	"github.com/rondanet/ronda/internal/service"
 	"github.com/rondanet/ronda/restore"
 	"github.com/rondanet/ronda/restore/web"
 )
@@ -23,7 +23,7 @@ const defaultListenAddress = ":9852"
 func registerServe(app *kingpin.Application, f *flags) func(ctx context.Context, svc *restore.Restorer, logger *slog.Logger) error {
 	cmd := app.Command("serve", "Serve the restore web page: pick a router and a restore point, see the users online then, "+
 		"press Restore and confirm. Protect it with --web.config.file (TLS, basic auth): whoever reaches it can give time back.")
-	webFlags := kingpinflag.AddFlags(cmd, defaultListenAddress)
+	webFlags := service.AddFlags(cmd, defaultListenAddress)
 	timeout := cmd.Flag("web.page-timeout", "Deadline of the Prometheus queries and router reads behind one page.").
 		Default(web.DefaultTimeout.String()).Duration()
 	applyTimeout := cmd.Flag("web.apply-timeout", "Deadline of one restore's writes; a restore that has started finishes even if the browser goes away.").

@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
-	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/rondanet/ronda/alertmanager-webhook/app"
 	"github.com/rondanet/ronda/alertmanager-webhook/config"
@@ -42,7 +41,7 @@ func main() {
 		Default(fmt.Sprint(app.DefaultMaxBodyBytes)).Int64()
 	bearerFile := serve.Flag("web.bearer-token-file",
 		"File holding a token every request must carry as \"Authorization: Bearer TOKEN\" (Alertmanager: http_config.authorization.credentials_file); health and readiness stay open.").String()
-	webFlags := kingpinflag.AddFlags(serve, defaultListenAddress)
+	webFlags := service.AddFlags(serve, defaultListenAddress)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(a, logConfig)
 

@@ -166,7 +166,7 @@ func (c *Collector) AdHoc(q url.Values) (*collector.AdHocTarget, error) {
 		return nil, fmt.Errorf("%q is not a valid %s target: %v", address, m.cfg.Prober, err)
 	}
 	return &collector.AdHocTarget{
-		Timeout: config.DefaultProbeTimeout,
+		Timeout: m.cfg.ProbeTimeout(), // as a configured target without a timeout of its own
 		Scrape: func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) error {
 			return c.probe(ctx, m, address, logger, ch)
 		},

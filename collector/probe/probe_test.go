@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -230,4 +231,24 @@ func get(h http.Handler, path string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	return rec
+}
+
+// An ad-hoc probe (/probe?target=ADDRESS&module=M) gets its module's timeout as its cap, like
+// a configured target without one: a module allowed 25s is not cut to 10s.
+func TestAdHocProbeIsCappedByItsModulesTimeout(t *testing.T) {
+	cfg, err := config.Parse([]byte("probe_modules:\n  slow_http: {prober: http, timeout: 25s}\n"), "ronda.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(testLogger(t))
+	c.Reload(cfg)
+	for module, want := range map[string]time.Duration{"slow_http": 25 * time.Second, "http_2xx": config.DefaultProbeTimeout} {
+		target, err := c.AdHoc(url.Values{"target": {"https://api.example/health"}, "module": {module}})
+		if err != nil || target == nil {
+			t.Fatalf("%s: %v", module, err)
+		}
+		if target.Timeout != want {
+			t.Errorf("%s: ad-hoc probe capped at %v, want %v", module, target.Timeout, want)
+		}
+	}
 }

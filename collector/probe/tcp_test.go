@@ -99,9 +99,10 @@ func TestTCPExpectMismatchOnClose(t *testing.T) {
 func TestAdHocRequests(t *testing.T) {
 	h := setup(t, testtool.SelfSigned(t), "")
 	for _, q := range []string{
-		adHoc("127.0.0.1", "tcp_connect"),       // no port
-		adHoc("127.0.0.1:80", "icmp"),           // a port for ping
-		adHoc("127.0.0.1:80", "no_such_module"), // unknown module
+		adHoc("127.0.0.1", "tcp_connect"),           // no port
+		adHoc("127.0.0.1:80", "icmp"),               // a port for ping
+		adHoc("127.0.0.1:80", "no_such_module"),     // unknown module
+		adHoc("http://u:pw@127.0.0.1/", "http_2xx"), // credentials in the URL
 	} {
 		rec := get(h, "/probe?"+q)
 		if rec.Code != 400 {
