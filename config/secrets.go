@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"strings"
 )
@@ -31,18 +32,33 @@ func (c *checker) password(path string, file *string, env string) Secret {
 	return ""
 }
 
+// ReadSecretFile reads a secret kept in a file, as the exporter reads its passwords: a
+// regular file (a FIFO would hang the reader) of at most 64 KiB, its line end dropped.
+// ronda-webhook reads its tokens with it. The error says why in words (fileErrorReason).
+func ReadSecretFile(path string) (Secret, error) {
+	data, err := readSmallFile(path, maxPasswordFileSize)
+	if err != nil {
+		return "", errors.New(fileErrorReason(err))
+	}
+	return Secret(trimLineEnd(string(data))), nil
+}
+
+// SecretFromEnv is a secret kept in an environment variable's value, its line end dropped
+// as a file's is.
+func SecretFromEnv(value string) Secret { return Secret(trimLineEnd(value)) }
+
 func (c *checker) passwordFromFile(path string, file *string) Secret {
 	if *file == "" {
 		c.report(path, "must name a file")
 		return ""
 	}
 	*file = c.resolve(*file)
-	data, err := readSmallFile(*file, maxPasswordFileSize)
+	secret, err := ReadSecretFile(*file)
 	if err != nil {
-		c.report(path, "cannot read password file %s: %s", *file, fileErrorReason(err))
+		c.report(path, "cannot read password file %s: %s", *file, err)
 		return ""
 	}
-	return Secret(trimLineEnd(string(data)))
+	return secret
 }
 
 // trimLineEnd drops one line ending (\n or \r\n) that is not part of a secret: editors and
@@ -65,5 +81,5 @@ func (c *checker) passwordFromEnv(path, name string) Secret {
 		c.report(path, "environment variable %s is not set", name)
 		return ""
 	}
-	return Secret(trimLineEnd(value))
+	return SecretFromEnv(value)
 }

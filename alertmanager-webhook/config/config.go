@@ -446,12 +446,12 @@ func (c *checker) secret(path, key string, file *string, env string) ronda.Secre
 		c.report(envPath, "set only one of %s_file and %s_env", key, key)
 	case *file != "":
 		*file = c.resolve(*file)
-		data, err := os.ReadFile(*file)
+		secret, err := ronda.ReadSecretFile(*file)
 		if err != nil {
-			c.report(filePath, "cannot read %s: %v", *file, err)
+			c.report(filePath, "cannot read %s: %s", *file, err)
 			return ""
 		}
-		return ronda.Secret(strings.TrimRight(string(data), "\r\n"))
+		return secret
 	case env != "":
 		v, ok := os.LookupEnv(env)
 		if !ok {
@@ -459,7 +459,7 @@ func (c *checker) secret(path, key string, file *string, env string) ronda.Secre
 			return ""
 		}
 		c.secretEnvs = append(c.secretEnvs, env)
-		return ronda.Secret(v)
+		return ronda.SecretFromEnv(v)
 	default:
 		c.report(filePath, "required: set %s_file (a file holding it) or %s_env (an environment variable holding it)", key, key)
 	}

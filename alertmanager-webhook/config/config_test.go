@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -97,5 +99,47 @@ routes:
 	if time.Duration(d.DedupWindow) != DefaultDedupWindow || time.Duration(d.MaxAge) != 24*time.Hour ||
 		time.Duration(d.DeadRetention) != 30*24*time.Hour || time.Duration(d.SendTimeout) != DefaultSendTimeout {
 		t.Errorf("delivery defaults %+v", d)
+	}
+}
+
+// TestSecretsReadLikeTheExporters: a token file that is a FIFO is refused at once (opening
+// it would hang the load, and a reload), and a token from a variable loses its line end as
+// one from a file does.
+func TestSecretsReadLikeTheExporters(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "token")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const channels = `
+channels:
+  - name: chat
+    telegram:
+      %s
+      chat_ids: ["111"]
+routes:
+  - channels: [chat]
+`
+	done := make(chan error, 1)
+	go func() {
+		_, err := Parse([]byte(fmt.Sprintf(channels, "bot_token_file: token")), filepath.Join(dir, "ronda-webhook.yml"))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("a FIFO token file: %v, want refused as not a regular file", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("loading a config whose token file is a FIFO still blocks after 5s")
+	}
+
+	t.Setenv("RONDA_TEST_TOKEN", "123:abc\r\n")
+	cfg, err := Parse([]byte(fmt.Sprintf(channels, "bot_token_env: RONDA_TEST_TOKEN")), filepath.Join(dir, "ronda-webhook.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Channels[0].Telegram.BotToken.Reveal(); got != "123:abc" {
+		t.Errorf("token from the variable %q, want it without its line end", got)
 	}
 }
