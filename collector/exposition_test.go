@@ -342,11 +342,30 @@ func TestWriteScrapeReusesWritersCleanly(t *testing.T) {
 func TestAcceptsGzip(t *testing.T) {
 	for header, want := range map[string]bool{
 		"": false, "gzip": true, "identity": false, "deflate, gzip;q=0.5": true, "gzipped": false, " gzip ": true,
+		"GZIP": true, "gzip;q=0, identity": false, "gzip; q=0.0": false, "identity, gzip;q=0.001": true,
 	} {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		req.Header.Set("Accept-Encoding", header)
 		if got := acceptsGzip(req); got != want {
 			t.Errorf("Accept-Encoding %q: got %v, want %v", header, got, want)
+		}
+	}
+}
+
+// TestTextAnswersVary: a text answer says it depends on Accept (text or protobuf) and
+// Accept-Encoding (gzip or not), compressed or not, so that a cache between keeps them
+// apart.
+func TestTextAnswersVary(t *testing.T) {
+	fam := NewFamily("test_vary", "Vary.", prometheus.GaugeValue)
+	var b Batch
+	b.Add(fam, 1)
+	for _, enc := range []string{"", "gzip"} {
+		req := httptest.NewRequest(http.MethodGet, "/olt", nil)
+		req.Header.Set("Accept-Encoding", enc)
+		rec := httptest.NewRecorder()
+		writeScrape(rec, req, &b)
+		if vary := rec.Header().Values("Vary"); !slices.Contains(vary, "Accept") || !slices.Contains(vary, "Accept-Encoding") {
+			t.Errorf("Accept-Encoding %q: Vary %v, want Accept and Accept-Encoding", enc, vary)
 		}
 	}
 }
@@ -447,4 +466,28 @@ func BenchmarkPlainLabelValue(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestNewFamilyRefusesNamesTheTextCannotWrite: the text is written with names unquoted, so
+// a family whose name or label name is valid only in client_golang's UTF-8 scheme is a
+// programming error, caught when it is declared rather than in an answer Prometheus
+// cannot parse.
+func TestNewFamilyRefusesNamesTheTextCannotWrite(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		labels []string
+	}{
+		{"node_memory_Active(anon)_bytes", nil},
+		{"node_filesystem_size_bytes", []string{"mount-point"}},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewFamily(%q, %q) did not panic", tc.name, tc.labels)
+				}
+			}()
+			NewFamily(tc.name, "Help.", prometheus.GaugeValue, tc.labels...)
+		}()
+	}
+	NewFamily("node_memory_Active_anon_bytes", "Help.", prometheus.GaugeValue, "mountpoint") // fine
 }

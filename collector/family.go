@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/model"
 )
 
 // Family is one metric family a collector exports: name, help, type and label names,
@@ -39,6 +40,16 @@ func NewFamily(name, help string, valueType prometheus.ValueType, labelNames ...
 	desc := prometheus.NewDesc(name, help, labelNames, nil)
 	if err := desc.Err(); err != nil {
 		panic(fmt.Sprintf("collector: family %s: %v", name, err))
+	}
+	// The text writer writes names unquoted: they must be legacy names, whatever
+	// client_golang's validation scheme accepts.
+	if !model.LegacyValidation.IsValidMetricName(name) {
+		panic(fmt.Sprintf("collector: family %q: not a legacy metric name", name))
+	}
+	for _, l := range labelNames {
+		if !model.LegacyValidation.IsValidLabelName(l) {
+			panic(fmt.Sprintf("collector: family %s: label %q: not a legacy label name", name, l))
+		}
 	}
 	typ := "gauge"
 	switch valueType {

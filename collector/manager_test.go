@@ -236,6 +236,10 @@ func TestScrapeTimeout(t *testing.T) {
 		{header: "0.4", target: 10 * time.Second, want: 400 * time.Millisecond}, // smaller than the offset: keep it whole
 		{header: "abc", wantErrContain: "invalid X-Prometheus-Scrape-Timeout-Seconds"},
 		{header: "-1", wantErrContain: "positive number"},
+		// Numbers a Duration cannot hold: a 400, not a scrape that has timed out at once.
+		{header: "NaN", wantErrContain: "positive number"},
+		{header: "Inf", wantErrContain: "positive number"},
+		{header: "1e10", wantErrContain: "positive number"},
 	} {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		if tc.header != "" {
@@ -251,6 +255,26 @@ func TestScrapeTimeout(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("header %q target %v: got %v, %v; want %v", tc.header, tc.target, got, err, tc.want)
 		}
+	}
+}
+
+// TestAbandonedScrapeAnswersBeforePrometheusGivesUp: a collector that overstays its
+// deadline is left behind in time for its answer (up 0, reason timeout) to reach
+// Prometheus before Prometheus's own timeout, the header's, not after it.
+func TestAbandonedScrapeAnswersBeforePrometheusGivesUp(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	m, _, _ := newTestManager(t, func(context.Context, string, *slog.Logger, chan<- prometheus.Metric) error {
+		<-release // past any deadline
+		return nil
+	})
+	start := time.Now()
+	rec := get(t, m.Handler("mikrotik"), "/mikrotik?target=router-a", http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"2"}})
+	if took := time.Since(start); took >= 2*time.Second {
+		t.Errorf("answered after %v: Prometheus gave up at 2s", took)
+	}
+	if !strings.Contains(rec.Body.String(), `mikrotik_scrape_failure_reason{reason="timeout"} 1`) {
+		t.Errorf("the answer does not say timeout:\n%s", rec.Body)
 	}
 }
 

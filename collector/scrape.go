@@ -89,7 +89,7 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 			batch.text = text
 			err = scrape(ctx, logger, batch)
 		} else {
-			batch, err = runScrape(ctx, scrape, logger, text)
+			batch, err = runScrape(ctx, scrape, logger, text, m.graceAfterDeadline())
 		}
 		m.releaseSlot(kind)
 	} else {
@@ -166,6 +166,9 @@ func knownTargets(cfg *appliedConfig, kind string) string {
 	return fmt.Sprintf("configured %s targets: %s%s", kind, strings.Join(names, ", "), more)
 }
 
+// maxTimeoutSeconds bounds the header: NaN, Inf or a huge value would overflow a Duration.
+const maxTimeoutSeconds = 24 * 60 * 60
+
 // scrapeTimeout is Prometheus's scrape timeout minus the offset, lowered further by the
 // target's own timeout; without the header (a person with curl) the target's timeout, or the
 // default, applies.
@@ -179,7 +182,7 @@ func scrapeTimeout(r *http.Request, targetTimeout, defaultTimeout, offset time.D
 		return timeout, nil
 	}
 	seconds, err := strconv.ParseFloat(header, 64)
-	if err != nil || seconds <= 0 {
+	if err != nil || !(seconds > 0 && seconds <= maxTimeoutSeconds) {
 		return 0, fmt.Errorf("invalid X-Prometheus-Scrape-Timeout-Seconds header %q: want a positive number of seconds", header)
 	}
 	prom := time.Duration(seconds * float64(time.Second))
@@ -220,7 +223,7 @@ func (m *Manager) releaseSlot(kind string) {
 // runScrape runs one scrape and returns the batch it filled. A scrape that overstays its
 // deadline by abandonGrace is left behind with its batch (it may still write to it); the
 // answer then goes out with an empty one.
-func runScrape(ctx context.Context, scrape func(context.Context, *slog.Logger, *Batch) error, logger *slog.Logger, text bool) (*Batch, error) {
+func runScrape(ctx context.Context, scrape func(context.Context, *slog.Logger, *Batch) error, logger *slog.Logger, text bool, graceFor time.Duration) (*Batch, error) {
 	b := getBatch()
 	b.text = text
 	done := make(chan error, 1)
@@ -231,7 +234,7 @@ func runScrape(ctx context.Context, scrape func(context.Context, *slog.Logger, *
 		return b, err
 	case <-ctx.Done():
 	}
-	grace := time.NewTimer(abandonGrace)
+	grace := time.NewTimer(graceFor)
 	defer grace.Stop()
 	select {
 	case err := <-done:
@@ -240,6 +243,15 @@ func runScrape(ctx context.Context, scrape func(context.Context, *slog.Logger, *
 		logger.Error("collector did not return within its deadline; answering without it (this is a bug in the collector)")
 		return getBatch(), Fail(ReasonTimeout, fmt.Errorf("scrape did not return within its deadline: %w", ctx.Err()))
 	}
+}
+
+// graceAfterDeadline is abandonGrace, but no more than half the timeout offset: the answer
+// without the collector must still reach Prometheus before its own scrape timeout.
+func (m *Manager) graceAfterDeadline() time.Duration {
+	if half := m.opts.TimeoutOffset / 2; half > 0 && half < abandonGrace {
+		return half
+	}
+	return abandonGrace
 }
 
 // sharedFamilies are the per-scrape series every kind has.
