@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -111,8 +112,8 @@ func (r *Restorer) Apply(ctx context.Context, plan *Plan, progress func(done, to
 		if trap, ok := errors.AsType[*routeros.TrapError](firstRefusal); ok && strings.Contains(trap.Message, "permission") {
 			hint = "; the API user needs the write policy to apply"
 		}
-		return res, refused("router %s refused to write limit-uptime for %d %s (%s; the first: %v): running again as is will not help%s",
-			t.Name, len(refusals), plural(len(refusals), "user", "users"), sample(refusals), firstRefusal, hint)
+		return res, refused("router %s refused to write limit-uptime for %s (%s; the first: %v): running again as is will not help%s",
+			t.Name, Users(len(refusals)), sample(refusals), firstRefusal, hint)
 	}
 	return res, nil
 }
@@ -122,11 +123,12 @@ func isTrap(err error) bool {
 	return ok
 }
 
-func plural(n int, one, many string) string {
+// Users counts users in words: "1 user", "2 users" (messages, the web page, auto's summary).
+func Users(n int) string {
 	if n == 1 {
-		return one
+		return "1 user"
 	}
-	return many
+	return strconv.Itoa(n) + " users"
 }
 
 // outcome is an Outcome with the error that must stop the run, and the write's error.

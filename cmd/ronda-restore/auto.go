@@ -153,7 +153,7 @@ func writeSummary(w io.Writer, rep *restore.AutoReport, maxUsers int, m manual) 
 		case len(restored) == 0:
 			fmt.Fprintf(&b, "%s: nothing to give back.\n", head)
 		default:
-			fmt.Fprintf(&b, "%s: time given back to %d %s, %s in all.\n", head, len(restored), plural(len(restored), "user", "users"), dur(res.GivenBack))
+			fmt.Fprintf(&b, "%s: time given back to %s, %s in all.\n", head, restore.Users(len(restored)), dur(res.GivenBack))
 			// Largest first: the ones the team may be asked about.
 			slices.SortStableFunc(restored, func(a, b restore.Outcome) int { return cmp.Compare(b.Lost, a.Lost) })
 			names := make([]string, 0, min(len(restored), maxUsers)+1)
@@ -184,7 +184,7 @@ func writeSummary(w io.Writer, rep *restore.AutoReport, maxUsers int, m manual) 
 					back += e.Lost
 				}
 			}
-			fmt.Fprintf(&b, "The plan gives %s back to %d %s. ", dur(back), n, plural(n, "user", "users"))
+			fmt.Fprintf(&b, "The plan gives %s back to %s. ", dur(back), restore.Users(n))
 		}
 		fmt.Fprintf(&b, "Check it, then restore by hand:\n%s\n%s\n", m.command("plan", rep), m.command("apply", rep)+" --yes")
 	case restore.AutoRetry:
@@ -194,11 +194,4 @@ func writeSummary(w io.Writer, rep *restore.AutoReport, maxUsers int, m manual) 
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

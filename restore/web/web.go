@@ -99,7 +99,7 @@ func New(opts Options) (*Handler, error) {
 		"when":  h.when,
 		"limit": limitText,
 		"skip":  skipText,
-		"users": usersText,
+		"users": restore.Users,
 	}
 	for _, page := range []string{"routers", "points", "plan", "confirm", "result", "error"} {
 		t, err := template.New(page+".html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
@@ -539,14 +539,6 @@ func (h *Handler) when(t time.Time) string {
 		return "—"
 	}
 	return t.In(h.opts.Location).Format("2006-01-02 15:04:05 MST")
-}
-
-// usersText counts users in words: "1 user", "2 users".
-func usersText(n int) string {
-	if n == 1 {
-		return "1 user"
-	}
-	return strconv.Itoa(n) + " users"
 }
 
 // limitText is a limit-uptime as RouterOS means it: 0 is no limit.
