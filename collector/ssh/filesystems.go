@@ -101,7 +101,21 @@ func newDFIndex(entries []hostparse.DFEntry) dfIndex {
 	return x
 }
 
+// find returns the df entry of mountPoint. GNU df prints control characters (a tab or a
+// newline in a mount point, which /proc/mounts escapes as \011 and \012) as '?': a mount
+// point holding one that df did not list as written is looked up that way too. BusyBox df
+// prints them as they are, which the exact match finds.
 func (x dfIndex) find(mountPoint string) *hostparse.DFEntry {
+	if e := x.findExact(mountPoint); e != nil {
+		return e
+	}
+	if masked, ok := maskControl(mountPoint); ok {
+		return x.findExact(masked)
+	}
+	return nil
+}
+
+func (x dfIndex) findExact(mountPoint string) *hostparse.DFEntry {
 	if x.byMount != nil {
 		return x.byMount[mountPoint]
 	}
@@ -111,4 +125,19 @@ func (x dfIndex) find(mountPoint string) *hostparse.DFEntry {
 		}
 	}
 	return nil
+}
+
+// maskControl writes s's ASCII control characters as '?', as GNU df does, byte by byte
+// (a mount point need not be UTF-8); ok is false when s has none.
+func maskControl(s string) (masked string, ok bool) {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			if b == nil {
+				b = []byte(s)
+			}
+			b[i] = '?'
+		}
+	}
+	return string(b), b != nil
 }

@@ -3,6 +3,9 @@ package ssh
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"testing"
 
@@ -45,6 +48,54 @@ func TestFilesystemsJoin(t *testing.T) {
 	if len(fs) != 2 || fs[0].mount.MountPoint != "/" || fs[0].bytes == nil || fs[0].bytes.Total != 100 ||
 		fs[1].mount.MountPoint != "/mnt/nfs" || fs[1].bytes != nil || !fs[1].mount.ReadOnly {
 		t.Errorf("%+v", fs)
+	}
+}
+
+// TestOddMountPointsKeepTheirSizes: mount points with doubled, leading or trailing spaces,
+// control characters and backslashes, and a device name with spaces, as /proc/mounts
+// escapes them and df (GNU, BusyBox) prints them, captured from real mounts: each mount
+// must find its df sizes. The one exception is BusyBox's newline, which splits its line.
+func TestOddMountPointsKeepTheirSizes(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("../../internal/hostparse/testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	mounts, problems := hostparse.ParseMounts(read("odd-mounts.txt"))
+	if len(mounts) != 8 || len(problems) != 0 {
+		t.Fatalf("%d mounts, problems %v", len(mounts), problems)
+	}
+	for _, tc := range []struct {
+		bytes, inodes string
+		unsized       []string // mount points df cannot name
+	}{
+		{"odd-df-bytes.txt", "odd-df-inodes.txt", nil},
+		{"busybox135-odd-df-P.txt", "", []string{"/mnt/odd/nl\ny"}},
+	} {
+		t.Run(tc.bytes, func(t *testing.T) {
+			bytes, _, _ := hostparse.ParseDF(read(tc.bytes))
+			var inodes []hostparse.DFEntry
+			if tc.inodes != "" {
+				inodes, _, _ = hostparse.ParseDF(read(tc.inodes))
+			}
+			var unsized []string
+			for _, fs := range filesystems(mounts, bytes, inodes) {
+				if fs.bytes == nil || tc.inodes != "" && fs.inodes == nil {
+					unsized = append(unsized, fs.mount.MountPoint)
+				} else if fs.bytes.Device != fs.mount.Device {
+					t.Errorf("%q joined with the df line of %q", fs.mount.MountPoint, fs.bytes.Device)
+				}
+			}
+			if !reflect.DeepEqual(unsized, tc.unsized) {
+				t.Errorf("mounts without sizes %q, want %q", unsized, tc.unsized)
+			}
+		})
+	}
+	// GNU df's '?' replaces control bytes only: a Latin-1 mount point keeps its bytes.
+	if got, _ := maskControl("/mnt/caf\xe9\tx"); got != "/mnt/caf\xe9?x" {
+		t.Errorf("masked %q", got)
 	}
 }
 

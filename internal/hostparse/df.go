@@ -32,14 +32,15 @@ func ParseDF[T Text](b T) (entries []DFEntry, kind DFKind, problems []Problem) {
 	var typed bool
 	var unit float64
 	header := false
-	full := false                   // the limit was reached and reported
-	fields := make([]string, 0, 16) // reused for every line
+	full := false                    // the limit was reached and reported
+	fields := make([]string, 0, 16)  // reused for every line
+	columns := make([]column, 0, 16) // reused for every line
 	eachLine(text, func(n int, line string) {
-		fields = appendFields(fields[:0], line)
-		if len(fields) == 0 {
-			return
-		}
 		if !header {
+			fields = appendFields(fields[:0], line)
+			if len(fields) == 0 {
+				return
+			}
 			header = true
 			typed, unit, kind = parseDFHeader(fields)
 			if unit == 0 {
@@ -57,7 +58,11 @@ func ParseDF[T Text](b T) (entries []DFEntry, kind DFKind, problems []Problem) {
 			}
 			return
 		}
-		e, ok := parseDFLine(fields, typed, unit)
+		columns = appendColumns(columns[:0], line)
+		if len(columns) == 0 {
+			return
+		}
+		e, ok := parseDFLine(line, columns, typed, unit)
 		if !ok {
 			problems = append(problems, problem(Malformed, n, "df line %s", quote(line)))
 			return
@@ -99,35 +104,72 @@ func parseDFHeader(fields []string) (typed bool, unit float64, kind DFKind) {
 	return typed, float64(u), DFBytes
 }
 
-func parseDFLine(fields []string, typed bool, unit float64) (DFEntry, bool) {
-	var e DFEntry
-	want := 6 // device total used avail capacity mountpoint…
-	if typed {
-		want = 7
-	}
-	if len(fields) < want {
-		return e, false
-	}
-	e.Device = fields[0]
-	rest := fields[1:]
-	if typed {
-		e.FSType, rest = rest[0], rest[1:]
-	}
-	var nums [3]float64
-	for i := range nums {
-		if rest[i] == "-" { // GNU df's "no inode information" (vfat, some FUSE)
-			return e, false
+// column is where one blank-separated word of a df line starts and ends.
+type column struct{ start, end int }
+
+// appendColumns appends the blank-separated words of line to dst, with their offsets, so
+// that a device or mount point can be taken from the line as written.
+func appendColumns(dst []column, line string) []column {
+	start := -1
+	for i := 0; i < len(line); i++ {
+		if asciiSpace[line[i]] {
+			if start >= 0 {
+				dst = append(dst, column{start, i})
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
 		}
-		v, err := strconv.ParseUint(rest[i], 10, 64)
+	}
+	if start >= 0 {
+		dst = append(dst, column{start, len(line)})
+	}
+	return dst
+}
+
+// parseDFLine reads one df line. df pads its columns with blanks and escapes nothing, so
+// a device or mount point holding blanks (`//nas/my  share`, `/mnt/a  b`, `/mnt/x `)
+// cannot be cut on blanks: the line is anchored on its first run of three numbers and a
+// capacity instead. What comes before is the device (and the type, for -T listings); the
+// mount point is the rest of the line after the one blank that follows the capacity, so
+// that it matches /proc/mounts byte for byte.
+func parseDFLine(line string, columns []column, typed bool, unit float64) (DFEntry, bool) {
+	word := func(i int) string { return line[columns[i].start:columns[i].end] }
+	first := 1 // the device takes at least one column, the type one more
+	if typed {
+		first = 2
+	}
+	for i := first; i+4 < len(columns); i++ { // numbers at i…i+2, capacity at i+3, a mount point after
+		nums, ok := dfNumbers(word(i), word(i+1), word(i+2), unit)
+		if !ok {
+			continue
+		}
+		if capacity := word(i + 3); !strings.HasSuffix(capacity, "%") && capacity != "-" {
+			continue
+		}
+		var e DFEntry
+		device := i
+		if typed {
+			device = i - 1
+			e.FSType = word(device)
+		}
+		e.Device = line[columns[0].start:columns[device-1].end]
+		e.Total, e.Used, e.Avail = nums[0], nums[1], nums[2]
+		e.MountPoint = line[columns[i+3].end+1:]
+		return e, true
+	}
+	return DFEntry{}, false
+}
+
+// dfNumbers reads the three number columns of a df line. GNU df's "-" (no inode
+// information: vfat, some FUSE) is not a number.
+func dfNumbers(total, used, avail string, unit float64) (nums [3]float64, ok bool) {
+	for i, s := range [3]string{total, used, avail} {
+		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			return e, false
+			return nums, false
 		}
 		nums[i] = float64(v) * unit
 	}
-	if !strings.HasSuffix(rest[3], "%") && rest[3] != "-" {
-		return e, false
-	}
-	e.Total, e.Used, e.Avail = nums[0], nums[1], nums[2]
-	e.MountPoint = strings.Join(rest[4:], " ")
-	return e, true
+	return nums, true
 }

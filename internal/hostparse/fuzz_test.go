@@ -88,6 +88,9 @@ func FuzzParseDF(f *testing.F) {
 			if e.Total < 0 || e.Used < 0 || e.Avail < 0 {
 				t.Fatalf("negative %+v", e)
 			}
+			if e.MountPoint == "" || e.Device == "" || !bytes.Contains(b, []byte(e.MountPoint)) {
+				t.Fatalf("mount point or device not read from the line: %+v", e)
+			}
 		}
 	})
 }

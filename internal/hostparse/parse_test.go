@@ -242,6 +242,39 @@ func TestParseDF(t *testing.T) {
 	}
 }
 
+// TestParseDFKeepsMountPointsAsWritten: df does not escape mount points or devices, so
+// their spaces cannot be told from column padding by splitting on blanks. The fixtures were
+// captured (LC_ALL=C, GNU coreutils 9.1 and BusyBox 1.35) from tmpfs mounts with odd names,
+// one on a device whose name holds two spaces; odd-mounts.txt is their /proc/mounts. GNU df
+// writes control characters as '?', BusyBox as they are (a newline splits its line).
+func TestParseDFKeepsMountPointsAsWritten(t *testing.T) {
+	gnu := []string{"/", "/mnt/odd/a  b", "/mnt/odd/tab?x", "/mnt/odd/nl?y", "/mnt/odd/ lead", "/mnt/odd/trail ", `/mnt/odd/back\slash`, "/mnt/odd/usb disk"}
+	for _, tc := range []struct {
+		file     string
+		points   []string
+		problems []Reason
+	}{
+		{"odd-df-bytes.txt", gnu, nil},
+		{"odd-df-inodes.txt", gnu, nil},
+		{"busybox135-odd-df-P.txt", []string{"/", "/mnt/odd/a  b", "/mnt/odd/tab\tx", "/mnt/odd/nl", "/mnt/odd/ lead", "/mnt/odd/trail ", `/mnt/odd/back\slash`, "/mnt/odd/usb disk"},
+			[]Reason{Malformed}}, // the "y" after the newline
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			entries, _, problems := ParseDF(fixture(t, tc.file))
+			var points []string
+			for _, e := range entries {
+				points = append(points, e.MountPoint)
+			}
+			if !reflect.DeepEqual(points, tc.points) || !reflect.DeepEqual(reasons(problems), tc.problems) {
+				t.Errorf("mount points %q, problems %v\nwant %q, %v", points, problems, tc.points, tc.problems)
+			}
+			if last := entries[len(entries)-1]; last.Device != "//nas/my  share" || last.Total == 0 {
+				t.Errorf("last entry %+v", last)
+			}
+		})
+	}
+}
+
 func TestParseUname(t *testing.T) {
 	u, problems := ParseUname(fixture(t, "debian12-uname.txt"))
 	want := Uname{Sysname: "Linux", Nodename: "web-1", Release: "6.1.0-27-amd64",
