@@ -209,16 +209,28 @@ func (r *Restorer) setLimit(ctx context.Context, t config.MikroTikTarget, id str
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(t.Timeout))
 	defer cancel()
-	words := []string{"/ip/hotspot/user/set", "=.id=" + id, "=limit-uptime=" + routeros.FormatDuration(limit)}
-	_, err = conn.Run(ctx, words...)
-	if be, ok := errors.AsType[*routeros.BackoffError](err); ok {
-		// An earlier write failed (its reply lost, say) and the session waits before
-		// dialling again: wait for it, within this write's time, rather than fail this user
-		// without trying.
-		if sleep(ctx, be.Wait) != nil {
-			return err
-		}
-		_, err = conn.Run(ctx, words...)
+	return afterBackoff(ctx, func() error {
+		_, err := conn.Run(ctx, "/ip/hotspot/user/set", "=.id="+id, "=limit-uptime="+routeros.FormatDuration(limit))
+		return err
+	})
+}
+
+// afterBackoff runs a router command, and once more when the session turned it away while
+// it waits before dialling again after a failure (a lost reply, a failed connect): the
+// command waits for the reconnection, within its own time, rather than fail without being
+// tried. Plan's reads and Apply's writes wait alike. A wait beyond ctx's deadline fails at
+// once, with the wait left in the error.
+func afterBackoff(ctx context.Context, command func() error) error {
+	err := command()
+	be, ok := errors.AsType[*routeros.BackoffError](err)
+	if !ok {
+		return err
 	}
-	return err
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < be.Wait {
+		return err
+	}
+	if sleep(ctx, be.Wait) != nil {
+		return err
+	}
+	return command()
 }

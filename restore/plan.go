@@ -212,7 +212,8 @@ func (r *Restorer) runningSessions(ctx context.Context, t config.MikroTikTarget)
 	return running, nil
 }
 
-// print reads a menu of the router within its timeout.
+// print reads a menu of the router within its timeout, waiting for the reconnection as a
+// write does (afterBackoff).
 func (r *Restorer) print(ctx context.Context, t config.MikroTikTarget, menu string, props []string) ([]*proto.Sentence, error) {
 	conn, err := r.conn(t)
 	if err != nil {
@@ -220,7 +221,11 @@ func (r *Restorer) print(ctx context.Context, t config.MikroTikTarget, menu stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(t.Timeout))
 	defer cancel()
-	re, err := conn.Print(ctx, menu, props)
+	var re []*proto.Sentence
+	err = afterBackoff(ctx, func() (err error) {
+		re, err = conn.Print(ctx, menu, props)
+		return err
+	})
 	if err != nil {
 		return nil, routerFailure(t.Name, err)
 	}

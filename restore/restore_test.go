@@ -2,6 +2,7 @@ package restore
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -563,5 +564,46 @@ func TestAUserDeletedWhileTheRestoreRunsIsSkipped(t *testing.T) {
 	}
 	if o := entryOfOutcomes(res, "frank"); o.Skip != SkipDeleted || o.Error != "" || res.Applied != 2 || res.Failed != 0 {
 		t.Errorf("frank: %+v; applied %d, failed %d", o, res.Applied, res.Failed)
+	}
+}
+
+// TestReadsAfterAFailedConnectWaitForTheReconnection: once a connect has failed, the
+// session waits before dialling again. Plan, and Apply's reading of the users before it
+// writes, wait that out (within the router's timeout) as a write does, rather than fail
+// at once with the router back up.
+func TestReadsAfterAFailedConnectWaitForTheReconnection(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		run  func(l *lab, p Point, plan *Plan) error
+	}{
+		{"plan", func(l *lab, p Point, _ *Plan) error {
+			_, err := l.r.Plan(testCtx(t), p, PlanOptions{})
+			return err
+		}},
+		{"apply", func(l *lab, _ Point, plan *Plan) error {
+			res, err := l.r.Apply(testCtx(t), plan, nil)
+			if err == nil && res.Applied != 1 {
+				return fmt.Errorf("applied %d, want alice: %+v", res.Applied, res.Outcomes)
+			}
+			return err
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := powerCutLab(t)
+			l.r.backoffMin = 200 * time.Millisecond
+			p := onlyPoint(t, l)
+			plan, err := l.r.Plan(testCtx(t), p, PlanOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.router.PowerOff()
+			if _, err := l.r.Plan(testCtx(t), p, PlanOptions{}); FailureOf(err) != Unreachable {
+				t.Fatalf("plan with the router off: %v, want unreachable", err)
+			}
+			l.router.PowerOn()
+			if err := tt.run(l, p, plan); err != nil {
+				t.Errorf("with the router back: %v", err)
+			}
+		})
 	}
 }
