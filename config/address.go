@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -73,4 +74,23 @@ func withDefaultPort(address, port string) string {
 		return address
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// withoutPassword is a URL (or an address) for messages: a password in it shows as xxxxx, as
+// url.URL.Redacted writes it. Text with an @ that does not parse as a URL with credentials
+// may hold one all the same (http://admin:pa/ss@host, admin:pass@host): everything before
+// its last @ is hidden then.
+func withoutPassword(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err == nil && u.User != nil:
+		return u.Redacted()
+	case err == nil && u.Opaque == "", !strings.Contains(raw, "@"):
+		return raw // no @, or one in the path, query or fragment of a URL
+	}
+	at := strings.LastIndex(raw, "@")
+	if scheme, _, ok := strings.Cut(raw[:at], "://"); ok {
+		return scheme + "://xxxxx" + raw[at:]
+	}
+	return "xxxxx" + raw[at:]
 }

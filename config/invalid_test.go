@@ -138,7 +138,7 @@ testdata/invalid-olt.yml:2: olt[0].username: required: the web interface user ro
 testdata/invalid-olt.yml:3: olt[0].driver: unknown driver "zte": use one of hioso, vsol, hsgq
 testdata/invalid-olt.yml:4: olt[0].url: "192.168.1.100" is not a usable URL: it must start with http:// or https://
 testdata/invalid-olt.yml:6: olt[0].min_interval: must be between 1s and 1h, got 0s
-testdata/invalid-olt.yml:9: olt[1].url: "http://admin:admin@192.168.1.101" is not a usable URL: credentials do not go in the URL: use username and password_file
+testdata/invalid-olt.yml:9: olt[1].url: "http://admin:xxxxx@192.168.1.101" is not a usable URL: credentials do not go in the URL: use username and password_file
 testdata/invalid-olt.yml:11: olt[1].password: inline passwords are not accepted: put it in a file (password_file) or the environment (password_env)
 testdata/invalid-olt.yml:12: olt[2].driver: required: the OLT's driver, one of hioso, vsol, hsgq
 testdata/invalid-olt.yml:13: olt[2].url: "ftp://192.168.1.102/" is not a usable URL: it must start with http:// or https://

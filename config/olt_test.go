@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -39,5 +40,45 @@ olt:
 	}
 	if target, ok := cfg.Target("olt-kebun"); !ok || target.Kind != config.KindOLT || target.Timeout != 5*time.Second {
 		t.Errorf("target %+v %v", target, ok)
+	}
+}
+
+// A password written into an OLT's URL (or a probe's) must not reach the error that
+// refuses it: the error is logged, at every reload too. The URLs that do not even parse
+// matter most, as url.Parse's own error quotes them whole, and its reason may quote a
+// piece (invalid port ":qz" in http://admin:qz/x9@host).
+func TestURLErrorsHideThePassword(t *testing.T) {
+	for _, tc := range []struct{ url, password, want string }{
+		{"http://admin:hunter2@192.0.2.10", "hunter2", `"http://admin:xxxxx@192.0.2.10" is not a usable URL: credentials do not go in the URL`},
+		{"ftp://admin:hunter2@192.0.2.10", "hunter2", `"ftp://admin:xxxxx@192.0.2.10" is not a usable URL: it must start with http://`},
+		{"http://admin:hunter2@192.0.2.10/?page=1", "hunter2", "credentials do not go in the URL"},
+		{"http://admin:hunter2@192.0.2.10:port", "hunter2", `"http://xxxxx@192.0.2.10:port" is not a usable URL: it does not parse`},
+		{"http://admin:qz/x9@192.0.2.10", "qz", "it does not parse"},
+		{"http://admin:pa%zz@192.0.2.10", "zz", "it does not parse"},
+		{"admin:hunter2@192.0.2.10", "hunter2", "it must start with http://"},
+		{"http://admin:hunter2@[::1", "hunter2", "it does not parse"},
+	} {
+		t.Run(tc.url, func(t *testing.T) {
+			_, err := config.Parse([]byte(`
+olt:
+  - {name: olt, driver: hioso, url: "`+tc.url+`", username: admin, password_env: PATH}
+probe_modules:
+  web: {prober: http}
+probe:
+  - {name: web, module: web, address: "`+tc.url+`"}
+`), "ronda.yml")
+			if err == nil {
+				t.Fatal("a URL with a password was accepted")
+			}
+			if strings.Contains(err.Error(), tc.password) {
+				t.Errorf("the error shows the password:\n%s", err)
+			}
+			if !strings.Contains(err.Error(), "olt[0].url: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("the error lacks %q:\n%s", tc.want, err)
+			}
+			if !strings.Contains(err.Error(), "probe[0].address: ") {
+				t.Errorf("the probe's address was not refused:\n%s", err)
+			}
+		})
 	}
 }

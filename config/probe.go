@@ -2,6 +2,7 @@ package config
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -257,8 +258,14 @@ func CheckProbeAddress(prober, address string) error {
 		return err
 	case ProberHTTP:
 		u, err := url.Parse(address)
-		if err != nil {
-			return fmt.Errorf("not a URL: %v", err)
+		switch {
+		case err != nil && strings.Contains(address, "@"):
+			// No reason: url.Parse's may quote a piece of a password (invalid port ":pa"
+			// in http://user:pa/ss@host).
+			return errors.New("not a URL")
+		case err != nil:
+			// The reason alone: url.Parse's message quotes the URL whole.
+			return fmt.Errorf("not a URL: %v", errors.Unwrap(err))
 		}
 		if u.Scheme != "http" && u.Scheme != "https" {
 			return fmt.Errorf("an http target is a URL starting with http:// or https://")
@@ -271,14 +278,6 @@ func CheckProbeAddress(prober, address string) error {
 		}
 	}
 	return nil
-}
-
-// withoutPassword is address for messages: a URL's password shows as xxxxx.
-func withoutPassword(address string) string {
-	if u, err := url.Parse(address); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return address
 }
 
 // checkProbeModules checks the probe_modules section and each probe target against its

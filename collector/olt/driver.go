@@ -107,6 +107,18 @@ func isStatus(err error, code int) bool {
 	return errors.As(err, &se) && se.code == code
 }
 
+// newRequest makes a request for path (with its query) under the OLT's base URL. A URL
+// that does not parse fails as config, without url.Parse's message: that quotes the URL
+// whole, with any password written into it (config refuses those; a driver may be handed
+// one all the same), and its reason may quote a piece of one.
+func newRequest(method, base, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequest(method, joinURL(base, path), body)
+	if err != nil {
+		return nil, collector.Failf(collector.ReasonConfig, "the OLT's url is not a valid URL")
+	}
+	return req, nil
+}
+
 // joinURL appends path (with its query) to the configured base URL.
 func joinURL(base, path string) string {
 	return strings.TrimRight(base, "/") + path

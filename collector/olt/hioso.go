@@ -41,9 +41,9 @@ type hiosoClient struct {
 // get fetches a page. What it returns is valid until the next get: nothing read from it
 // may be kept without a copy (readHiOSO keeps copies).
 func (c *hiosoClient) get(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodGet, joinURL(c.base, path), nil)
+	req, err := newRequest(http.MethodGet, c.base, path, nil)
 	if err != nil {
-		return nil, collector.Fail(collector.ReasonConfig, err)
+		return nil, err
 	}
 	req.SetBasicAuth(c.username, c.password.Reveal())
 	body, header, err := do(ctx, c.http, req, c.buf)

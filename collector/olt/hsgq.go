@@ -77,9 +77,9 @@ func (h *hsgq) login(ctx context.Context) error {
 			"value": base64.StdEncoding.EncodeToString([]byte(pass)),
 		},
 	})
-	req, err := http.NewRequest(http.MethodPost, joinURL(h.base, hsgqLogin), bytes.NewReader(payload))
+	req, err := newRequest(http.MethodPost, h.base, hsgqLogin, bytes.NewReader(payload))
 	if err != nil {
-		return collector.Fail(collector.ReasonConfig, err)
+		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	body, header, err := do(ctx, h.http, req, nil)
@@ -99,9 +99,9 @@ func (h *hsgq) login(ctx context.Context) error {
 }
 
 func (h *hsgq) get(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodGet, joinURL(h.base, path), nil)
+	req, err := newRequest(http.MethodGet, h.base, path, nil)
 	if err != nil {
-		return nil, collector.Fail(collector.ReasonConfig, err)
+		return nil, err
 	}
 	req.Header.Set("X-Token", h.token)
 	body, _, err := do(ctx, h.http, req, nil)

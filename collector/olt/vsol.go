@@ -112,9 +112,9 @@ func (v *vsol) ponPage(ctx context.Context, pon int) (*vsolPage, error) {
 
 // post sends a form and returns the page decoded to UTF-8 (V-SOL pages are often GB2312).
 func (v *vsol) post(ctx context.Context, path string, form url.Values) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodPost, joinURL(v.base, path), strings.NewReader(form.Encode()))
+	req, err := newRequest(http.MethodPost, v.base, path, strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, collector.Fail(collector.ReasonConfig, err)
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	body, header, err := do(ctx, v.http, req, nil)
