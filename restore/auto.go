@@ -118,15 +118,17 @@ type AutoOptions struct {
 
 // AutoReport is what Auto did, for the summary.
 type AutoReport struct {
-	Router     string     `json:"router"`
-	BootTime   time.Time  `json:"boot_time"`
-	Status     AutoStatus `json:"status"`
-	Plan       *Plan      `json:"plan,omitempty"`
-	Result     *Result    `json:"result,omitempty"`
-	Limits     Limits     `json:"limits"`
-	Violations []string   `json:"violations,omitempty"`
-	Error      string     `json:"error,omitempty"`
-	Tries      int        `json:"tries"`
+	Router   string     `json:"router"`
+	BootTime time.Time  `json:"boot_time"`
+	Status   AutoStatus `json:"status"`
+	Plan     *Plan      `json:"plan,omitempty"`
+	// Result is what the last try that applied did, with the users earlier tries wrote; it
+	// is there whatever the status when anything was written.
+	Result     *Result  `json:"result,omitempty"`
+	Limits     Limits   `json:"limits"`
+	Violations []string `json:"violations,omitempty"`
+	Error      string   `json:"error,omitempty"`
+	Tries      int      `json:"tries"`
 }
 
 // SeenWithin is how long after the boot Prometheus may still lack the reboot. The alert
@@ -166,9 +168,14 @@ func Auto(ctx context.Context, svc Service, opts AutoOptions) *AutoReport {
 	earlier := map[string]Outcome{}
 	for {
 		rep.Tries++
+		last := rep.Result
 		err := autoOnce(ctx, svc, opts, rep)
 		if rep.Result != nil {
 			mergeEarlier(rep.Result, earlier)
+		} else {
+			// This try stopped before writing: the users earlier tries wrote stay in the
+			// report, so that the summary of a run refused or left to retry names them.
+			rep.Result = last
 		}
 		if err == nil {
 			return rep

@@ -347,3 +347,54 @@ func TestAutoAgainstARouterRestoresOnce(t *testing.T) {
 		t.Errorf("the second run wrote %d times", n-writes)
 	}
 }
+
+// TestAutoReportKeepsTheUsersWritten: users written before the run ended refused or still
+// to be retried (a write the router refused, a later try stopped before writing) stay in
+// the report as restored, for the summary to name them.
+func TestAutoReportKeepsTheUsersWritten(t *testing.T) {
+	refusal := &Error{Failure: Refused, Err: errors.New("router hotspot-pasar refused to write limit-uptime for 1 user (erin)")}
+	for _, tt := range []struct {
+		name   string
+		plan   func(try int, p Point) (*Plan, error)
+		apply  func(try int, plan *Plan) (*Result, error)
+		status AutoStatus
+	}{
+		{"a write refused in the same apply",
+			nil,
+			func(_ int, plan *Plan) (*Result, error) {
+				res := applyAll(plan, map[string]bool{"erin": true})
+				return res, refusal
+			},
+			AutoRefused},
+		{"a later try refused before writing",
+			func(try int, p Point) (*Plan, error) {
+				if try > 1 {
+					return nil, &Error{Failure: Refused, Err: errors.New("Prometheus answered with warnings")}
+				}
+				return autoPlan(p), nil
+			},
+			func(_ int, plan *Plan) (*Result, error) { return applyAll(plan, map[string]bool{"erin": true}), nil },
+			AutoRefused},
+		{"later tries unreachable until the wait ends",
+			func(try int, p Point) (*Plan, error) {
+				if try > 1 {
+					return nil, &Error{Failure: Unreachable, Err: errors.New("router hotspot-pasar: connection refused")}
+				}
+				return autoPlan(p), nil
+			},
+			func(_ int, plan *Plan) (*Result, error) { return applyAll(plan, map[string]bool{"erin": true}), nil },
+			AutoRetry},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &fakeClock{now: autoBoot.Add(20 * time.Second)}
+			svc := &fakeService{points: func(int) ([]Point, error) { return []Point{autoPoint}, nil }, plan: tt.plan, apply: tt.apply}
+			rep := runAuto(t, svc, clock, Limits{})
+			if rep.Status != tt.status {
+				t.Errorf("status %s (%s), want %s", rep.Status, rep.Error, tt.status)
+			}
+			if rep.Result == nil || rep.Result.Applied != 1 || rep.Result.GivenBack != 10*m || !entryOfOutcomes(rep.Result, "alice").Applied {
+				t.Errorf("result %+v, want alice restored", rep.Result)
+			}
+		})
+	}
+}

@@ -82,8 +82,26 @@ func summaryReports() map[string]*restore.AutoReport {
 	retry := base(restore.AutoRetry)
 	retry.Plan, retry.Tries = nil, 9
 	retry.Error = "router hotspot-pasar: dial tcp 10.0.0.1:8728: connect: connection refused"
+	// Writes the router refused: the users written all the same are named.
+	refusedWrites := base(restore.AutoRefused)
+	refusedWrites.Result = result()
+	for i, o := range refusedWrites.Result.Outcomes {
+		if o.User == "erin" {
+			o.Applied, o.Error = false, "/ip/hotspot/user/set: router refused the command: failure: invalid value"
+			refusedWrites.Result.Outcomes[i] = o
+			refusedWrites.Result.Applied--
+			refusedWrites.Result.Failed++
+			refusedWrites.Result.GivenBack -= o.Lost
+		}
+	}
+	refusedWrites.Error = "router hotspot-pasar refused to write limit-uptime for 1 user (erin; the first: /ip/hotspot/user/set: router refused the command: failure: invalid value): running again as is will not help"
+	// The router went away after some writes: those written so far are named.
+	retryWrites := base(restore.AutoRetry)
+	retryWrites.Result, retryWrites.Tries = refusedWrites.Result, 9
+	retryWrites.Error = "router hotspot-pasar: dial tcp 10.0.0.1:8728: connect: connection refused"
 	return map[string]*restore.AutoReport{
 		"done": done, "again": again, "nobody": nobody, "over-limits": over, "refused": refused, "retry": retry,
+		"refused-after-writes": refusedWrites, "retry-after-writes": retryWrites,
 	}
 }
 
