@@ -102,7 +102,9 @@ type HTTPProbe struct {
 	// Headers are sent with the request. They are the only place for an Authorization or
 	// API key header, so their values show as <secret> on /config.
 	Headers HTTPHeaders `yaml:"headers,omitempty"`
-	Body    string      `yaml:"body,omitempty"`
+	// Body is sent with the request. It may carry a credential too (a login form, an API
+	// key in JSON), so it shows as <secret> on /config.
+	Body Secret `yaml:"body,omitempty"`
 	// ValidStatusCodes are the accepted status codes; default any 2xx.
 	ValidStatusCodes []int `yaml:"valid_status_codes,omitempty"`
 	// FollowRedirects follows up to 10 redirects (default true).

@@ -89,3 +89,30 @@ probe_modules:
 		}
 	}
 }
+
+// An HTTP probe's body is written in the config too, and may carry a token or a password
+// (a login form, a JSON API key): /config hides it as it hides header values. (The probe
+// still sends it: TestHTTP's http_post.)
+func TestRedactedHidesHTTPBody(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+probe_modules:
+  login:
+    prober: http
+    http: {method: POST, body: "user=monitor&password=hunter2-body"}
+  plain:
+    prober: http
+`), "ronda.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump, err := cfg.Redacted()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(dump), "hunter2") {
+		t.Errorf("/config shows the body:\n%s", dump)
+	}
+	if strings.Count(string(dump), "body: <secret>") != 1 {
+		t.Errorf("want the one body, and only it, shown as <secret>:\n%s", dump)
+	}
+}

@@ -167,7 +167,7 @@ func probeHTTP(ctx context.Context, m *module, address string, logger *slog.Logg
 
 	var body io.Reader
 	if cfg.Body != "" {
-		body = strings.NewReader(cfg.Body)
+		body = strings.NewReader(cfg.Body.Reveal())
 	}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, times.trace()), cfg.Method, target.String(), body)
 	if err != nil {
