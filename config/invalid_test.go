@@ -102,7 +102,7 @@ testdata/invalid-probe-module.yml:31: probe_modules.ping.icmp.packets: must be f
 testdata/invalid-probe-module.yml:32: probe_modules.ping.icmp.preferred_ip_protocol: must be ip4 or ip6, got "ipv4"
 testdata/invalid-probe-module.yml:36: probe_modules.ping_zeros.icmp.packets: must be from 1 to 100, got 0 (leave it out for the default 3)
 testdata/invalid-probe-module.yml:37: probe_modules.ping_zeros.icmp.interval: must be more than 0, got 0s (leave it out for the default 100ms)
-testdata/invalid-probe-module.yml:38: probe_modules.ping_zeros.icmp.payload_size: must be from 1 to 65000 bytes, got 0 (leave it out for the default 56)`},
+testdata/invalid-probe-module.yml:38: probe_modules.ping_zeros.icmp.payload_size: must be from 24 to 65000 bytes, got 0 (leave it out for the default 56)`},
 	"invalid-label-reserved.yml": {want: `
 testdata/invalid-label-reserved.yml:7: mikrotik[0].labels.instance: instance is reserved: /sd sets it to the target name
 testdata/invalid-label-reserved.yml:8: mikrotik[0].labels.job: job is reserved: Prometheus sets it to the scrape job's name

@@ -36,6 +36,9 @@ const (
 	defaultICMPPackets     = 3
 	defaultICMPInterval    = 100 * time.Millisecond
 	defaultICMPPayloadSize = 56 // as ping
+	// minICMPPayloadSize is the room the pinger (pro-bing) needs in each echo's payload:
+	// an 8-byte timestamp and a 16-byte id to match the reply to it.
+	minICMPPayloadSize = 24
 )
 
 // DefaultProbeModule is the module of a target that names none: every registered server
@@ -79,7 +82,8 @@ type ICMPProbe struct {
 	Packets int `yaml:"packets,omitempty"`
 	// Interval is the time between packets (default 100ms).
 	Interval Duration `yaml:"interval,omitempty"`
-	// PayloadSize is the echo payload in bytes (default 56, like ping).
+	// PayloadSize is the echo payload in bytes (default 56, like ping; at least 24, room
+	// for the pinger's timestamp and id).
 	PayloadSize int `yaml:"payload_size,omitempty"`
 }
 
@@ -347,9 +351,12 @@ func (m *ProbeModule) check(c *checker, path string) {
 		}
 		switch n := m.ICMP.PayloadSize; {
 		case n == 0 && c.present(p+".payload_size"):
-			c.report(p+".payload_size", "must be from 1 to 65000 bytes, got 0 (leave it out for the default %d)", defaultICMPPayloadSize)
+			c.report(p+".payload_size", "must be from %d to 65000 bytes, got 0 (leave it out for the default %d)", minICMPPayloadSize, defaultICMPPayloadSize)
+		case n > 0 && n < minICMPPayloadSize:
+			// Refused, not raised: a probe sending other than what is written misleads.
+			c.report(p+".payload_size", "must be from %d to 65000 bytes, got %d: each echo request carries an 8-byte timestamp and a 16-byte id", minICMPPayloadSize, n)
 		case n < 0 || n > 65000:
-			c.report(p+".payload_size", "must be from 1 to 65000 bytes, got %d", n)
+			c.report(p+".payload_size", "must be from %d to 65000 bytes, got %d", minICMPPayloadSize, n)
 		}
 	case m.TCP != nil:
 		p := path + ".tcp"

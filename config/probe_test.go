@@ -2,6 +2,8 @@ package config_test
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +158,39 @@ probe_modules:
 	}
 	if m, _ := cfg.ProbeModule("ping_empty"); m.ICMP.Packets != 3 || time.Duration(m.ICMP.Interval) != 100*time.Millisecond || m.ICMP.PayloadSize != 56 {
 		t.Errorf("empty icmp settings: %+v, want the defaults 3, 100ms, 56", *m.ICMP)
+	}
+}
+
+// The pinger carries an 8-byte timestamp and a 16-byte id in each echo's payload, so it
+// cannot send fewer than 24 bytes: a smaller payload_size is refused rather than silently
+// sent as 24.
+func TestICMPPayloadSize(t *testing.T) {
+	for _, tc := range []struct {
+		size    string
+		refused string // the error, or "" when accepted
+	}{
+		{"1", "must be from 24 to 65000 bytes, got 1"},
+		{"23", "must be from 24 to 65000 bytes, got 23"},
+		{"24", ""},
+		{"65000", ""},
+		{"65001", "must be from 24 to 65000 bytes, got 65001"},
+		{"0", "must be from 24 to 65000 bytes, got 0 (leave it out for the default 56)"},
+	} {
+		cfg, err := config.Parse([]byte(`
+probe_modules:
+  ping:
+    prober: icmp
+    icmp: {payload_size: `+tc.size+`}
+`), "ronda.yml")
+		switch {
+		case tc.refused == "" && err != nil:
+			t.Errorf("payload_size %s: %v", tc.size, err)
+		case tc.refused == "":
+			if m, _ := cfg.ProbeModule("ping"); strconv.Itoa(m.ICMP.PayloadSize) != tc.size {
+				t.Errorf("payload_size %s became %d", tc.size, m.ICMP.PayloadSize)
+			}
+		case err == nil || !strings.Contains(err.Error(), "probe_modules.ping.icmp.payload_size: "+tc.refused):
+			t.Errorf("payload_size %s: want the error %q, got %v", tc.size, tc.refused, err)
+		}
 	}
 }

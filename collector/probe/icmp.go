@@ -98,7 +98,7 @@ func (c *Collector) probeICMP(ctx context.Context, m *module, address string, lo
 	pinger.SetPrivileged(c.icmp.usePrivileged())
 	pinger.Count = cfg.Packets
 	pinger.Interval = time.Duration(cfg.Interval)
-	pinger.Size = max(cfg.PayloadSize, 24) // pro-bing needs room for its timestamp and tracker
+	pinger.Size = cfg.PayloadSize // config refuses less than the 24 bytes pro-bing needs
 	// Stop in time to answer: leave a little of the deadline for the last reply's bookkeeping.
 	pinger.Timeout = time.Until(deadline) - 10*time.Millisecond
 	if pinger.Timeout <= 0 {
