@@ -19,7 +19,10 @@ import (
 //
 // A failed write is counted in Result.Failed and the rest go on; once the router has
 // stopped answering (a write failed, and the next one too after waiting for the
-// reconnection), the rest are not tried. The error returned is for what stops the whole
+// reconnection), the rest are not tried. A write that failed after it was sent (its reply
+// lost) may have been taken: it goes in the ledger as unconfirmed at once, and the users
+// are read back at the end to tell (see readBack), so that no later run takes the time
+// twice. The error returned is for what stops the whole
 // run (lock held, router unreachable before any write, ledger not writable), or, once all
 // are done, for writes the router refused (a !trap, such as an API user without the write
 // policy): retrying those as they are cannot help.
@@ -67,8 +70,9 @@ func (r *Restorer) Apply(ctx context.Context, plan *Plan, progress func(done, to
 	var (
 		refusals     []string // users whose write the router refused
 		firstRefusal error
-		lostInARow   int   // writes in a row the router did not answer
-		away         error // why the router is taken for gone: the rest are not tried
+		lostInARow   int           // writes in a row the router did not answer
+		away         error         // why the router is taken for gone: the rest are not tried
+		unsure       []unsureWrite // writes sent but not answered
 	)
 	for i, e := range plan.Entries {
 		o := r.applyOne(ctx, t, plan, ledger, current, e, away)
@@ -97,15 +101,21 @@ func (r *Restorer) Apply(ctx context.Context, plan *Plan, progress func(done, to
 				away = o.writeErr
 			}
 		}
+		if o.Unconfirmed {
+			unsure = append(unsure, unsureWrite{outcome: len(res.Outcomes), rec: o.sent, err: o.writeErr})
+		}
 		res.Outcomes = append(res.Outcomes, o.Outcome)
 		if progress != nil {
 			progress(i+1, total)
 		}
 		if o.ledgerErr != nil {
-			// The router has the new limit but the ledger does not know: stop before
-			// anything else is written that a second run could not recognise.
+			// The router has (or may have) the new limit but the ledger does not know:
+			// stop before anything else is written that a second run could not recognise.
 			return res, o.ledgerErr
 		}
+	}
+	if len(unsure) > 0 && away == nil && ctx.Err() == nil {
+		r.readBack(ctx, t, ledger, res, unsure)
 	}
 	if len(refusals) > 0 {
 		hint := ""
@@ -136,6 +146,15 @@ type outcome struct {
 	Outcome
 	ledgerErr error
 	writeErr  error
+	sent      Record // the ledger's unconfirmed record of a write not answered
+}
+
+// unsureWrite is a write whose reply was lost: its outcome's index in the Result and its
+// unconfirmed record in the ledger.
+type unsureWrite struct {
+	outcome int
+	rec     Record
+	err     error
 }
 
 // applyOne writes one entry, unless it is to be skipped now or away says the router has
@@ -171,18 +190,48 @@ func (r *Restorer) applyOne(ctx context.Context, t config.MikroTikTarget, plan *
 		o.Error = "not written: the router stopped answering: " + away.Error()
 		return o
 	}
-	if err := r.setLimit(ctx, t, e.ID, e.NewLimit); err != nil {
-		if trap, ok := errors.AsType[*routeros.TrapError](err); ok && trap.Message == "no such item" {
+	err := r.setLimit(ctx, t, e.ID, e.NewLimit)
+	if trap, ok := errors.AsType[*routeros.TrapError](err); ok {
+		if trap.Message == "no such item" {
 			return skip(SkipDeleted, "deleted while the restore ran")
 		}
 		o.Error, o.writeErr = err.Error(), err
+		r.logger.Warn("the router refused to write limit-uptime", "router", t.Name, "user", e.User, "err", err)
+		return o
+	}
+	if _, ok := errors.AsType[*routeros.BackoffError](err); ok {
+		// Never sent: the session still waits to dial again.
+		o.Error, o.writeErr = err.Error(), err
 		r.logger.Warn("writing limit-uptime failed", "router", t.Name, "user", e.User, "err", err)
+		return o
+	}
+	rec := recordOf(plan, e, r.now())
+	if err != nil {
+		// Sent, perhaps, and taken, with the reply lost: recorded as unconfirmed before
+		// anything else, and read back once the writes are done.
+		o.Error, o.writeErr, o.Unconfirmed = err.Error()+"; the router may have taken it: the ledger records it as unconfirmed", err, true
+		r.logger.Warn("writing limit-uptime failed; the router may have taken it", "router", t.Name, "user", e.User, "err", err)
+		rec.Unconfirmed = true
+		o.sent = rec
+		if err := l.add(rec); err != nil {
+			o.ledgerErr = refused("router %s may have taken limit-uptime=%s for %s (the write's reply was lost) but the ledger %s could not be written (%v): fix the ledger before running again, or that user may get the time taken twice",
+				t.Name, routeros.FormatDuration(e.NewLimit), e.User, l.path, err)
+		}
 		return o
 	}
 	o.Applied = true
 	r.logger.Info("limit-uptime restored", "router", t.Name, "user", e.User,
 		"old", routeros.FormatDuration(e.LimitNow), "new", routeros.FormatDuration(e.NewLimit), "lost", routeros.FormatDuration(e.Lost))
-	rec := Record{
+	if err := l.add(rec); err != nil {
+		o.ledgerErr = refused("router %s took limit-uptime=%s for %s but the ledger %s could not be written (%v): fix the ledger before running again, or that user gets the time taken twice",
+			t.Name, routeros.FormatDuration(e.NewLimit), e.User, l.path, err)
+	}
+	return o
+}
+
+// recordOf is the ledger's record of writing e's new limit at appliedAt.
+func recordOf(plan *Plan, e Entry, appliedAt time.Time) Record {
+	return Record{
 		Router:       plan.Router,
 		User:         e.User,
 		BootTime:     plan.Point.BootTime,
@@ -191,13 +240,46 @@ func (r *Restorer) applyOne(ctx context.Context, t config.MikroTikTarget, plan *
 		OldLimit:     Duration(e.LimitNow),
 		NewLimit:     Duration(e.NewLimit),
 		Lost:         Duration(e.Lost),
-		AppliedAt:    r.now(),
+		AppliedAt:    appliedAt,
 	}
-	if err := l.add(rec); err != nil {
-		o.ledgerErr = refused("router %s took limit-uptime=%s for %s but the ledger %s could not be written (%v): fix the ledger before running again, or that user gets the time taken twice",
-			t.Name, routeros.FormatDuration(e.NewLimit), e.User, l.path, err)
+}
+
+// readBack settles the writes whose reply was lost (unsure) by reading the
+// users once more: a limit that is the one written means the router took it (a plain
+// ledger record, and the outcome applied), the limit it replaced means it did not (the
+// unconfirmed record goes). Anything else, or no answer, leaves them unconfirmed.
+func (r *Restorer) readBack(ctx context.Context, t config.MikroTikTarget, l *ledger, res *Result, unsure []unsureWrite) {
+	users, err := r.routerUsers(ctx, t)
+	if err != nil {
+		r.logger.Warn("could not read back the writes whose reply was lost; the ledger keeps them as unconfirmed", "router", t.Name, "users", len(unsure), "err", err)
+		return
 	}
-	return o
+	for _, w := range unsure {
+		o := &res.Outcomes[w.outcome]
+		cur := users[o.User]
+		if cur.count != 1 || cur.id != o.ID {
+			continue
+		}
+		switch cur.limit {
+		case o.NewLimit:
+			taken := w.rec
+			taken.Unconfirmed = false
+			if err := l.add(taken); err != nil {
+				r.logger.Warn("the router took a write whose reply was lost, but the ledger could not record it; it stays unconfirmed", "router", t.Name, "user", o.User, "err", err)
+				continue
+			}
+			l.forget(w.rec)
+			o.Applied, o.Unconfirmed, o.Error = true, false, ""
+			res.Failed--
+			res.Applied++
+			res.GivenBack += o.Lost
+			r.logger.Info("limit-uptime restored (the write's reply was lost; read back)", "router", t.Name, "user", o.User,
+				"old", routeros.FormatDuration(o.LimitNow), "new", routeros.FormatDuration(o.NewLimit), "lost", routeros.FormatDuration(o.Lost))
+		case o.LimitNow:
+			l.forget(w.rec)
+			o.Unconfirmed, o.Error = false, w.err.Error()+"; not taken (read back)"
+		}
+	}
 }
 
 // setLimit writes one user's limit-uptime: the only write ronda ever makes. A set is

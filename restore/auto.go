@@ -200,15 +200,18 @@ func Auto(ctx context.Context, svc Service, opts AutoOptions) *AutoReport {
 	}
 }
 
-// mergeEarlier records the users res applied and puts those applied by earlier tries
-// back in place of their already-restored skips, so res reads as the whole run's result.
+// mergeEarlier records the users res applied (or may have: a write whose reply was lost)
+// and puts those written by earlier tries back in place of their already-restored skips,
+// so res reads as the whole run's result. An unconfirmed write is already-restored later
+// only when the ledger finds it taken.
 func mergeEarlier(res *Result, earlier map[string]Outcome) {
 	for i, o := range res.Outcomes {
-		if o.Applied {
+		if o.Applied || o.Unconfirmed {
 			earlier[o.User] = o
 			continue
 		}
 		if prev, ok := earlier[o.User]; ok && o.Skip == SkipAlreadyRestored {
+			prev.Applied, prev.Unconfirmed, prev.Error = true, false, ""
 			res.Outcomes[i] = prev
 			res.Skipped--
 			res.Applied++

@@ -398,3 +398,34 @@ func TestAutoReportKeepsTheUsersWritten(t *testing.T) {
 		})
 	}
 }
+
+// TestAutoCountsAnUnconfirmedWriteFoundTakenAsRestored: a write of the first try whose
+// reply was lost, which the next try finds in the ledger as taken (already-restored), was
+// made by this run: the report counts it as restored now.
+func TestAutoCountsAnUnconfirmedWriteFoundTakenAsRestored(t *testing.T) {
+	clock := &fakeClock{now: autoBoot.Add(20 * time.Second)}
+	svc := &fakeService{
+		points: func(int) ([]Point, error) { return []Point{autoPoint}, nil },
+		apply: func(try int, plan *Plan) (*Result, error) {
+			if try == 1 {
+				res := applyAll(plan, map[string]bool{"alice": true})
+				for i, o := range res.Outcomes {
+					if o.User == "alice" {
+						res.Outcomes[i].Unconfirmed = true
+					}
+				}
+				return res, nil
+			}
+			return applyAll(plan, nil, "alice", "erin"), nil
+		},
+	}
+	rep := runAuto(t, svc, clock, Limits{})
+	if rep.Status != AutoDone || rep.Tries != 2 {
+		t.Fatalf("status %s after %d tries (%s)", rep.Status, rep.Tries, rep.Error)
+	}
+	alice := entryOfOutcomes(rep.Result, "alice")
+	if rep.Result.Applied != 2 || rep.Result.Skipped != 1 || rep.Result.GivenBack != 17*m || !alice.Applied || alice.Error != "" || alice.Unconfirmed {
+		t.Errorf("the run restored alice and erin (17m), got %d applied, %d skipped, %s; alice %+v",
+			rep.Result.Applied, rep.Result.Skipped, rep.Result.GivenBack, alice)
+	}
+}

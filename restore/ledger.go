@@ -40,6 +40,11 @@ type Record struct {
 	NewLimit     Duration  `json:"new_limit"`
 	Lost         Duration  `json:"lost"`
 	AppliedAt    time.Time `json:"applied_at"`
+	// Unconfirmed marks a write whose reply never came (the connection dropped after it
+	// was sent), recorded before knowing whether the router took it. Reading the users back
+	// replaces it with a plain record (taken) or removes it (not taken); until then the
+	// user's limit tells: still OldLimit, the write was not taken (see find).
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 }
 
 // Duration is written in RouterOS's form (1h2m3s) in the ledger.
@@ -164,18 +169,54 @@ func (l *ledger) has(rec Record) bool {
 	return false
 }
 
-// find reports whether the ledger holds e's restore from point p, and describes it.
+// find reports whether the ledger holds e's restore from point p, and describes it. An
+// unconfirmed write counts unless the user's limit (e.LimitNow) is still the one it
+// replaced: never take a session twice, even when a top-up since hides whether it was.
 func (l *ledger) find(p Point, e Entry) (string, bool) {
 	start := p.At.Add(-e.SessionThen)
+	var unconfirmed *Record
 	for _, i := range slices.Backward(l.byUser[[2]string{p.Router, e.User}]) {
 		rec := &l.records[i]
 		sameBoot := !p.BootTime.IsZero() && rec.BootTime.Equal(p.BootTime)
-		if d := rec.SessionStart.Sub(start); sameBoot || (d <= sessionTolerance && d >= -sessionTolerance) {
-			return fmt.Sprintf("restored on %s (limit-uptime %s → %s, %s given back)", rec.AppliedAt.Format(time.RFC3339),
-				formatLimit(rec.OldLimit.D()), routeros.FormatDuration(rec.NewLimit.D()), routeros.FormatDuration(rec.Lost.D())), true
+		if d := rec.SessionStart.Sub(start); !sameBoot && (d > sessionTolerance || d < -sessionTolerance) {
+			continue
 		}
+		if rec.Unconfirmed {
+			if unconfirmed == nil {
+				unconfirmed = rec
+			}
+			continue
+		}
+		return fmt.Sprintf("restored on %s (limit-uptime %s → %s, %s given back)", rec.AppliedAt.Format(time.RFC3339),
+			formatLimit(rec.OldLimit.D()), routeros.FormatDuration(rec.NewLimit.D()), routeros.FormatDuration(rec.Lost.D())), true
 	}
-	return "", false
+	switch rec := unconfirmed; {
+	case rec == nil || e.LimitNow == rec.OldLimit.D():
+		return "", false
+	case e.LimitNow == rec.NewLimit.D():
+		return fmt.Sprintf("restored on %s (limit-uptime %s → %s, %s given back): the reply to the write was lost, the limit now is the one it wrote",
+			rec.AppliedAt.Format(time.RFC3339), formatLimit(rec.OldLimit.D()), routeros.FormatDuration(rec.NewLimit.D()), routeros.FormatDuration(rec.Lost.D())), true
+	default:
+		return fmt.Sprintf("limit-uptime %s → %s was sent on %s but its reply was lost, and the limit has changed since (%s now): whether the router took it cannot be told, so it is taken as written; restore by hand if it was not",
+			formatLimit(rec.OldLimit.D()), routeros.FormatDuration(rec.NewLimit.D()), rec.AppliedAt.Format(time.RFC3339), formatLimit(e.LimitNow)), true
+	}
+}
+
+// forget removes rec (an unconfirmed write found not taken, or replaced by its confirmed
+// record). The journal may still hold it; compact rewrites the ledger without it and
+// removes the journal, and a run cut short before then reads it back as unconfirmed.
+func (l *ledger) forget(rec Record) {
+	i := slices.Index(l.records, rec)
+	if i < 0 {
+		return
+	}
+	l.records = slices.Delete(l.records, i, i+1)
+	clear(l.byUser)
+	for j, r := range l.records {
+		key := [2]string{r.Router, r.User}
+		l.byUser[key] = append(l.byUser[key], j)
+	}
+	l.journaled = true // the ledger file must be rewritten without it
 }
 
 // add records rec in the journal, synced to disk, before returning.

@@ -139,3 +139,73 @@ func TestATornOnlyJournalLineIsCompactedAway(t *testing.T) {
 		t.Error("alice's restore is forgotten")
 	}
 }
+
+// TestAnUnconfirmedWriteCountsUnlessTheLimitIsStillTheOld: a write whose reply was lost
+// counts as restored unless the user's limit is still the one it replaced; a plain record
+// of the same session wins; a record forgotten (found not taken) is gone once compacted,
+// and a run cut short before that reads it back as unconfirmed.
+func TestAnUnconfirmedWriteCountsUnlessTheLimitIsStillTheOld(t *testing.T) {
+	p := Point{Router: testRouter, At: at, BootTime: newBoot}
+	sent := record("alice", at.Add(-10*m))
+	sent.Unconfirmed = true
+	for _, tt := range []struct {
+		name     string
+		limitNow time.Duration
+		also     bool // a plain record of the same write too
+		found    bool
+		detail   string
+	}{
+		{"limit still the old", 2 * h, false, false, ""},
+		{"limit as written", 110 * m, false, true, "the reply to the write was lost, the limit now is the one it wrote"},
+		{"limit changed since", 3 * h, false, true, "whether the router took it cannot be told"},
+		{"confirmed too", 2 * h, true, true, "restored on"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := readLedger(filepath.Join(t.TempDir(), "ledger.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.add(sent); err != nil {
+				t.Fatal(err)
+			}
+			if tt.also {
+				if err := l.add(record("alice", at.Add(-10*m))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			detail, ok := l.find(p, Entry{User: "alice", SessionThen: 10 * m, LimitNow: tt.limitNow})
+			if ok != tt.found || !strings.Contains(detail, tt.detail) {
+				t.Errorf("find: %v, %q; want %v, %q", ok, detail, tt.found, tt.detail)
+			}
+		})
+	}
+
+	path := filepath.Join(t.TempDir(), "ledger.json")
+	l, err := readLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range []Record{record("erin", at.Add(-7*m)), sent} {
+		if err := l.add(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.forget(sent)
+	cutShort, err := readLedger(path) // before compaction: the journal still holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cutShort.find(p, Entry{User: "alice", SessionThen: 10 * m, LimitNow: 3 * h}); !ok {
+		t.Error("a run cut short before compaction lost the unconfirmed write")
+	}
+	if err := l.compact(); err != nil {
+		t.Fatal(err)
+	}
+	folded, err := readLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(folded.records) != 1 || folded.records[0].User != "erin" {
+		t.Errorf("records after compaction: %+v", folded.records)
+	}
+}

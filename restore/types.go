@@ -110,6 +110,10 @@ type Outcome struct {
 	Entry
 	Applied bool   `json:"applied"`
 	Error   string `json:"error,omitempty"`
+	// Unconfirmed: the write failed after it was sent (its reply never came) and reading
+	// the users back did not tell whether the router took it. The ledger holds it as
+	// unconfirmed: a later run restores the user only while the limit is still LimitNow.
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 }
 
 // Result is the outcome of applying a plan.
