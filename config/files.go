@@ -23,7 +23,7 @@ var errNotRegular = errors.New("not a regular file")
 func readSmallFile(path string, limit int64) ([]byte, error) {
 	// Stat before opening: opening a FIFO blocks until something writes to it, which would
 	// hang a load, and a reload (holding the exporter's reload lock) for good.
-	if err := checkRegular(path); err != nil {
+	if err := CheckRegularFile(path); err != nil {
 		return nil, err
 	}
 	f, err := os.Open(path)
@@ -58,15 +58,18 @@ func fileErrorReason(err error) string {
 	return err.Error()
 }
 
-// checkRegular says whether path (followed through symlinks) is a regular file, without
-// opening it.
-func checkRegular(path string) error {
+// CheckRegularFile says whether path (followed through symlinks) is a regular file, without
+// opening it: opening a FIFO blocks until something writes to it. A file the config names
+// and that is read again after load (known_hosts at every dial, a CA bundle) is checked
+// with it each time, as load checks it: a FIFO put in its place since is refused, not
+// waited on. The error is a *fs.PathError.
+func CheckRegularFile(path string) error {
 	info, err := os.Stat(path)
 	if err != nil {
 		return err
 	}
 	if !info.Mode().IsRegular() {
-		return errNotRegular
+		return &fs.PathError{Op: "stat", Path: path, Err: errNotRegular}
 	}
 	return nil
 }

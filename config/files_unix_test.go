@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rondanet/ronda/config"
+	"github.com/rondanet/ronda/internal/testtool"
 )
 
 // A FIFO named as a password file, CA file, passphrase, key or known_hosts file would block
@@ -69,5 +70,35 @@ ssh:
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error lacks %q:\n%s", want, err)
 		}
+	}
+}
+
+// A CA file is read again where a connection's TLS settings are made (TLSConfig.Client);
+// replaced by a FIFO since the config was checked, it is refused there as load refuses it,
+// not opened.
+func TestCAFileSwappedForAFIFOIsRefusedByClient(t *testing.T) {
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	pem, err := os.ReadFile(filepath.Join(testdataDir(t), "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ca, pem, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RONDA_TEST_PASSWORD", "from-env")
+	cfg, err := config.Parse([]byte(`
+mikrotik:
+  - {name: ca, address: 192.0.2.2, username: u, password_env: RONDA_TEST_PASSWORD, tls: {ca_file: ca.pem}}
+`), filepath.Join(dir, "ronda.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.MikroTik[0].TLS.Client(); err != nil {
+		t.Fatalf("with the CA file as checked: %v", err)
+	}
+	testtool.ReplaceWithFIFO(t, ca, pem)
+	if _, err := cfg.MikroTik[0].TLS.Client(); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a CA file swapped for a FIFO: %v, want an error saying it is not a regular file", err)
 	}
 }

@@ -155,7 +155,7 @@ func (t *SSHTarget) checkHostKeys(c *checker, path string) {
 		c.missing(khPath, "required: a known_hosts file holding the host's key (ssh-keyscan -H host >> known_hosts), or trust_on_first_use: true with a file to record it in")
 	default:
 		t.KnownHostsFile = c.resolve(t.KnownHostsFile)
-		err := checkRegular(t.KnownHostsFile)
+		err := CheckRegularFile(t.KnownHostsFile)
 		switch {
 		case errors.Is(err, os.ErrNotExist) && t.TrustOnFirstUse:
 			if info, err := os.Stat(filepath.Dir(t.KnownHostsFile)); err != nil || !info.IsDir() {

@@ -11,7 +11,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 )
 
@@ -103,9 +102,9 @@ type TLSConfig struct {
 	caDigest [sha256.Size]byte
 }
 
-// Client builds the TLS settings of an api-ssl connection; nil for a plain API (t nil).
-// Load has checked and resolved ca_file already; the bundle is read here, by the caller
-// setting up the connection.
+// Client builds the TLS settings of a connection (api-ssl, a probe); nil when t is nil (a
+// plain API). Load has checked and resolved ca_file already; the bundle is read again
+// here, by the caller setting up the connection, and checked again as load checks it.
 func (t *TLSConfig) Client() (*tls.Config, error) {
 	if t == nil {
 		return nil, nil
@@ -116,9 +115,9 @@ func (t *TLSConfig) Client() (*tls.Config, error) {
 		MinVersion:         tls.VersionTLS12,
 	}
 	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
+		pem, err := readSmallFile(t.CAFile, maxCAFileSize)
 		if err != nil {
-			return nil, fmt.Errorf("tls.ca_file: %w", err)
+			return nil, fmt.Errorf("tls.ca_file %s: %s", t.CAFile, fileErrorReason(err))
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {

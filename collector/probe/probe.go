@@ -11,12 +11,10 @@ package probe
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -248,23 +246,11 @@ func mustCompileAll(exprs []string, errs *[]error) []*regexp.Regexp {
 	return out
 }
 
+// buildTLS is the module's TLS settings: TLS 1.2 or later with the system CAs when it
+// sets none, else its own, the CA file read as config reads it (never a FIFO).
 func buildTLS(c *config.TLSConfig) (*tls.Config, error) {
-	t := &tls.Config{MinVersion: tls.VersionTLS12}
 	if c == nil {
-		return t, nil
+		return &tls.Config{MinVersion: tls.VersionTLS12}, nil
 	}
-	t.ServerName = c.ServerName
-	t.InsecureSkipVerify = c.InsecureSkipVerify //nolint:gosec // the operator asked for it, for self-signed devices
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return t, fmt.Errorf("reading CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return t, fmt.Errorf("no certificate in CA file %s", c.CAFile)
-		}
-		t.RootCAs = pool
-	}
-	return t, nil
+	return c.Client()
 }

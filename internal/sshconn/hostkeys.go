@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/rondanet/ronda/config"
 )
 
 // HostKeys verifies host keys against a known_hosts file, re-read at every dial so that an
@@ -64,8 +66,13 @@ func (k *HostKeys) callback() (ssh.HostKeyCallback, error) {
 }
 
 func (k *HostKeys) load() (ssh.HostKeyCallback, error) {
-	if _, err := os.Stat(k.File); errors.Is(err, os.ErrNotExist) && k.TrustOnFirstUse {
+	// Checked as config load checks it: knownhosts.New would open a FIFO put in the file's
+	// place since, and wait on it past every deadline.
+	switch err := config.CheckRegularFile(k.File); {
+	case errors.Is(err, os.ErrNotExist) && k.TrustOnFirstUse:
 		return func(string, net.Addr, ssh.PublicKey) error { return &knownhosts.KeyError{} }, nil
+	case err != nil:
+		return nil, fmt.Errorf("%w: reading known_hosts: %v", ErrHostKey, err)
 	}
 	check, err := knownhosts.New(k.File)
 	if err != nil {
