@@ -90,7 +90,9 @@ func NewManager(opts Options, collectors ...Collector) *Manager {
 		reasons[kind] = reasonsOf(c)
 	}
 	m.metrics = newSelfMetrics(opts.Registerer, reasons)
-	m.config.Store(newAppliedConfig(&config.Config{}))
+	none := newAppliedConfig(&config.Config{})
+	close(none.ready)
+	m.config.Store(none)
 	return m
 }
 
@@ -102,14 +104,20 @@ func (m *Manager) Config() *config.Config { return m.config.Load().cfg }
 
 // ApplyConfig puts a validated configuration in force: collectors drop state of targets that
 // changed or went away, and scrapes started afterwards see the new targets.
+//
+// The configuration is published before the collectors reload, and a scrape that finds its
+// target in it waits for them (serveScrape): so no scrape finds a target in the manager's
+// configuration but not in its collector's. Reloading first, a scrape of a target just
+// renamed, found under its old name, failed as config in the collector.
 func (m *Manager) ApplyConfig(cfg *config.Config) {
 	m.reloadMu.Lock()
 	defer m.reloadMu.Unlock()
+	applied := newAppliedConfig(cfg)
+	m.config.Store(applied)
 	for _, kind := range m.kinds {
 		m.collectors[kind].Reload(cfg)
 	}
-	applied := newAppliedConfig(cfg)
-	m.config.Store(applied)
+	close(applied.ready)
 	counts := make(map[string]int, len(m.kinds))
 	for _, t := range applied.targets {
 		counts[t.Kind]++
@@ -127,10 +135,11 @@ type appliedConfig struct {
 	cfg     *config.Config
 	targets []config.Target          // in file order
 	byName  map[string]config.Target // the same, by name
+	ready   chan struct{}            // closed once every collector has taken cfg
 }
 
 func newAppliedConfig(cfg *config.Config) *appliedConfig {
-	a := &appliedConfig{cfg: cfg, targets: cfg.Targets()}
+	a := &appliedConfig{cfg: cfg, targets: cfg.Targets(), ready: make(chan struct{})}
 	a.byName = make(map[string]config.Target, len(a.targets))
 	for _, t := range a.targets {
 		a.byName[t.Name] = t

@@ -28,7 +28,8 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	kind := c.Kind()
 	query := r.URL.Query()
 	name := query.Get("target")
-	target, status, msg := lookupTarget(m.config.Load(), kind, name)
+	applied := m.config.Load()
+	target, status, msg := lookupTarget(applied, kind, name)
 	scrape := channelScrape(func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) error {
 		return c.Scrape(ctx, name, logger, ch)
 	})
@@ -78,7 +79,12 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	// ronda_exporter_scrape_slot_waits_total) is not the target's time, and blackbox_exporter's
 	// probe_duration_seconds, which the probes keep, is the probe's own.
 	var batch *Batch
-	err = m.acquireSlot(ctx, kind)
+	if !adHoc { // an ad-hoc target is not in the configuration
+		err = collectorsReady(ctx, applied)
+	}
+	if err == nil {
+		err = m.acquireSlot(ctx, kind)
+	}
 	start := time.Now()
 	if err == nil {
 		// The answer's format is known before the scrape: in text, Lines write the
@@ -191,6 +197,23 @@ func scrapeTimeout(r *http.Request, targetTimeout, defaultTimeout, offset time.D
 		prom -= offset
 	}
 	return min(prom, timeout), nil
+}
+
+// collectorsReady waits, no longer than ctx allows, until the collectors have taken the
+// configuration a configured target was found in (ApplyConfig publishes it first): the
+// collector then knows the target too.
+func collectorsReady(ctx context.Context, applied *appliedConfig) error {
+	select {
+	case <-applied.ready: // nearly always: first, so a deadline passed meanwhile cannot win
+		return nil
+	default:
+	}
+	select {
+	case <-applied.ready:
+		return nil
+	case <-ctx.Done():
+		return Fail(ReasonTimeout, fmt.Errorf("the collectors were still taking the new configuration at the deadline: %w", ctx.Err()))
+	}
 }
 
 // acquireSlot waits for one of the kind's concurrent scrape slots, no longer than ctx allows:
