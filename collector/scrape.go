@@ -87,17 +87,21 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	}
 	start := time.Now()
 	if err == nil {
-		// The answer's format is known before the scrape: in text, Lines write the
-		// exposition's lines as the collector adds them.
-		text := !debug && answersText(r)
-		if inline {
-			batch = getBatch()
-			batch.text = text
-			err = scrape(ctx, logger, batch)
-		} else {
-			batch, err = runScrape(ctx, scrape, logger, text, m.graceAfterDeadline())
-		}
-		m.releaseSlot(kind)
+		func() {
+			// Deferred: a collector scraped inline that panics does so on this goroutine,
+			// where net/http recovers it; the slot must not stay taken for good.
+			defer m.releaseSlot(kind)
+			// The answer's format is known before the scrape: in text, Lines write the
+			// exposition's lines as the collector adds them.
+			text := !debug && answersText(r)
+			if inline {
+				batch = getBatch()
+				batch.text = text
+				err = scrape(ctx, logger, batch)
+			} else {
+				batch, err = runScrape(ctx, scrape, logger, text, m.graceAfterDeadline())
+			}
+		}()
 	} else {
 		batch = getBatch()
 	}
