@@ -264,8 +264,8 @@ func buildChannels(cfg *config.Config, logger *slog.Logger, templateError func(s
 	return out, nil
 }
 
-// prune drops, once a minute, dedup keys older than the window and dead letters older
-// than dead_retention.
+// prune drops, once a minute, dedup keys past their window and dead letters older than
+// dead_retention.
 func (a *App) prune(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -281,7 +281,7 @@ func (a *App) prune(ctx context.Context) {
 
 func (a *App) pruneOnce(now time.Time) {
 	cfg, _ := a.current()
-	if _, err := a.store.ForgetBefore(now.Add(-time.Duration(cfg.Delivery.DedupWindow))); err != nil {
+	if _, err := a.store.ForgetExpired(now, time.Duration(cfg.Delivery.DedupWindow)); err != nil {
 		a.log.Warn("pruning dedup keys", "err", err)
 	}
 	retention := time.Duration(cfg.Delivery.DeadRetention)
@@ -331,15 +331,19 @@ func (a *App) stopReportsLocked() {
 
 // enqueueReply stores a command's report (already HTML) for the channels it replies to.
 // The notification goes along, so a chat rings or stays silent as it would for the alert.
-// key makes the report of one stored item count once, even when a crash repeats the run.
+// key makes the report of one stored item count once, even when a crash repeats the run:
+// the item runs again after a restart for as long as it may be delivered (max_age), so
+// the key is kept that long, not merely dedup_window.
 func (a *App) enqueueReply(key string, m *payload.Message, channelNames []string, text string) error {
 	cfg, channels := a.current()
-	return a.enqueueText(channels, key, m, channelNames, text, time.Duration(cfg.Delivery.DedupWindow), "command report queued")
+	window := max(time.Duration(cfg.Delivery.DedupWindow), time.Duration(cfg.Delivery.MaxAge))
+	return a.enqueueText(channels, key, m, channelNames, text, window, nil, "command report queued")
 }
 
-// enqueueReport stores a rendered report like a notification. key makes a run count once
-// even when a restart repeats it within the interval.
-func (a *App) enqueueReport(key, name string, channelNames []string, text string) error {
+// enqueueReport stores a rendered report like a notification, recording tick (unless
+// zero: a run on demand) as the report's last in the same write. key makes a run count
+// once even when a restart repeats it within the interval.
+func (a *App) enqueueReport(key, name string, tick time.Time, channelNames []string, text string) error {
 	cfg, channels := a.current()
 	msg := &payload.Message{Version: "4", Receiver: "report:" + name, GroupKey: "report:" + name, Status: payload.StatusFiring}
 	window := time.Duration(cfg.Delivery.DedupWindow)
@@ -348,13 +352,24 @@ func (a *App) enqueueReport(key, name string, channelNames []string, text string
 			window = time.Duration(r.Interval)
 		}
 	}
-	return a.enqueueText(channels, key, msg, channelNames, text, window, "report queued", "report", name)
+	var scheduled *reportTick
+	if !tick.IsZero() {
+		scheduled = &reportTick{report: name, tick: tick}
+	}
+	return a.enqueueText(channels, key, msg, channelNames, text, window, scheduled, "report queued", "report", name)
+}
+
+// reportTick is the scheduled run of a report that a queuing records.
+type reportTick struct {
+	report string
+	tick   time.Time
 }
 
 // enqueueText stores text, already rendered, for every recipient of the named channels
-// (a sharded channel's recipients for m), once per key within window. channels is the
-// caller's snapshot, so a reload in between cannot mix two configurations.
-func (a *App) enqueueText(channels map[string]delivery.Channel, key string, m *payload.Message, channelNames []string, text string, window time.Duration, logMsg string, logAttrs ...any) error {
+// (a sharded channel's recipients for m), once per key within window, and records
+// scheduled (when not nil) in the same write. channels is the caller's snapshot, so a
+// reload in between cannot mix two configurations.
+func (a *App) enqueueText(channels map[string]delivery.Channel, key string, m *payload.Message, channelNames []string, text string, window time.Duration, scheduled *reportTick, logMsg string, logAttrs ...any) error {
 	now := time.Now()
 	var items []*store.Item
 	for _, chName := range channelNames {
@@ -371,7 +386,13 @@ func (a *App) enqueueText(channels map[string]delivery.Channel, key string, m *p
 			items = append(items, &store.Item{Channel: chName, Recipient: rcpt, State: store.Pending, Message: m, Text: text, Created: now})
 		}
 	}
-	dup, err := a.store.Accept(key, now, window, items)
+	var dup bool
+	var err error
+	if scheduled != nil {
+		dup, err = a.store.AcceptReport(key, now, window, items, scheduled.report, scheduled.tick)
+	} else {
+		dup, err = a.store.Accept(key, now, window, items)
+	}
 	if err != nil {
 		return err
 	}

@@ -194,12 +194,18 @@ func (c *Channel) Send(ctx context.Context, job *delivery.Job) error {
 func (c *Channel) sendReply(job *delivery.Job, report string) { c.sendReplyAs(job, report, "") }
 
 // sendReplyAs is sendReply under the item's key with suffix: a report of its own (the
-// first "not yet" of a command asking to be run again), not taken for the final one.
+// first "not yet" of a command asking to be run again), not taken for the final one. The
+// key names the item as stored (its id and when it was created), so the run a restart
+// repeats reports once, and a dead letter replayed by hand reports again.
 func (c *Channel) sendReplyAs(job *delivery.Job, report, suffix string) {
 	if len(c.cfg.ReplyTo) == 0 || c.reply == nil || report == "" {
 		return // nobody to tell, or nothing to say
 	}
-	key := "reply:" + c.name + ":" + strconv.FormatUint(job.ID, 10) + suffix
+	key := "reply:" + c.name + ":" + strconv.FormatUint(job.ID, 10)
+	if !job.Created.IsZero() {
+		key += "@" + strconv.FormatInt(job.Created.UnixNano(), 10)
+	}
+	key += suffix
 	if job.ID == 0 { // not from the store (tests): one key per report
 		h := fnv.New64a()
 		h.Write([]byte(report))

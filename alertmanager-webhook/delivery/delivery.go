@@ -17,7 +17,10 @@ import (
 // Job is one notification for one recipient of one channel.
 type Job struct {
 	// ID is the stored item's id: stable across retries and restarts.
-	ID        uint64
+	ID uint64
+	// Created is when the item was stored, stable across retries and restarts; a dead
+	// letter replayed by hand gets a new one (it is run anew).
+	Created   time.Time
 	Recipient string
 	Message   *payload.Message
 	// Text, when set, is the message already rendered as Telegram HTML (a scheduled

@@ -317,7 +317,7 @@ func (l *lane) run(ctx context.Context) {
 
 // send makes one attempt; false when ctx ended during it.
 func (l *lane) send(ctx context.Context, ch delivery.Channel, it *store.Item, recipient string) bool {
-	job := &delivery.Job{ID: it.ID, Recipient: recipient, Message: it.Message, Text: it.Text, PartsSent: it.PartsSent, Attempts: it.Attempts}
+	job := &delivery.Job{ID: it.ID, Created: it.Created, Recipient: recipient, Message: it.Message, Text: it.Text, PartsSent: it.PartsSent, Attempts: it.Attempts}
 	timeout := l.o.timing.Load().SendTimeout
 	if tc, ok := ch.(delivery.TimeoutChannel); ok {
 		timeout = max(timeout, tc.SendTimeout())

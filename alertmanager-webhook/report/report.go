@@ -81,12 +81,16 @@ func (d *Data) Sum(name string) float64 {
 }
 
 // Enqueue stores a rendered report for delivery to a channel; key identifies this run so
-// that a restart within the same interval does not send it twice.
-type Enqueue func(key, report string, channels []string, text string) error
+// that a restart within the same interval does not send it twice. tick is the scheduled
+// time the run is for (zero for a run on demand): the enqueuer records it as the report's
+// last tick, the one Ledger.LastTick reads, in the same write that queues the report
+// (store.AcceptReport), so that no crash can queue the report and lose its tick.
+type Enqueue func(key, report string, tick time.Time, channels []string, text string) error
 
 // Ledger remembers, across restarts, the last tick each report was sent for, so that a
 // tick missed while ronda-webhook was down (a power cut at 07:00) is sent late rather
-// than never.
+// than never. Enqueue records the ticks sent; SetLastTick only where a report starts
+// counting.
 type Ledger interface {
 	LastTick(report string) (tick time.Time, ok bool, err error)
 	SetLastTick(report string, tick time.Time) error
@@ -103,8 +107,8 @@ type Runner struct {
 	ledger  Ledger
 }
 
-// WithLedger makes Run remember the ticks it sent in l, and send at its start the report
-// of a tick it missed (catchUp).
+// WithLedger makes Run send at its start the report of a tick it missed (catchUp), as l
+// tells: the ticks sent are recorded in l by Enqueue.
 func (r *Runner) WithLedger(l Ledger) *Runner {
 	r.ledger = l
 	return r
@@ -166,16 +170,10 @@ func (r *Runner) tickBefore(t time.Time) time.Time {
 	return t.Add(shift).Truncate(interval).Add(-shift)
 }
 
-// send runs the report for tick and, once it is queued, remembers the tick.
+// send runs the report for tick; queuing it records the tick.
 func (r *Runner) send(ctx context.Context, tick time.Time) {
-	if err := r.RunOnce(ctx, tick); err != nil {
+	if err := r.run(ctx, tick, tick); err != nil {
 		r.log.Error("report failed", "report", r.cfg.Name, "err", err)
-		return
-	}
-	if r.ledger != nil {
-		if err := r.ledger.SetLastTick(r.cfg.Name, tick); err != nil {
-			r.log.Warn("cannot remember the report's tick", "report", r.cfg.Name, "err", err)
-		}
 	}
 }
 
@@ -203,14 +201,19 @@ func (r *Runner) catchUp(ctx context.Context, now time.Time) {
 	}
 }
 
-// RunOnce renders the report for time at and enqueues it.
+// RunOnce renders the report for time at and enqueues it, on demand: no tick is recorded.
 func (r *Runner) RunOnce(ctx context.Context, at time.Time) error {
+	return r.run(ctx, at, time.Time{})
+}
+
+// run renders the report for time at and enqueues it for tick (zero: on demand).
+func (r *Runner) run(ctx context.Context, at, tick time.Time) error {
 	text, err := r.Render(ctx, at)
 	if err != nil {
 		return err
 	}
 	key := "report:" + r.cfg.Name + ":" + at.UTC().Format(time.RFC3339)
-	return r.enqueue(key, r.cfg.Name, r.cfg.Channels, text)
+	return r.enqueue(key, r.cfg.Name, tick, r.cfg.Channels, text)
 }
 
 // Render runs the queries and the template.

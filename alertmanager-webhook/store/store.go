@@ -97,23 +97,44 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 func (s *Store) Close() error { return s.db.Close() }
 
 // Accept stores the items of one notification unless a notification with the same dedup
-// key was accepted within window; duplicate says which happened. Concurrent calls share one
-// disk sync (bbolt's Batch), which is what lets intake keep up with a busy Alertmanager.
-// On success the items carry their IDs.
+// key was accepted within window; duplicate says which happened. The key is kept for its
+// window (ForgetExpired), however long. Concurrent calls share one disk sync (bbolt's
+// Batch), which is what lets intake keep up with a busy Alertmanager. On success the items
+// carry their IDs.
 func (s *Store) Accept(dedupKey string, now time.Time, window time.Duration, items []*Item) (duplicate bool, err error) {
+	return s.accept(dedupKey, now, window, items, nil)
+}
+
+// AcceptReport is Accept for a scheduled report's run for tick, recording tick as the
+// report's last (LastTick) in the same transaction: a crash cannot leave the report queued
+// with its tick unrecorded, which the restart would send again once the key is gone. A
+// duplicate records the tick too: the report was queued for it before.
+func (s *Store) AcceptReport(dedupKey string, now time.Time, window time.Duration, items []*Item, report string, tick time.Time) (duplicate bool, err error) {
+	return s.accept(dedupKey, now, window, items, func(tx *bolt.Tx) error { return putTick(tx, report, tick) })
+}
+
+// accept is Accept, running also in the same transaction.
+func (s *Store) accept(dedupKey string, now time.Time, window time.Duration, items []*Item, also func(*bolt.Tx) error) (duplicate bool, err error) {
 	err = s.db.Batch(func(tx *bolt.Tx) error {
 		duplicate = false // Batch may run the function again
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
+		}
 		dedup := tx.Bucket(bucketDedup)
 		key := []byte(dedupKey)
-		if seen := dedup.Get(key); len(seen) == 8 {
+		if seen := dedup.Get(key); len(seen) >= 8 {
 			at := time.Unix(0, int64(binary.BigEndian.Uint64(seen)))
 			if now.Sub(at) < window {
 				duplicate = true
 				return nil
 			}
 		}
-		var stamp [8]byte
-		binary.BigEndian.PutUint64(stamp[:], uint64(now.UnixNano()))
+		// When first seen, then for how long it is kept.
+		var stamp [16]byte
+		binary.BigEndian.PutUint64(stamp[:8], uint64(now.UnixNano()))
+		binary.BigEndian.PutUint64(stamp[8:], uint64(max(window, 0)))
 		if err := dedup.Put(key, stamp[:]); err != nil {
 			return err
 		}
@@ -225,9 +246,13 @@ func (s *Store) LastTick(report string) (tick time.Time, ok bool, err error) {
 
 // SetLastTick records that the report was queued for tick.
 func (s *Store) SetLastTick(report string, tick time.Time) error {
+	return s.db.Batch(func(tx *bolt.Tx) error { return putTick(tx, report, tick) })
+}
+
+func putTick(tx *bolt.Tx, report string, tick time.Time) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], uint64(tick.UnixNano()))
-	return s.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucketReports).Put([]byte(report), v[:]) })
+	return tx.Bucket(bucketReports).Put([]byte(report), v[:])
 }
 
 // Move is a channel's recipient that has a new address.
@@ -289,8 +314,11 @@ func (s *Store) ForgetDead(cutoff time.Time) ([]*Item, error) {
 	return gone, nil
 }
 
-// ForgetBefore drops dedup keys first seen before cutoff, so the file does not grow forever.
-func (s *Store) ForgetBefore(cutoff time.Time) (int, error) {
+// ForgetExpired drops the dedup keys whose window has passed at now, so the file does not
+// grow forever. Each key is kept for its own window: a report's for its interval, a
+// command's report for as long as the command may run again, not only dedup_window. A key
+// stored without one (by an older version) is kept for window.
+func (s *Store) ForgetExpired(now time.Time, window time.Duration) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
@@ -298,7 +326,16 @@ func (s *Store) ForgetBefore(cutoff time.Time) (int, error) {
 		// Collected first: deleting under a bbolt cursor skips the following key.
 		var old [][]byte
 		err := b.ForEach(func(k, v []byte) error {
-			if len(v) != 8 || time.Unix(0, int64(binary.BigEndian.Uint64(v))).Before(cutoff) {
+			keep := window
+			switch len(v) {
+			case 16:
+				keep = time.Duration(binary.BigEndian.Uint64(v[8:]))
+			case 8:
+			default:
+				old = append(old, append([]byte(nil), k...))
+				return nil
+			}
+			if seen := time.Unix(0, int64(binary.BigEndian.Uint64(v[:8]))); !now.Before(seen.Add(keep)) {
 				old = append(old, append([]byte(nil), k...))
 			}
 			return nil

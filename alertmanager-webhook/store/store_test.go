@@ -1,10 +1,13 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/rondanet/ronda/alertmanager-webhook/payload"
 )
@@ -68,8 +71,8 @@ func TestAcceptDedupWindowAndReopen(t *testing.T) {
 	if err != nil || len(revived) != 1 || revived[0].State != Pending || revived[0].Attempts != 0 {
 		t.Fatalf("Revive = %+v, %v", revived, err)
 	}
-	if n, _ := s.ForgetBefore(now.Add(time.Hour)); n != 1 {
-		t.Errorf("ForgetBefore dropped %d keys, want 1", n)
+	if n, _ := s.ForgetExpired(now.Add(time.Hour), time.Minute); n != 1 {
+		t.Errorf("ForgetExpired dropped %d keys, want 1", n)
 	}
 	if dup, _ := s.Accept("k1", now.Add(2*time.Minute), time.Hour, nil); dup {
 		t.Error("a forgotten key is still a duplicate")
@@ -103,6 +106,81 @@ func TestLastTickSurvivesReopen(t *testing.T) {
 	}
 	if _, ok, err := s.LastTick("daily"); err != nil || ok {
 		t.Errorf("LastTick(daily) = %v, %v; want none", ok, err)
+	}
+}
+
+// TestKeysAreKeptForTheirOwnWindow: pruning keeps each dedup key for the window it was
+// accepted with (a report's interval, a command's report's max_age), not for the
+// notifications' window alone; keys written by an older version (no window stored) use it.
+func TestKeysAreKeptForTheirOwnWindow(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "o.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now()
+	for key, window := range map[string]time.Duration{"alert": 2 * time.Minute, "report:daily": 24 * time.Hour, "reply:restore:1": 24 * time.Hour} {
+		if _, err := s.Accept(key, now, window, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error { // as an older version stored it: when, only
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], uint64(now.UnixNano()))
+		return tx.Bucket(bucketDedup).Put([]byte("old"), v[:])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		after   time.Duration
+		dropped int
+		kept    map[string]bool
+	}{
+		{time.Minute, 0, map[string]bool{"alert": true, "report:daily": true, "reply:restore:1": true}},
+		{10 * time.Minute, 2, map[string]bool{"alert": false, "report:daily": true, "reply:restore:1": true}},
+		{25 * time.Hour, 2, map[string]bool{"report:daily": false, "reply:restore:1": false}},
+	} {
+		if n, err := s.ForgetExpired(now.Add(tt.after), 2*time.Minute); err != nil || n != tt.dropped {
+			t.Errorf("after %s: dropped %d keys (%v), want %d", tt.after, n, err, tt.dropped)
+		}
+		for key, want := range tt.kept {
+			var kept bool // looked up, not Accepted: that would store it anew
+			_ = s.db.View(func(tx *bolt.Tx) error { kept = tx.Bucket(bucketDedup).Get([]byte(key)) != nil; return nil })
+			if kept != want {
+				t.Errorf("after %s: key %s kept %v, want %v", tt.after, key, kept, want)
+			}
+		}
+	}
+}
+
+// TestAcceptReportRecordsTheTickInTheSameWrite: queuing a report's run records its tick,
+// and so does a duplicate (the run was queued before); a plain Accept records none.
+func TestAcceptReportRecordsTheTickInTheSameWrite(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "o.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now()
+	tick := now.Truncate(time.Hour)
+	if _, err := s.Accept("report:daily:on-demand", now, time.Hour, []*Item{item("tg", "1")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.LastTick("daily"); ok {
+		t.Error("a plain Accept recorded a tick")
+	}
+	for i, want := range []bool{false, true} {
+		dup, err := s.AcceptReport("report:daily:tick", now, time.Hour, []*Item{item("tg", "1")}, "daily", tick.Add(time.Duration(i)))
+		if err != nil || dup != want {
+			t.Fatalf("AcceptReport %d: dup %v, %v; want %v", i, dup, err, want)
+		}
+		if got, ok, _ := s.LastTick("daily"); !ok || !got.Equal(tick.Add(time.Duration(i))) {
+			t.Errorf("AcceptReport %d: last tick %v, %v; want %v", i, got, ok, tick.Add(time.Duration(i)))
+		}
+	}
+	if items, _ := s.Items(Pending); len(items) != 2 {
+		t.Errorf("%d items queued, want the on-demand run's and the tick's once", len(items))
 	}
 }
 
