@@ -1,13 +1,11 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -154,7 +152,7 @@ func writeSummary(w io.Writer, rep *restore.AutoReport, maxUsers int, m manual) 
 			fmt.Fprintf(&b, "%s: nothing to give back.\n", head)
 		default:
 			fmt.Fprintf(&b, "%s: time given back to %s, %s in all.\n", head, restore.Users(len(restored)), dur(res.GivenBack))
-			fmt.Fprintf(&b, "Restored: %s.\n", restoredNames(restored, maxUsers))
+			fmt.Fprintf(&b, "Restored: %s.\n", restore.NameRestored(restored, maxUsers, dur))
 		}
 		if len(skips) > 0 {
 			fmt.Fprintf(&b, "Skipped: %s.\n", skipSummary(skips))
@@ -163,9 +161,9 @@ func writeSummary(w io.Writer, rep *restore.AutoReport, maxUsers int, m manual) 
 			fmt.Fprintf(&b, "Exact to within %s (restore point %s).\n", dur(rep.Plan.Point.Gap), when(rep.Plan.Point.At))
 		}
 	case restore.AutoOverLimits:
-		if written := applied(rep.Result); len(written) > 0 { // by an earlier try, under a plan within them
+		if written := rep.Result.Written(); len(written) > 0 { // by an earlier try, under a plan within them
 			fmt.Fprintf(&b, "%s: NOT restored in full, beyond the safety limits; nothing more was written.\n", head)
-			fmt.Fprintf(&b, "Restored before that: %s.\n", writtenSummary(written, maxUsers))
+			fmt.Fprintf(&b, "Restored before that: %s.\n", restore.WrittenSummary(written, maxUsers, dur))
 		} else {
 			fmt.Fprintf(&b, "%s: NOT restored, beyond the safety limits; nothing was written.\n", head)
 		}
@@ -184,18 +182,18 @@ func writeSummary(w io.Writer, rep *restore.AutoReport, maxUsers int, m manual) 
 		}
 		fmt.Fprintf(&b, "Check it, then restore by hand:\n%s\n%s\n", m.command("plan", rep), m.command("apply", rep)+" --yes")
 	case restore.AutoRetry:
-		if written := applied(rep.Result); len(written) > 0 {
+		if written := rep.Result.Written(); len(written) > 0 {
 			fmt.Fprintf(&b, "%s: not restored in full yet (%s); to be tried again.\n", head, rep.Error)
-			fmt.Fprintf(&b, "Restored so far: %s.\n", writtenSummary(written, maxUsers))
+			fmt.Fprintf(&b, "Restored so far: %s.\n", restore.WrittenSummary(written, maxUsers, dur))
 			break
 		}
 		fmt.Fprintf(&b, "%s: not restored yet (%s); to be tried again.\n", head, rep.Error)
 	default:
 		// Writes the router refused, or a later try refused, may follow users already
 		// written: the team must hear of those too.
-		if written := applied(rep.Result); len(written) > 0 {
+		if written := rep.Result.Written(); len(written) > 0 {
 			fmt.Fprintf(&b, "%s: NOT restored in full: %s\n", head, rep.Error)
-			fmt.Fprintf(&b, "Restored all the same: %s.\n", writtenSummary(written, maxUsers))
+			fmt.Fprintf(&b, "Restored all the same: %s.\n", restore.WrittenSummary(written, maxUsers, dur))
 		} else {
 			fmt.Fprintf(&b, "%s: NOT restored: %s\n", head, rep.Error)
 		}
@@ -203,43 +201,4 @@ func writeSummary(w io.Writer, rep *restore.AutoReport, maxUsers int, m manual) 
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// applied are the outcomes of res that were written (none when res is nil).
-func applied(res *restore.Result) []restore.Outcome {
-	if res == nil {
-		return nil
-	}
-	var out []restore.Outcome
-	for _, oc := range res.Outcomes {
-		if oc.Applied {
-			out = append(out, oc)
-		}
-	}
-	return out
-}
-
-// writtenSummary counts the written users and the time given back, then names them:
-// "2 users, 10m7s in all: alice 10m, frank 7s".
-func writtenSummary(written []restore.Outcome, maxUsers int) string {
-	var back time.Duration
-	for _, oc := range written {
-		back += oc.Lost
-	}
-	return fmt.Sprintf("%s, %s in all: %s", restore.Users(len(written)), dur(back), restoredNames(written, maxUsers))
-}
-
-// restoredNames names up to maxUsers of the restored users with the time each got back,
-// largest first (the ones the team may be asked about), and counts the rest. It sorts
-// restored.
-func restoredNames(restored []restore.Outcome, maxUsers int) string {
-	slices.SortStableFunc(restored, func(a, b restore.Outcome) int { return cmp.Compare(b.Lost, a.Lost) })
-	names := make([]string, 0, min(len(restored), maxUsers)+1)
-	for _, oc := range restored[:min(len(restored), maxUsers)] {
-		names = append(names, oc.User+" "+dur(oc.Lost))
-	}
-	if more := len(restored) - len(names); more > 0 {
-		names = append(names, fmt.Sprintf("and %d more", more))
-	}
-	return strings.Join(names, ", ")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rondanet/ronda/internal/browsertest"
+	"github.com/rondanet/ronda/restore"
 )
 
 // TestInChromium walks the operator's flow in a real headless Chromium: router, restore
@@ -116,4 +117,44 @@ func TestInChromium(t *testing.T) {
 		t.Errorf("on a 360px screen the page is %dpx wide, the table box %dpx", pageWidth, tableBoxWidth)
 	}
 	browsertest.Screenshot(t, ctx, "phone")
+}
+
+// TestInChromiumARefusedRestoreNamesTheUsersWritten: when the router refuses a write, the
+// users written all the same are named on the error page with the time they got back, as
+// auto's summary names them: the operator must know who already has the time.
+func TestInChromiumARefusedRestoreNamesTheUsersWritten(t *testing.T) {
+	f := fixture()
+	f.entries["hotspot-1"] = append(f.entries["hotspot-1"], restore.Entry{User: "eko", ID: "*6", UptimeThen: time.Hour, SessionThen: 7 * time.Second,
+		Used: time.Hour + 7*time.Second, UptimeNow: time.Hour, Lost: 7 * time.Second, LimitThen: 2 * time.Hour, LimitNow: 2 * time.Hour, NewLimit: 2*time.Hour - 7*time.Second})
+	f.refuse = map[string]bool{"budi": true}
+	h, err := New(Options{Service: f, Location: wib, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ctx := browsertest.New(t)
+
+	var heading, reason string
+	browsertest.Run(t, ctx, "Confirm a restore the router refuses in part",
+		chromedp.Navigate(srv.URL+"/routers/hotspot-1/confirm?"+pointA),
+		chromedp.WaitVisible(`#confirm`, chromedp.ByQuery),
+		chromedp.Click(`#confirm`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#error`, chromedp.ByQuery),
+		chromedp.Text(`h1`, &heading, chromedp.ByQuery),
+		chromedp.Text(`#error`, &reason, chromedp.ByQuery),
+	)
+	browsertest.Screenshot(t, ctx, "refused")
+	if heading != "The restore failed" {
+		t.Errorf("heading %q", heading)
+	}
+	for _, want := range []string{
+		"router hotspot-1 refused to write limit-uptime for 1 user (budi)",
+		"restored all the same: 2 users, 40m 7s in all: alice 40m, eko 7s",
+		"pressing Restore again will not help until this is fixed",
+	} {
+		if !strings.Contains(reason, want) {
+			t.Errorf("the page lacks %q:\n%s", want, reason)
+		}
+	}
 }

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +21,9 @@ type fakeService struct {
 	entries map[string][]restore.Entry // the plan of every point of a router
 	fail    map[string]bool            // users whose write fails
 	ledger  map[string]bool            // router/user/at
+	// refuse are users whose write the router refuses (a !trap): as the Restorer does,
+	// Apply goes on with the rest, then returns a Refused error along with the Result.
+	refuse map[string]bool
 
 	pointsErr, pointAtErr, planErr, applyErr error
 	applyHook                                func(ctx context.Context) // called first in Apply
@@ -108,6 +113,7 @@ func (f *fakeService) Apply(ctx context.Context, plan *restore.Plan, progress fu
 		f.ledger = map[string]bool{}
 	}
 	res := &restore.Result{Plan: plan}
+	var refused []string
 	for i, e := range plan.Entries {
 		o := restore.Outcome{Entry: e}
 		switch {
@@ -116,6 +122,10 @@ func (f *fakeService) Apply(ctx context.Context, plan *restore.Plan, progress fu
 		case f.fail[e.User]:
 			o.Error = "router hotspot-1: !trap: failure: connection lost"
 			res.Failed++
+		case f.refuse[e.User]:
+			o.Error = "/ip/hotspot/user/set: router refused the command: failure: invalid value"
+			res.Failed++
+			refused = append(refused, e.User)
 		default:
 			o.Applied = true
 			res.Applied++
@@ -126,6 +136,10 @@ func (f *fakeService) Apply(ctx context.Context, plan *restore.Plan, progress fu
 		if progress != nil {
 			progress(i+1, len(plan.Entries))
 		}
+	}
+	if len(refused) > 0 {
+		return res, &restore.Error{Failure: restore.Refused, Err: fmt.Errorf("router %s refused to write limit-uptime for %s (%s): running again as is will not help",
+			plan.Router, restore.Users(len(refused)), strings.Join(refused, ", "))}
 	}
 	return res, nil
 }

@@ -467,6 +467,10 @@ func (h *Handler) planPage(w http.ResponseWriter, r *http.Request) (router strin
 	return router, v, true
 }
 
+// maxNamedUsers is how many users written before a failed restore its page names; the
+// rest are counted (the plan, one click away, shows each as already restored).
+const maxNamedUsers = 10
+
 // maxFormBytes bounds the body of the confirm form (a handful of short fields).
 const maxFormBytes = 16 << 10
 
@@ -518,7 +522,13 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request) {
 		if classed, ok := errors.AsType[*restore.Error](err); ok && classed.Failure == restore.Refused {
 			next = "pressing Restore again will not help until this is fixed"
 		}
-		h.failBack(w, r, statusOf(err), "The restore failed", fmt.Errorf("%w (users already written are in the ledger; %s)", err, next), v.PlanURL)
+		// Writes the router refused may follow users written all the same: the operator
+		// must know who already has the time back, in auto's words.
+		done := "no user was restored"
+		if written := res.Written(); len(written) > 0 {
+			done = "restored all the same: " + restore.WrittenSummary(written, maxNamedUsers, humanDuration)
+		}
+		h.failBack(w, r, statusOf(err), "The restore failed", fmt.Errorf("%w (%s; %s)", err, done, next), v.PlanURL)
 		return
 	}
 	h.log.Info("restored", "router", router, "applied", res.Applied, "skipped", res.Skipped, "failed", res.Failed, "given_back", res.GivenBack)

@@ -499,7 +499,8 @@ func TestApplyFailures(t *testing.T) {
 	f.fail = nil
 	form = s.confirmForm(pointA) // one user left to restore
 	code, body = s.post("/routers/hotspot-1/apply", form)
-	if code != http.StatusConflict || !strings.Contains(body, "another ronda-restore is applying") || !strings.Contains(body, "pressing Restore again finishes the rest") {
+	if code != http.StatusConflict || !strings.Contains(body, "another ronda-restore is applying") ||
+		!strings.Contains(body, "no user was restored; pressing Restore again finishes the rest") {
 		t.Errorf("apply error: %d\n%s", code, body)
 	}
 
