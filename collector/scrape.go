@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,12 +32,16 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	name := query.Get("target")
 	applied := m.config.Load()
 	target, status, msg := lookupTarget(applied, kind, name)
-	scrape := channelScrape(func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) error {
+	// Every scrape recovers its collector's panic (recoverPanic), on whichever goroutine
+	// runs it; a channel scrape inside channelScrape, which then still closes its channel.
+	scrape := channelScrape(func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) (err error) {
+		defer recoverPanic(logger, &err)
 		return c.Scrape(ctx, name, logger, ch)
 	})
 	inline := false
 	if bc, ok := c.(BatchCollector); ok {
-		scrape = func(ctx context.Context, logger *slog.Logger, b *Batch) error {
+		scrape = func(ctx context.Context, logger *slog.Logger, b *Batch) (err error) {
+			defer recoverPanic(logger, &err)
 			return bc.ScrapeBatch(ctx, name, logger, b)
 		}
 		dk, ok := c.(DeadlineKeeper)
@@ -48,7 +54,12 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 			case err != nil:
 				status, msg = http.StatusBadRequest, err.Error()
 			case t != nil:
-				status, adHoc, scrape, inline = http.StatusOK, true, channelScrape(t.Scrape), false
+				adHocScrape := t.Scrape
+				status, adHoc, inline = http.StatusOK, true, false
+				scrape = channelScrape(func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) (err error) {
+					defer recoverPanic(logger, &err)
+					return adHocScrape(ctx, logger, ch)
+				})
 				target = config.Target{Kind: kind, Name: name, Timeout: t.Timeout}
 			}
 		}
@@ -88,8 +99,9 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	start := time.Now()
 	if err == nil {
 		func() {
-			// Deferred: a collector scraped inline that panics does so on this goroutine,
-			// where net/http recovers it; the slot must not stay taken for good.
+			// Deferred: a collector's panic is recovered in its scrape (recoverPanic), but
+			// should anything else here panic, net/http recovers it on this goroutine, and
+			// the slot must not stay taken for good.
 			defer m.releaseSlot(kind)
 			// The answer's format is known before the scrape: in text, Lines write the
 			// exposition's lines as the collector adds them.
@@ -103,6 +115,13 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 			}
 		}()
 	} else {
+		batch = getBatch()
+	}
+	if _, panicked := errors.AsType[*panicError](err); panicked {
+		m.metrics.panics.WithLabelValues(kind).Inc()
+		// What the collector added before it panicked is not exported (a failed scrape
+		// exports none of its target's series), and its batch is left behind like an
+		// abandoned scrape's: a goroutine of the collector may still hold it.
 		batch = getBatch()
 	}
 	defer putBatch(batch)
@@ -245,6 +264,26 @@ func (m *Manager) releaseSlot(kind string) {
 	if slots := m.slots[kind]; slots != nil {
 		<-slots
 	}
+}
+
+// panicError is the error of a scrape whose collector panicked.
+type panicError struct{ value any }
+
+func (e *panicError) Error() string { return fmt.Sprintf("bug: panic: %v", e.value) }
+
+// recoverPanic, deferred by a scrape, turns a panic of its collector into the scrape's
+// failure, as other, and logs it with its stack. A bug that one device's answer trips must
+// cost that scrape only: on a goroutine the framework started for the scrape (runScrape's,
+// channelScrape's caller) nothing else recovers it, and the process, every target of every
+// kind, died with it; on the request's, net/http recovered it but dropped the connection
+// without a word in the scrape's series, counters or history.
+func recoverPanic(logger *slog.Logger, err *error) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	logger.Error("collector panicked; the scrape fails (this is a bug in the collector)", "panic", v, "stack", string(debug.Stack()))
+	*err = Fail(ReasonOther, &panicError{value: v})
 }
 
 // runScrape runs one scrape and returns the batch it filled. A scrape that overstays its

@@ -14,6 +14,7 @@ type selfMetrics struct {
 	targets     *prometheus.GaugeVec
 	badRequests *prometheus.CounterVec
 	slotWaits   *prometheus.CounterVec
+	panics      *prometheus.CounterVec
 }
 
 func newSelfMetrics(reg prometheus.Registerer, reasons map[string][]Reason) *selfMetrics {
@@ -43,8 +44,14 @@ func newSelfMetrics(reg prometheus.Registerer, reasons map[string][]Reason) *sel
 			Name: "ronda_exporter_scrape_slot_waits_total",
 			Help: "Scrapes that found every one of their kind's --scrape.max-concurrent slots busy and had to wait, by kind.",
 		}, []string{"kind"}),
+		// A panic is a bug, which an operator reports: among the other failures (its
+		// reason) it would not show.
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ronda_exporter_scrape_panics_total",
+			Help: "Scrapes whose collector panicked (a bug: the log has the stack), by kind; each also counts as a failure with reason other.",
+		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.scrapes, m.errors, m.duration, m.targets, m.badRequests, m.slotWaits)
+	reg.MustRegister(m.scrapes, m.errors, m.duration, m.targets, m.badRequests, m.slotWaits, m.panics)
 	// Every series exists from the start, so rate() and absent() behave before the first failure.
 	for kind, kindReasons := range reasons {
 		m.scrapes.WithLabelValues(kind, "success")
@@ -56,6 +63,7 @@ func newSelfMetrics(reg prometheus.Registerer, reasons map[string][]Reason) *sel
 		m.targets.WithLabelValues(kind)
 		m.badRequests.WithLabelValues(kind)
 		m.slotWaits.WithLabelValues(kind)
+		m.panics.WithLabelValues(kind)
 	}
 	return m
 }
