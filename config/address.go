@@ -76,11 +76,12 @@ func withDefaultPort(address, port string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// withoutPassword is a URL (or an address) for messages: a password in it shows as xxxxx, as
-// url.URL.Redacted writes it. Text with an @ that does not parse as a URL with credentials
-// may hold one all the same (http://admin:pa/ss@host, admin:pass@host): everything before
-// its last @ is hidden then.
-func withoutPassword(raw string) string {
+// URLWithoutPassword is a URL (or an address) for messages: a password in it shows as
+// xxxxx, as url.URL.Redacted writes it. Text with an @ that does not parse as a URL with
+// credentials may hold one all the same (http://admin:pa/ss@host, admin:pass@host):
+// everything before its last @ is hidden then. Shared with the programs' own URL settings
+// (ronda-restore's and ronda-webhook's Prometheus URL).
+func URLWithoutPassword(raw string) string {
 	u, err := url.Parse(raw)
 	switch {
 	case err == nil && u.User != nil:

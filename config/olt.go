@@ -82,7 +82,7 @@ func (t *OLTTarget) check(c *checker, path string) {
 	if t.URL == "" {
 		c.missing(path+".url", "required: the OLT's web interface, like http://192.168.1.100")
 	} else if msg := checkOLTURL(t.URL); msg != "" {
-		c.report(path+".url", "%q is not a usable URL: %s", withoutPassword(t.URL), msg)
+		c.report(path+".url", "%q is not a usable URL: %s", URLWithoutPassword(t.URL), msg)
 	}
 	if t.Username == "" {
 		c.missing(path+".username", "required: the web interface user ronda logs in as")

@@ -309,7 +309,7 @@ func (c *Config) checkProbeModules(ch *checker) {
 			continue
 		}
 		if err := CheckProbeAddress(m.Prober, t.Address); err != nil {
-			ch.report(path+".address", "%q is not a valid %s target: %v", withoutPassword(t.Address), m.Prober, err)
+			ch.report(path+".address", "%q is not a valid %s target: %v", URLWithoutPassword(t.Address), m.Prober, err)
 		}
 	}
 }

@@ -31,6 +31,8 @@ import (
 	"time"
 
 	promconfig "github.com/prometheus/common/config"
+
+	"github.com/rondanet/ronda/config"
 )
 
 // DefaultTimeout bounds one query when Options.Timeout is zero.
@@ -79,15 +81,22 @@ func LoadHTTPConfig(filename string) (*promconfig.HTTPClientConfig, error) {
 
 // New returns a Client for opts.
 func New(opts Options) (*Client, error) {
+	// The URL is quoted in errors as shown: a password in it would reach the programs'
+	// output and logs (the check of credentials below comes after the others).
+	shown := config.URLWithoutPassword(opts.URL)
 	u, err := url.Parse(opts.URL)
 	if err != nil {
-		return nil, fmt.Errorf("prometheus URL %q: %w", opts.URL, err)
+		if shown != opts.URL {
+			// url.Parse's message quotes the URL whole, and its reason may quote part of it.
+			return nil, fmt.Errorf("prometheus URL %q: it does not parse", shown)
+		}
+		return nil, fmt.Errorf("prometheus URL %q: %w", shown, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("prometheus URL %q: must start with http:// or https://", opts.URL)
+		return nil, fmt.Errorf("prometheus URL %q: must start with http:// or https://", shown)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("prometheus URL %q: no host", opts.URL)
+		return nil, fmt.Errorf("prometheus URL %q: no host", shown)
 	}
 	if u.User != nil {
 		// Credentials in a URL end up in logs and process listings.

@@ -197,3 +197,31 @@ func TestNewRejectsBadURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestBadURLErrorsHideThePassword: a URL with a password that New refuses for another
+// reason first (it does not parse, its scheme, no host) is not quoted as written: the
+// error ends up on ronda-restore's and ronda-webhook's output.
+func TestBadURLErrorsHideThePassword(t *testing.T) {
+	for _, u := range []string{
+		"prometheus:hunter2@mon:9090",           // no scheme
+		"ftp://ronda:hunter2@mon:9090",          // wrong scheme
+		"http://ronda:hunter2@",                 // no host
+		"http://ronda:hunter2@mon:90 90",        // does not parse
+		"http://ronda:hunter2@mon:9090/%zz",     // does not parse, in the path
+		"http://ronda:hun ter2@mon:9090",        // a password url.Parse cannot read
+		"http://ronda:hunter2@mon:9090/?q=1",    // query
+		"https://ronda:hunter2@mon:9090/prom/#", // fragment
+	} {
+		_, err := New(Options{URL: u})
+		if err == nil {
+			t.Errorf("New(%q) accepted it", u)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "ter2") {
+			t.Errorf("New(%q): the password is in the error: %v", u, err)
+		}
+		if !strings.Contains(err.Error(), "prometheus URL") {
+			t.Errorf("New(%q): the error does not say which setting is wrong: %v", u, err)
+		}
+	}
+}
