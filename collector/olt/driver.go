@@ -33,12 +33,13 @@ const maxPageBytes = 16 << 20
 
 // statusError is an HTTP answer other than 200.
 type statusError struct {
-	code int
-	url  string
+	code   int
+	method string // as sent: V-SOL's and HSGQ's logins are POSTs
+	url    string
 }
 
 func (e *statusError) Error() string {
-	return fmt.Sprintf("GET %s: HTTP %d %s", e.url, e.code, http.StatusText(e.code))
+	return fmt.Sprintf("%s %s: HTTP %d %s", e.method, e.url, e.code, http.StatusText(e.code))
 }
 
 // do sends req and returns the body of a 200 answer, read into buf's memory when it is
@@ -55,10 +56,10 @@ func do(ctx context.Context, client *http.Client, req *http.Request, buf []byte)
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, nil, collector.Fail(collector.ReasonAuth, &statusError{resp.StatusCode, where})
+		return nil, nil, collector.Fail(collector.ReasonAuth, &statusError{resp.StatusCode, req.Method, where})
 	case resp.StatusCode != http.StatusOK:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, nil, collector.Fail(collector.ReasonDevice, &statusError{resp.StatusCode, where})
+		return nil, nil, collector.Fail(collector.ReasonDevice, &statusError{resp.StatusCode, req.Method, where})
 	}
 	body, err := readBody(io.LimitReader(resp.Body, maxPageBytes+1), resp.ContentLength, buf)
 	switch {
