@@ -131,8 +131,9 @@ var ErrClosed = errors.New("sshconn: host closed")
 type Request struct {
 	// Command is what the remote shell runs.
 	Command string
-	// Until, when set, ends the session as soon as stdout holds it: the script's last
-	// marker. A command that left a child holding stdout open then costs nothing.
+	// Until, when set, ends the Run as soon as stdout holds it: the script's last marker.
+	// A command that left a child holding stdout open then costs the scrape nothing (the
+	// session keeps its slot until the server ends it; see finish).
 	Until []byte
 	// Limit caps stdout; more fails the run (reason protocol).
 	Limit int
@@ -147,7 +148,7 @@ type Result struct {
 	Reused bool
 	// pooled says Stdout may go back to outputBuffers.
 	pooled bool
-	// lingers says the session outlived Run and took its slot along (see linger).
+	// lingers says the session outlived Run and took its slot along (see finish, linger).
 	lingers bool
 }
 

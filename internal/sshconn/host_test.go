@@ -338,3 +338,50 @@ func TestTimedOutSessionKeepsItsSlotUntilClosed(t *testing.T) {
 		t.Errorf("after a timed-out command that writes: %q reused=%v, %d dials: %v", res.Stdout, res.Reused, h.Dials(), err)
 	}
 }
+
+// TestSessionsBackToBackAtSSHDsLimit: with max_sessions equal to sshd's MaxSessions,
+// a session opened as soon as another one's Run returned must not be refused. sshd counts
+// a session until it has reaped its command and handled the client's close, which a Run
+// that ends at the script's last marker does not wait for.
+func TestSessionsBackToBackAtSSHDsLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		sshd, maxSessions int
+		rounds            int // each runs maxSessions sessions at once
+	}{
+		{"sshd default, max_sessions 10", 0, 10, 10},
+		{"MaxSessions 1, one at a time", 1, 1, 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := sshtest.Start(t, sshtest.Options{MaxSessions: tc.sshd})
+			h := hostFor(t, s, func(c *sshconn.Config) { c.MaxSessions = tc.maxSessions })
+			var mu sync.Mutex
+			var failures []error
+			for range tc.rounds {
+				var wg sync.WaitGroup
+				for range tc.maxSessions {
+					wg.Go(func() {
+						ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+						defer cancel()
+						res, err := h.Run(ctx, sshconn.Request{Command: "echo @@end", Until: []byte("@@end\n"), Limit: 1 << 10})
+						if err == nil && !strings.HasSuffix(string(res.Stdout), "@@end\n") {
+							err = errors.New("output " + string(res.Stdout))
+						}
+						if err != nil {
+							mu.Lock()
+							failures = append(failures, err)
+							mu.Unlock()
+						}
+					})
+				}
+				wg.Wait()
+			}
+			if len(failures) > 0 {
+				t.Errorf("%d of %d sessions failed, first: %v", len(failures), tc.rounds*tc.maxSessions, failures[0])
+			}
+			if h.Dials() != 1 {
+				t.Errorf("%d dials, want the one connection throughout", h.Dials())
+			}
+		})
+	}
+}

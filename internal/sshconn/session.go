@@ -51,6 +51,15 @@ func (h *Host) session(ctx context.Context, client *conn, req Request) (Result, 
 	}
 
 	ch, reqs, err := client.OpenChannel("session", nil)
+	if _, refused := errors.AsType[*ssh.OpenChannelError](err); refused {
+		// sshd frees a session's place among its MaxSessions only once it has handled
+		// our close, in its main loop after the packets it read with it: an open that
+		// followed the close of the session this slot held can still be counted against
+		// it. Nothing ran, and by the time the refusal is back sshd has gone round its
+		// loop, so one more try is enough; a second refusal is a real limit (sshd's
+		// MaxSessions below max_sessions, or its sessions held by commands still running).
+		ch, reqs, err = client.OpenChannel("session", nil)
+	}
 	if err != nil {
 		if !stuck() {
 			return timedOut("opening a session")
@@ -109,6 +118,9 @@ func (h *Host) session(ctx context.Context, client *conn, req Request) (Result, 
 	case out.over:
 		return abandon(res), collector.Failf(collector.ReasonProtocol, "%s: output larger than %d bytes", h.cfg.Address, req.Limit)
 	case out.seen:
+		closeAtEnd = false
+		h.finish(client, ch, exited)
+		res.lingers = true
 		return res, nil
 	}
 	// Stdout ended without the marker: the exit status says why.
@@ -159,6 +171,26 @@ func (h *Host) linger(client *conn, ch ssh.Channel, exited <-chan exitInfo) {
 			h.retire(client, "a timed-out command still holds its session")
 		}
 		<-h.sessions
+	}()
+}
+
+// finish ends, after Run returned, a session whose script printed its last marker and is
+// exiting. The session keeps its slot until the server ends it: sshd counts a session
+// against its MaxSessions until it has reaped the command, so a slot handed back when
+// the marker arrives lets the next Run open a session sshd cannot yet have room for. The
+// server ends it on its own once the script has exited (it closes the channel after the
+// exit status); one that has not within a keepalive interval has a child holding the
+// output open, and is closed as a timed-out session is (see linger).
+func (h *Host) finish(client *conn, ch ssh.Channel, exited <-chan exitInfo) {
+	go func() {
+		grace := time.NewTimer(h.cfg.KeepaliveInterval)
+		select {
+		case <-exited: // the server closed the channel (x/crypto answers with our close)
+			grace.Stop()
+			<-h.sessions
+		case <-grace.C:
+			h.linger(client, ch, exited)
+		}
 	}()
 }
 

@@ -44,6 +44,8 @@ type Options struct {
 	Port int
 	// Dir reuses a folder (its client key and known_hosts).
 	Dir string
+	// MaxSessions is sshd's MaxSessions (sessions per connection); 0 keeps its default, 10.
+	MaxSessions int
 }
 
 // Start runs sshd until the test ends.
@@ -111,6 +113,9 @@ func Start(t testing.TB, opts Options) *SSHD {
 		"LogLevel VERBOSE",
 		"SetEnv PATH=" + s.Bin + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
 	}, "\n") + "\n"
+	if opts.MaxSessions > 0 {
+		cfg += fmt.Sprintf("MaxSessions %d\n", opts.MaxSessions)
+	}
 	cfgFile := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
