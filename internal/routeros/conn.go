@@ -232,6 +232,18 @@ func (c *Conn) connect(ctx context.Context) error {
 // for Do to count (it may retry it once first).
 func (c *Conn) exchange(ctx context.Context, words []string) (reply *routeros.Reply, stale bool, err error) {
 	s := c.session
+	defer func() {
+		if p := recover(); p != nil {
+			// The collector framework recovers a scrape's panic and the router is scraped
+			// again on this Conn: a session a panic left wherever the command had got to
+			// must not serve the next command (it would read the rest of this reply as its
+			// own). The panic goes on, for the framework to fail the scrape and log it.
+			if c.session == s {
+				c.drop()
+			}
+			panic(p)
+		}
+	}()
 	before := s.guard.received
 	reply, err = s.run(ctx, words)
 	if err == nil {
