@@ -362,12 +362,11 @@ func (t *Telegram) check(c *checker, path string) {
 	if t.APIURL == "" {
 		t.APIURL = "https://api.telegram.org"
 	}
-	if u, err := url.Parse(t.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		c.report(path+".api_url", "expected an http(s) URL, got %q", t.APIURL)
-	}
+	checkURL(c, path+".api_url", t.APIURL)
 	if t.ProxyURL != "" {
 		if u, err := url.Parse(t.ProxyURL); err != nil || u.Host == "" || !slices.Contains([]string{"http", "https", "socks5"}, u.Scheme) {
-			c.report(path+".proxy_url", "expected an http, https or socks5 URL, got %q", t.ProxyURL)
+			// A proxy URL often carries the proxy's password (http://user:pass@proxy:3128).
+			c.report(path+".proxy_url", "expected an http, https or socks5 URL, got %q", ronda.URLWithoutPassword(t.ProxyURL))
 		}
 	}
 	if t.LoudSeverities == nil {

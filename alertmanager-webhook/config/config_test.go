@@ -143,3 +143,72 @@ routes:
 		t.Errorf("token from the variable %q, want it without its line end", got)
 	}
 }
+
+// TestBadURLErrorsHideThePassword: a URL setting refused with a password in it is not quoted
+// as written: the error is printed by --config.check and logged on a reload.
+func TestBadURLErrorsHideThePassword(t *testing.T) {
+	t.Setenv("T", "tok")
+	settings := map[string]string{
+		"channels[0].whatsapp.url": `
+channels:
+  - name: c
+    whatsapp: {provider: wablas, token_env: T, numbers: ["6281234567890"], url: "%s"}
+routes:
+  - channels: [c]
+`,
+		"channels[0].sms.url": `
+channels:
+  - name: c
+    sms: {provider: generic, params: {number: "{{ .Number }}"}, numbers: ["6281234567890"], url: "%s"}
+routes:
+  - channels: [c]
+`,
+		"reports[0].prometheus_url": `
+channels:
+  - name: c
+    console: {}
+routes:
+  - channels: [c]
+reports:
+  - name: r
+    channels: [c]
+    prometheus_url: "%s"
+`,
+		"channels[0].telegram.api_url": `
+channels:
+  - name: c
+    telegram: {bot_token_env: T, chat_ids: ["-100123"], api_url: "%s"}
+routes:
+  - channels: [c]
+`,
+		"channels[0].telegram.proxy_url": `
+channels:
+  - name: c
+    telegram: {bot_token_env: T, chat_ids: ["-100123"], proxy_url: "%s"}
+routes:
+  - channels: [c]
+`,
+	}
+	urls := []string{
+		"ftp://ronda:hunter2@gw.example/send", // wrong scheme
+		"http://ronda:hunter2@",               // no host
+		"ronda:hunter2@gw.example",            // no scheme
+		"http://ronda:hun ter2@gw.example",    // a password url.Parse cannot read
+		"http://ronda:hunter2@gw.example:8 0", // does not parse
+	}
+	for key, yaml := range settings {
+		for _, u := range urls {
+			_, err := Parse(fmt.Appendf(nil, yaml, u), filepath.Join(t.TempDir(), "ronda-webhook.yml"))
+			if err == nil {
+				t.Errorf("%s: %q accepted", key, u)
+				continue
+			}
+			if !strings.Contains(err.Error(), key+":") {
+				t.Errorf("%s: %q: the error does not name the setting: %v", key, u, err)
+			}
+			if strings.Contains(err.Error(), "ter2") {
+				t.Errorf("%s: %q: the password is in the error: %v", key, u, err)
+			}
+		}
+	}
+}

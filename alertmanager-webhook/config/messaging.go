@@ -93,7 +93,8 @@ func checkNumbers(c *checker, path string, numbers []string, cc *string) {
 func checkURL(c *checker, key, u string) {
 	p, err := url.Parse(u)
 	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		c.report(key, "expected an http(s) URL, got %q", u)
+		// Shown without its password: --config.check prints the error and a reload logs it.
+		c.report(key, "expected an http(s) URL, got %q", ronda.URLWithoutPassword(u))
 	}
 }
 
