@@ -205,7 +205,12 @@ func parseVSOL(page []byte, pon int) (*vsolPage, error) {
 			}
 			return ""
 		}
-		if len(cells) == 0 {
+		// Rows without a status are not ONUs: a footer, the "no data" row of a PON without
+		// ONUs (often one cell spanning the table), a blank row. Nor is a header repeated
+		// down the table. Every ONU has a status, so a row with one whose id cannot be read
+		// is still an error: a layout this parser does not know must not read as a PON
+		// without ONUs.
+		if cell("status") == "" || tr.Find("td.hd").Length() > 0 {
 			return true
 		}
 		id := vsolONUNumber(cell("id"))

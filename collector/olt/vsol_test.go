@@ -36,12 +36,52 @@ func TestParseVSOLFixture(t *testing.T) {
 	}
 }
 
+// TestParseVSOLSkipsRowsThatAreNotONUs: rows of the table that are not ONUs (a footer, the
+// "no data" row of a PON without ONUs, a blank or repeated header row) are left out instead
+// of failing the whole read. FIELD-NOTES do not show these rows: the shapes here are the
+// usual ones of such web UIs (a cell spanning the table, or a row with no status).
+func TestParseVSOLSkipsRowsThatAreNotONUs(t *testing.T) {
+	const head = `<table><tr><td class='hd'>ONU ID</td><td class='hd'>Status</td><td class='hd'>Name</td></tr>`
+	const onus = `<tr><td>EPON0/1:1</td><td>Online</td><td>a</td></tr><tr><td>EPON0/1:2</td><td>Offline</td><td>b</td></tr>`
+	for _, tt := range []struct {
+		name, rows string
+		want       []string
+	}{
+		{"footer spanning the table", onus + `<tr><td colspan="3">Total: 2</td></tr>`, []string{"0/1:1", "0/1:2"}},
+		{"footer in the id column", onus + `<tr><td>Total: 2</td><td></td><td></td></tr>`, []string{"0/1:1", "0/1:2"}},
+		{"no data, spanning", `<tr><td colspan="3" align="center">No data</td></tr>`, nil},
+		{"no data, in the first cell", `<tr><td>No Data</td><td></td><td></td></tr>`, nil},
+		{"blank row", `<tr><td>EPON0/1:1</td><td>Online</td><td>a</td></tr><tr><td></td><td></td><td></td></tr>`, []string{"0/1:1"}},
+		{"header repeated", onus + `<tr><td class='hd'>ONU ID</td><td class='hd'>Status</td><td class='hd'>Name</td></tr>`, []string{"0/1:1", "0/1:2"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseVSOL([]byte(head+tt.rows+`</table>`), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, o := range got.onus {
+				ids = append(ids, o.PON+":"+o.ID)
+			}
+			if !slices.Equal(ids, tt.want) {
+				t.Errorf("ONUs %v, want %v", ids, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseVSOLErrors(t *testing.T) {
 	for _, tt := range []struct{ page, want string }{
 		{`<html><body>no table</body></html>`, "no ONU table"},
 		{`<table><tr><td class="hd">Name</td><td class="hd">Status</td></tr></table>`, "no ONU id column"},
 		{`<table><tr><td class="hd">ONU ID</td><td class="hd">Name</td></tr></table>`, "no status column"},
 		{`<table><tr><td class="hd">ONU ID</td><td class="hd">Status</td></tr><tr><td>x</td><td>Online</td></tr></table>`, `ONU id "x" cannot be read`},
+		// Rows with a status are ONUs: one whose id cannot be read is a layout this parser
+		// does not know (ids written another way, a cell added before them), not a row to
+		// skip, even when no row can be read at all.
+		{`<table><tr><td class="hd">ONU ID</td><td class="hd">Status</td></tr><tr><td>EPON0/1:1</td><td>Online</td></tr><tr><td>ONU-2</td><td>Offline</td></tr></table>`, `ONU id "ONU-2" cannot be read`},
+		{`<table><tr><td class="hd">ONU ID</td><td class="hd">Status</td></tr><tr><td></td><td>Online</td></tr><tr><td></td><td>Offline</td></tr></table>`, `ONU id "" cannot be read`},
+		{`<table><tr><td class="hd">ONU ID</td><td class="hd">Status</td></tr><tr><td>1/1/1</td><td>Online</td></tr><tr><td colspan="2">Total: 1</td></tr></table>`, `ONU id "1/1/1" cannot be read`},
 	} {
 		_, err := parseVSOL([]byte(tt.page), 1)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || collector.Classify(context.Background(), err) != collector.ReasonProtocol {
