@@ -79,6 +79,15 @@ type App struct {
 	reportsMu   sync.Mutex
 	reportsStop context.CancelFunc
 	reportsDone sync.WaitGroup
+	// running are the reports started, each with what its Run returned once done.
+	running []*runningReport
+}
+
+// runningReport is a started report; interrupted is the tick of the report its stop cut
+// short (Runner.Run), written by its goroutine before reportsDone is done.
+type runningReport struct {
+	name        string
+	interrupted time.Time
 }
 
 // Run serves until ctx ends. It fails at once when the configuration is invalid or the
@@ -293,11 +302,13 @@ func (a *App) pruneOnce(now time.Time) {
 	}
 }
 
-// startReports (re)starts the scheduled reports of cfg.
+// startReports (re)starts the scheduled reports of cfg. A report the restart stopped while
+// it was being rendered is rendered again at once, with cfg, by its new runner: a reload
+// must neither send it with its queries cut short nor lose it.
 func (a *App) startReports(cfg *config.Config) {
 	a.reportsMu.Lock()
 	defer a.reportsMu.Unlock()
-	a.stopReportsLocked()
+	interrupted := a.stopReportsLocked()
 	ctx, cancel := context.WithCancel(a.deliverCtx)
 	a.reportsStop = cancel
 	for _, rc := range cfg.Reports {
@@ -306,11 +317,13 @@ func (a *App) startReports(cfg *config.Config) {
 			a.log.Error("report not started", "report", rc.Name, "err", err)
 			continue
 		}
-		r.WithLedger(a.store) // a tick missed while down is sent late
+		r.WithLedger(a.store).Resume(interrupted[rc.Name]) // a tick missed while down is sent late
+		running := &runningReport{name: rc.Name}
+		a.running = append(a.running, running)
 		a.reportsDone.Add(1)
 		go func() {
 			defer a.reportsDone.Done()
-			r.Run(ctx)
+			running.interrupted = r.Run(ctx)
 		}()
 	}
 }
@@ -318,15 +331,30 @@ func (a *App) startReports(cfg *config.Config) {
 func (a *App) stopReports() {
 	a.reportsMu.Lock()
 	defer a.reportsMu.Unlock()
-	a.stopReportsLocked()
+	for name, tick := range a.stopReportsLocked() {
+		// Not lost: the next start sends it as a tick missed while down, if it is still
+		// the first half of its interval (catch-up), as for a crash.
+		a.log.Info("a report stopped by the shutdown before it was queued is sent by the next start within the first half of its interval", "report", name, "tick", tick)
+	}
 }
 
-func (a *App) stopReportsLocked() {
-	if a.reportsStop != nil {
-		a.reportsStop()
-		a.reportsDone.Wait()
-		a.reportsStop = nil
+// stopReportsLocked stops the reports and returns, by name, the ticks of the reports the
+// stop interrupted while they were being rendered.
+func (a *App) stopReportsLocked() map[string]time.Time {
+	if a.reportsStop == nil {
+		return nil
 	}
+	a.reportsStop()
+	a.reportsDone.Wait()
+	a.reportsStop = nil
+	interrupted := map[string]time.Time{}
+	for _, r := range a.running {
+		if !r.interrupted.IsZero() {
+			interrupted[r.name] = r.interrupted
+		}
+	}
+	a.running = nil
+	return interrupted
 }
 
 // enqueueReply stores a command's report (already HTML) for the channels it replies to.

@@ -105,12 +105,21 @@ type Runner struct {
 	enqueue Enqueue
 	log     *slog.Logger
 	ledger  Ledger
+	resume  time.Time // see Resume
 }
 
 // WithLedger makes Run send at its start the report of a tick it missed (catchUp), as l
 // tells: the ticks sent are recorded in l by Enqueue.
 func (r *Runner) WithLedger(l Ledger) *Runner {
 	r.ledger = l
+	return r
+}
+
+// Resume makes Run send first the report of tick, which an earlier Run of this report
+// returned unsent (a reload stopped it while it was being rendered). A zero tick resumes
+// nothing.
+func (r *Runner) Resume(tick time.Time) *Runner {
+	r.resume = tick
 	return r
 }
 
@@ -145,20 +154,41 @@ func New(cfg config.Report, loc *time.Location, enqueue Enqueue, logger *slog.Lo
 	return &Runner{cfg: cfg, tpl: t, loc: loc, prom: prom, enqueue: enqueue, log: logger}, nil
 }
 
-// Run sends the report at every tick until ctx ends.
-func (r *Runner) Run(ctx context.Context) {
-	r.catchUp(ctx, time.Now())
+// Run sends the report at every tick until ctx ends. A report that ctx's end stopped
+// while it was being rendered is not sent (its queries were cut short): Run returns its
+// tick, for the next Run of the report to send (Resume); zero when there is none.
+func (r *Runner) Run(ctx context.Context) (interrupted time.Time) {
+	if tick := r.start(ctx, time.Now()); !tick.IsZero() {
+		return tick
+	}
 	for {
 		next := r.tickBefore(time.Now()).Add(time.Duration(r.cfg.Interval))
 		t := time.NewTimer(time.Until(next))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return
+			return time.Time{}
 		case <-t.C:
 		}
-		r.send(ctx, next)
+		if r.send(ctx, next) {
+			return next
+		}
 	}
+}
+
+// start sends what is due when Run starts at now: the report an earlier Run was
+// interrupted on, then a tick missed (catchUp). It returns the tick of a report ctx's end
+// interrupted, if any.
+func (r *Runner) start(ctx context.Context, now time.Time) (interrupted time.Time) {
+	if !r.resume.IsZero() {
+		// Whenever the reload came, however long after the tick: the tick is not missed
+		// for catchUp's rule, the report was on its way.
+		r.log.Info("sending the report a reload interrupted", "report", r.cfg.Name, "tick", r.resume.In(r.loc))
+		if r.send(ctx, r.resume) {
+			return r.resume
+		}
+	}
+	return r.catchUp(ctx, now)
 }
 
 // tickBefore is the last tick at or before t. Ticks fall on the clock in the configured
@@ -170,21 +200,30 @@ func (r *Runner) tickBefore(t time.Time) time.Time {
 	return t.Add(shift).Truncate(interval).Add(-shift)
 }
 
-// send runs the report for tick; queuing it records the tick.
-func (r *Runner) send(ctx context.Context, tick time.Time) {
-	if err := r.run(ctx, tick, tick); err != nil {
+// send runs the report for tick; queuing it records the tick. It reports whether ctx's
+// end interrupted it before it was queued.
+func (r *Runner) send(ctx context.Context, tick time.Time) (interrupted bool) {
+	err := r.run(ctx, tick, tick)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		r.log.Info("report stopped (reload or shutdown) before it was queued", "report", r.cfg.Name, "tick", tick.In(r.loc), "err", err)
+		return true
+	default:
 		r.log.Error("report failed", "report", r.cfg.Name, "err", err)
 	}
+	return false
 }
 
 // catchUp sends, late, the report of the last tick before now when that tick was missed
 // (the ledger's last tick is older) and now is within the first half of the interval
 // after it: a restart at 07:20 sends the 07:00 report, one at 07:40 waits for 08:00, and
 // a week down sends one report, not a week of them. A report the ledger has never seen
-// (new, or a new outbox file) starts counting from now and sends nothing.
-func (r *Runner) catchUp(ctx context.Context, now time.Time) {
+// (new, or a new outbox file) starts counting from now and sends nothing. It returns the
+// tick whose report ctx's end interrupted, if any.
+func (r *Runner) catchUp(ctx context.Context, now time.Time) (interrupted time.Time) {
 	if r.ledger == nil {
-		return
+		return time.Time{}
 	}
 	prev := r.tickBefore(now)
 	last, ok, err := r.ledger.LastTick(r.cfg.Name)
@@ -197,8 +236,11 @@ func (r *Runner) catchUp(ctx context.Context, now time.Time) {
 		}
 	case last.Before(prev) && now.Sub(prev) < time.Duration(r.cfg.Interval)/2:
 		r.log.Info("sending the report of a tick missed while ronda-webhook was down", "report", r.cfg.Name, "tick", prev.In(r.loc))
-		r.send(ctx, prev)
+		if r.send(ctx, prev) {
+			return prev
+		}
 	}
+	return time.Time{}
 }
 
 // RunOnce renders the report for time at and enqueues it, on demand: no tick is recorded.
@@ -216,8 +258,11 @@ func (r *Runner) run(ctx context.Context, at, tick time.Time) error {
 	return r.enqueue(key, r.cfg.Name, tick, r.cfg.Channels, text)
 }
 
-// Render runs the queries and the template.
+// Render runs the queries and the template. A query that fails, its timeout among the
+// causes, is shown in the report; ctx's end (a reload, a shutdown) is not a query's
+// failure but the report's: Render returns ctx's error, and no text.
 func (r *Runner) Render(ctx context.Context, at time.Time) (string, error) {
+	caller := ctx
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(r.cfg.Timeout))
 	defer cancel()
 	data := &Data{Name: r.cfg.Name, Time: at, Language: r.cfg.Language, Results: map[string][]Sample{}, Errors: map[string]string{}}
@@ -228,6 +273,9 @@ func (r *Runner) Render(ctx context.Context, at time.Time) (string, error) {
 	slices.Sort(names)
 	for _, name := range names {
 		samples, err := r.query(ctx, r.cfg.Queries[name], at)
+		if caller.Err() != nil {
+			return "", fmt.Errorf("report %s: %w", r.cfg.Name, context.Cause(caller))
+		}
 		if err != nil {
 			data.Errors[name] = err.Error()
 			r.log.Warn("report query failed", "report", r.cfg.Name, "query", name, "err", err)

@@ -3,12 +3,14 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -237,5 +239,101 @@ func TestTicksFallOnTheLocalClock(t *testing.T) {
 		if got := r.tickBefore(tt.now); !got.Equal(tt.want) {
 			t.Errorf("%s ticks, at %v: %v, want %v", tt.interval, tt.now, got, tt.want)
 		}
+	}
+}
+
+// TestRenderStoppedByItsCallerRendersNothing: queries cut short by the caller's context (a
+// reload stopping the reports) make Render fail, with no text to send; queries its own
+// timeout cut short are failures the report tells of, as any other.
+func TestRenderStoppedByItsCallerRendersNothing(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		timeout time.Duration
+		stop    bool // the caller's context ends while the query waits
+	}{
+		{"the caller stops it", time.Minute, true},
+		{"its own timeout", time.Nanosecond, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			release := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.stop {
+					cancel()
+				}
+				select {
+				case <-r.Context().Done():
+				case <-release:
+				}
+			}))
+			defer srv.Close()
+			defer close(release)
+			cfg := config.Report{Name: "olt-hourly", PrometheusURL: srv.URL, Interval: ronda.Duration(time.Hour), Timeout: ronda.Duration(tt.timeout),
+				Channels: []string{"wa"}, Queries: map[string]string{"online": "up"}, Template: "online={{ .Sum \"online\" }}{{ range $n, $e := .Errors }} {{ $n }}: {{ $e }}{{ end }}"}
+			r, err := New(cfg, time.UTC, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, err := r.Render(ctx, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
+			switch {
+			case tt.stop && (err == nil || !errors.Is(err, context.Canceled) || text != ""):
+				t.Errorf("Render = %q, %v; want no text and the caller's cancellation", text, err)
+			case !tt.stop && (err != nil || !strings.HasPrefix(text, "online=0 online: ") || !strings.HasSuffix(text, "context deadline exceeded")):
+				t.Errorf("Render = %q, %v; want the report telling of the query's timeout", text, err)
+			}
+		})
+	}
+}
+
+// TestAReportStoppedIsResumedNotSent: a report stopped while it was being rendered is not
+// queued and its tick not recorded; Run's start returns the tick, and a runner made
+// afterwards, given it by Resume, sends it at once, even where catch-up would not (past the
+// first half of the interval after it).
+func TestAReportStoppedIsResumedNotSent(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	release := make(chan struct{})
+	var queries atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if queries.Add(1) == 1 { // the first run's query: a reload stops it
+			cancel()
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1795996800,"118"]}]}}`)
+	}))
+	defer srv.Close()
+	defer close(release)
+	jakarta, _ := time.LoadLocation("Asia/Jakarta")
+	tick := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC) // 07:00 WIB
+	cfg := config.Report{Name: "olt-hourly", PrometheusURL: srv.URL, Interval: ronda.Duration(time.Hour), Timeout: ronda.Duration(time.Minute),
+		Channels: []string{"wa"}, Queries: map[string]string{"online": "up"}, Template: "online={{ .Sum \"online\" }}{{ range $n, $e := .Errors }} {{ $n }}: {{ $e }}{{ end }}"}
+	ledger := memLedger{"olt-hourly": tick.Add(-time.Hour)}
+	var texts []string
+	enqueue := func(_, name string, tick time.Time, _ []string, text string) error {
+		texts = append(texts, text)
+		ledger[name] = tick
+		return nil
+	}
+	first, err := New(cfg, jakarta, enqueue, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := first.WithLedger(ledger).start(ctx, tick.Add(20*time.Minute)); !got.Equal(tick) || len(texts) > 0 || !ledger["olt-hourly"].Equal(tick.Add(-time.Hour)) {
+		t.Fatalf("stopped: returned %v, queued %q, last tick %v; want %v returned, nothing queued, nor recorded", got, texts, ledger["olt-hourly"], tick)
+	}
+	next, err := New(cfg, jakarta, enqueue, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := next.WithLedger(ledger).Resume(tick).start(context.Background(), tick.Add(40*time.Minute)); !got.IsZero() {
+		t.Errorf("resumed: returned %v", got)
+	}
+	if len(texts) != 1 || texts[0] != "online=118" || !ledger["olt-hourly"].Equal(tick) {
+		t.Errorf("resumed: queued %q, last tick %v; want the report once, tick %v", texts, ledger["olt-hourly"], tick)
 	}
 }
