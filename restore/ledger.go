@@ -16,8 +16,18 @@ import (
 	"github.com/rondanet/ronda/internal/routeros"
 )
 
-// ledgerVersion is the format of the ledger file.
-const ledgerVersion = 1
+// Versions of the ledger file. A ledger holding an unconfirmed write (Record.Unconfirmed)
+// is version 2; one without is version 1, as every ledger was before unconfirmed writes,
+// so that a ronda-restore from then still reads it. Such a ronda-restore reads version 1
+// only, and reads the ledger file before the journal: the file is raised to the version a
+// record needs before the journal holds the record, so that it refuses the ledger for its
+// version ("has version 2; this ronda-restore reads version 1") rather than call the
+// journal damaged, or drop its last line as torn. Later versions must keep to that.
+const (
+	ledgerVersionPlain       = 1
+	ledgerVersionUnconfirmed = 2
+	ledgerVersionNewest      = ledgerVersionUnconfirmed // the newest this ronda-restore reads
+)
 
 // sessionTolerance is how close two sessions' start times must be to be the same session.
 // A session's start is worked out as the scrape time minus its uptime, in whole seconds,
@@ -80,9 +90,12 @@ type ledger struct {
 	records []Record
 	byUser  map[[2]string][]int // (router, user) → indexes into records
 	// journaled reports that the journal holds records not yet in the ledger file, or a
-	// torn line: compact must fold it in and remove it.
+	// torn line, or that the file's version is higher than its records need: compact must
+	// fold the journal in, remove it and write the file.
 	journaled bool
 	journal   *os.File // open for appending while Apply runs
+	// fileVersion is the ledger file's version on disk (0: no file yet).
+	fileVersion int
 }
 
 func journalPath(path string) string { return path + ".journal" }
@@ -98,15 +111,24 @@ func readLedger(path string) (*ledger, error) {
 	case err != nil:
 		return nil, refused("ledger %s: %v", path, err)
 	default:
+		// The version first, leniently: a newer ronda-restore's ledger may hold fields
+		// this one does not know, and nothing is wrong with it.
+		var v struct {
+			Version int `json:"version"`
+		}
+		if json.Unmarshal(data, &v) == nil && v.Version > ledgerVersionNewest {
+			return nil, refused("ledger %s was written by a newer ronda-restore (ledger version %d; this one reads up to %d): upgrade ronda-restore to use it", path, v.Version, ledgerVersionNewest)
+		}
 		var f ledgerFile
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&f); err != nil {
 			return nil, refused("ledger %s is damaged (%v): fix or move it; without it, restores already made would be made again", path, err)
 		}
-		if f.Version != ledgerVersion {
-			return nil, refused("ledger %s has version %d; this ronda-restore reads version %d", path, f.Version, ledgerVersion)
+		if f.Version < ledgerVersionPlain {
+			return nil, refused("ledger %s has version %d; this ronda-restore reads versions %d to %d", path, f.Version, ledgerVersionPlain, ledgerVersionNewest)
 		}
+		l.fileVersion = f.Version
 		for _, rec := range f.Records {
 			l.index(rec)
 		}
@@ -114,7 +136,20 @@ func readLedger(path string) (*ledger, error) {
 	if err := l.readJournal(); err != nil {
 		return nil, err
 	}
+	if l.fileVersion > l.version() {
+		l.journaled = true // a run cut short before it wrote the file back as version 1
+	}
 	return l, nil
+}
+
+// version is the version of the ledger file its records need.
+func (l *ledger) version() int {
+	for _, rec := range l.records {
+		if rec.Unconfirmed {
+			return ledgerVersionUnconfirmed
+		}
+	}
+	return ledgerVersionPlain
 }
 
 // readJournal adds the journal's records. A last line cut short (the machine lost power
@@ -225,6 +260,12 @@ func (l *ledger) add(rec Record) error {
 	if err != nil {
 		return err
 	}
+	if rec.Unconfirmed && l.fileVersion < ledgerVersionUnconfirmed {
+		// The file says so before the journal holds one (see ledgerVersionUnconfirmed).
+		if err := l.writeFile(ledgerVersionUnconfirmed); err != nil {
+			return err
+		}
+	}
 	if l.journal == nil {
 		f, err := os.OpenFile(journalPath(l.path), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
@@ -259,18 +300,36 @@ func (l *ledger) compact() error {
 	if !l.journaled {
 		return nil
 	}
-	data, err := json.MarshalIndent(ledgerFile{Version: ledgerVersion, Records: l.records}, "", " ")
-	if err != nil {
-		return err
-	}
-	if err := writeAtomic(l.path, append(data, '\n'), 0o644); err != nil {
+	// The file keeps a higher version for as long as the journal is there: it may still
+	// hold an unconfirmed write that has been settled since.
+	if err := l.writeFile(max(l.version(), l.fileVersion)); err != nil {
 		return err
 	}
 	if err := os.Remove(journalPath(l.path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	l.journaled = false
-	return syncDir(filepath.Dir(l.path))
+	if err := syncDir(filepath.Dir(l.path)); err != nil {
+		return err
+	}
+	if v := l.version(); v < l.fileVersion {
+		// No unconfirmed write left: readable again by a ronda-restore from before them.
+		return l.writeFile(v)
+	}
+	return nil
+}
+
+// writeFile rewrites the ledger file, atomically, with every record, as version v.
+func (l *ledger) writeFile(v int) error {
+	data, err := json.MarshalIndent(ledgerFile{Version: v, Records: l.records}, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(l.path, append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	l.fileVersion = v
+	return nil
 }
 
 func syncDir(dir string) error {

@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,12 +104,121 @@ func TestDamagedJournalIsRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "damaged at line 1") {
 		t.Fatalf("got %v", err)
 	}
-	if err := os.WriteFile(path, []byte(`{"version":2,"records":[]}`), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(`{"version":0,"records":[]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	os.Remove(journalPath(path))
-	if _, err := readLedger(path); err == nil || !strings.Contains(err.Error(), "version 2") {
+	if _, err := readLedger(path); err == nil || !strings.Contains(err.Error(), "version 0") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestALedgerOfANewerVersionIsRefusedAsSuch: a ledger a newer ronda-restore wrote (a
+// higher version, perhaps with fields or journal lines this one does not know) is refused
+// with that reason and the remedy, never as damaged: nothing is wrong with it.
+func TestALedgerOfANewerVersionIsRefusedAsSuch(t *testing.T) {
+	for _, tt := range []struct {
+		name, ledger, journal string
+	}{
+		{"a higher version", `{"version":3,"records":[]}`, ""},
+		{"with a field this one does not know", `{"version":3,"records":[{"router":"hotspot-pasar","user":"alice","quota":"1h"}],"site":"pasar"}`, ""},
+		{"and a journal line of its own", `{"version":3,"records":[]}`, `{"router":"hotspot-pasar","user":"alice","quota":"1h"}` + "\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ledger.json")
+			if err := os.WriteFile(path, []byte(tt.ledger), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tt.journal != "" {
+				if err := os.WriteFile(journalPath(path), []byte(tt.journal), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := readLedger(path)
+			if err == nil || FailureOf(err) != Refused || !strings.Contains(err.Error(), "written by a newer ronda-restore (ledger version 3") ||
+				!strings.Contains(err.Error(), "upgrade ronda-restore") || strings.Contains(err.Error(), "damaged") {
+				t.Errorf("got %v", err)
+			}
+		})
+	}
+}
+
+// TestOnlyAnUnconfirmedRecordRaisesTheLedgerVersion: a ledger holding an unconfirmed write
+// is version 2, on disk before the journal holds that record, so that a ronda-restore from
+// before unconfirmed writes (it reads version 1 only) refuses it for its version instead of
+// calling it damaged or, the journal's last line, dropping it as torn. Without one it stays
+// version 1, which such a ronda-restore still reads, and goes back to 1 once none is left.
+func TestOnlyAnUnconfirmedRecordRaisesTheLedgerVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.json")
+	onDisk := func(when string, want int) {
+		t.Helper()
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		var f struct{ Version int }
+		if err := json.Unmarshal(data, &f); err != nil || f.Version != want {
+			t.Errorf("%s: the ledger file is version %d (%v), want %d:\n%s", when, f.Version, err, want, data)
+		}
+		if want == 1 && strings.Contains(string(data), "unconfirmed") {
+			t.Errorf("%s: a version 1 ledger holds an unconfirmed record:\n%s", when, data)
+		}
+	}
+	l, err := readLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.add(record("erin", at.Add(-7*m))); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.compact(); err != nil {
+		t.Fatal(err)
+	}
+	onDisk("plain records only", 1)
+
+	sent := record("alice", at.Add(-10*m))
+	sent.Unconfirmed = true
+	if err := l.add(sent); err != nil {
+		t.Fatal(err)
+	}
+	onDisk("an unconfirmed record journaled, before compaction", 2)
+	again, err := readLedger(path) // this ronda-restore reads it, journal and all
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.has(sent) {
+		t.Error("the unconfirmed record is not read back")
+	}
+	if err := l.compact(); err != nil {
+		t.Fatal(err)
+	}
+	onDisk("an unconfirmed record compacted", 2)
+
+	// Read back as taken: the plain record replaces it.
+	l, err = readLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := sent
+	taken.Unconfirmed = false
+	if err := l.add(taken); err != nil {
+		t.Fatal(err)
+	}
+	l.forget(sent)
+	onDisk("resolved, before compaction (the journal still holds it)", 2)
+	if err := l.compact(); err != nil {
+		t.Fatal(err)
+	}
+	onDisk("resolved and compacted", 1)
+	if _, err := os.Stat(journalPath(path)); !os.IsNotExist(err) {
+		t.Errorf("journal left after compaction: %v", err)
+	}
+	folded, err := readLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(folded.records) != 2 || !folded.has(taken) {
+		t.Errorf("records %+v, want erin's and alice's", folded.records)
 	}
 }
 
