@@ -69,8 +69,12 @@ func (OLTTarget) refusedKeys() map[string]refusal {
 	return map[string]refusal{"password": {message: inlinePassword, settles: "password_file"}}
 }
 
-// maxOLTMinInterval bounds min_interval: data older than this is no longer monitoring.
-const maxOLTMinInterval = time.Hour
+// minOLTMinInterval and maxOLTMinInterval bound min_interval: more often than once a second
+// is hammering the OLT's weak web server, data older than an hour is no longer monitoring.
+const (
+	minOLTMinInterval = time.Second
+	maxOLTMinInterval = time.Hour
+)
 
 func (t *OLTTarget) check(c *checker, path string) {
 	switch {
@@ -88,8 +92,8 @@ func (t *OLTTarget) check(c *checker, path string) {
 		c.missing(path+".username", "required: the web interface user ronda logs in as")
 	}
 	t.Password = c.password(path, &t.PasswordFile, t.PasswordEnv)
-	if c.present(path+".min_interval") && (t.MinInterval <= 0 || time.Duration(t.MinInterval) > maxOLTMinInterval) {
-		c.report(path+".min_interval", "must be between 1s and %v, got %v", Duration(maxOLTMinInterval), t.MinInterval)
+	if c.present(path+".min_interval") && (time.Duration(t.MinInterval) < minOLTMinInterval || time.Duration(t.MinInterval) > maxOLTMinInterval) {
+		c.report(path+".min_interval", "must be between %v and %v, got %v", Duration(minOLTMinInterval), Duration(maxOLTMinInterval), t.MinInterval)
 	}
 }
 

@@ -82,3 +82,43 @@ probe:
 		})
 	}
 }
+
+// TestOLTMinIntervalBounds: min_interval is 1s to 1h, as README and the error say. Below a
+// second an OLT's weak web server would be read on every scrape, which min_interval exists
+// to prevent.
+func TestOLTMinIntervalBounds(t *testing.T) {
+	t.Setenv("RONDA_TEST_OLT_PASSWORD", "olt-secret")
+	for _, tc := range []struct {
+		minInterval string
+		ok          bool
+	}{
+		{"1ms", false},
+		{"500ms", false},
+		{"999ms", false},
+		{"1s", true},
+		{"30s", true},
+		{"1h", true},
+		{"1h0m1s", false},
+		{"0s", false},
+	} {
+		t.Run(tc.minInterval, func(t *testing.T) {
+			_, err := config.Parse([]byte(`
+olt:
+  - name: olt-pasar
+    driver: hioso
+    url: http://192.0.2.10
+    username: admin
+    password_env: RONDA_TEST_OLT_PASSWORD
+    min_interval: `+tc.minInterval+`
+`), "ronda.yml")
+			switch {
+			case tc.ok && err != nil:
+				t.Errorf("refused: %v", err)
+			case !tc.ok && err == nil:
+				t.Error("accepted")
+			case !tc.ok && !strings.Contains(err.Error(), "ronda.yml:8: olt[0].min_interval: must be between 1s and 1h"):
+				t.Errorf("wrong error: %v", err)
+			}
+		})
+	}
+}
