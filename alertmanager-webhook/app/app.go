@@ -120,6 +120,12 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	switch c := st.Compaction(); {
+	case c.Err != nil:
+		a.log.Warn("the outbox file is mostly free space but could not be compacted; it is used as it is", "err", c.Err)
+	case c.Before > 0:
+		a.log.Info("outbox file compacted: space freed by deliveries and pruned dead letters given back", "path", opts.StoragePath, "bytes_before", c.Before, "bytes_after", c.After)
+	}
 	defer func() {
 		if err := st.Close(); err != nil {
 			a.log.Warn("closing the outbox", "err", err)

@@ -7,13 +7,11 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/rondanet/ronda/alertmanager-webhook/payload"
 )
@@ -64,19 +62,23 @@ func (it *Item) diedAt() time.Time {
 
 // Store is the outbox file.
 type Store struct {
-	db *bolt.DB
+	db         *bolt.DB
+	compaction Compaction
 }
 
 // Open opens (or creates) the outbox file. bbolt locks it, so a second ronda-webhook on the
-// same file waits for timeout and then fails instead of corrupting it.
+// same file waits for timeout and then fails instead of corrupting it. A file that is
+// mostly free space is compacted first (Compaction).
 func Open(path string, timeout time.Duration) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	db, err := openLocked(path, timeout)
 	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("outbox %s is locked by another process (is another ronda-webhook running?)", path)
-		}
-		return nil, fmt.Errorf("opening outbox %s: %w", path, err)
+		return nil, err
 	}
+	s := &Store{db: db}
+	if err := s.compactIfSparse(path, timeout); err != nil {
+		return nil, err
+	}
+	db = s.db
 	// NoSync stays false: every commit is fsynced before Update or Batch returns.
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketItems, bucketDedup, bucketReports, bucketMoved} {
@@ -90,7 +92,7 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("preparing outbox %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return s, nil
 }
 
 // Close closes the file.
