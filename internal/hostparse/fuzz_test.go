@@ -2,7 +2,10 @@ package hostparse
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -188,4 +191,104 @@ func splitWords(s string) []string {
 		word += string(r)
 	}
 	return out
+}
+
+// FuzzMountsRoundTrip: a mount written as the kernel writes /proc/mounts (fields separated
+// by one space; space, tab, newline and backslash in the device and mount point written as
+// \ooo, nothing else escaped) is read back as it was.
+func FuzzMountsRoundTrip(f *testing.F) {
+	f.Add("/dev/sda1", "/mnt/usb disk", "ext4", true)
+	f.Add("//nas/my  share", "/mnt/tab\tx", "cifs", false)
+	f.Fuzz(func(t *testing.T, device, mountPoint, fstype string, readOnly bool) {
+		if device == "" || mountPoint == "" || !isFSType(fstype) {
+			return
+		}
+		options := "rw,relatime"
+		if readOnly {
+			options = "ro,relatime"
+		}
+		line := kernelEscape(device) + " " + kernelEscape(mountPoint) + " " + fstype + " " + options + " 0 0\n"
+		mounts, problems := ParseMounts(line)
+		want := []Mount{{Device: device, MountPoint: mountPoint, FSType: fstype, ReadOnly: readOnly}}
+		if len(problems) != 0 || !reflect.DeepEqual(mounts, want) {
+			t.Fatalf("%q read as %+v, %v", line, mounts, problems)
+		}
+	})
+}
+
+// isFSType: s is a filesystem type as the kernel names them (ext4, fuse.sshfs): printable
+// ASCII without blanks, never escaped.
+func isFSType(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f || s[i] == '\\' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// kernelEscape writes s as the kernel's mangle() does for /proc/mounts.
+func kernelEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\\':
+			fmt.Fprintf(&b, "\\%03o", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// FuzzDFRoundTrip: a df line written as GNU df -PT and BusyBox df -P write them (columns
+// padded with blanks, the mount point after one blank, nothing escaped) is read back as it
+// was, blanks in the device and mount point included. Only a device or type holding a
+// number of its own is left out: df gives no way to tell it from the number columns.
+func FuzzDFRoundTrip(f *testing.F) {
+	f.Add("/dev/sda1", "ext4", "/mnt/usb disk", uint64(1000), uint64(400), uint64(600), uint8(40), uint8(3), true, false)
+	f.Add("//nas/my  share", "cifs", " lead", uint64(0), uint64(0), uint64(0), uint8(0), uint8(0), false, true)
+	f.Fuzz(func(t *testing.T, device, fstype, mountPoint string, total, used, avail uint64, capacity, pad uint8, typed, inodes bool) {
+		if !dfWritable(device) || !typed && fstype != "" || typed && (!isFSType(fstype) || !dfWritable(fstype)) {
+			return
+		}
+		if strings.Contains(mountPoint, "\n") || strings.HasSuffix(mountPoint, "\r") || strings.Trim(mountPoint, " \t\v\f\r") == "" {
+			return
+		}
+		blanks := strings.Repeat(" ", 1+int(pad%4))
+		header, unit, kind := "Filesystem 1024-blocks Used Available Capacity Mounted on", 1024.0, DFBytes
+		if inodes {
+			header, unit, kind = "Filesystem Inodes IUsed IFree IUse% Mounted on", 1, DFInodes
+		}
+		line := device + blanks
+		if typed {
+			header = strings.Replace(header, "Filesystem", "Filesystem Type", 1)
+			line += fstype + blanks
+		}
+		use := fmt.Sprint(capacity, "%")
+		if capacity == 255 {
+			use = "-" // GNU df's IUse% of a filesystem without inodes (btrfs: 0 0 0 -)
+		}
+		line += fmt.Sprint(total, blanks, used, blanks, avail, blanks, use, " ", mountPoint)
+		entries, gotKind, problems := ParseDF(header + "\n" + line + "\n")
+		want := []DFEntry{{Device: device, FSType: fstype, MountPoint: mountPoint,
+			Total: float64(total) * unit, Used: float64(used) * unit, Avail: float64(avail) * unit}}
+		if len(problems) != 0 || gotKind != kind || !reflect.DeepEqual(entries, want) {
+			t.Fatalf("%q read as %+v, %v, %v", line, entries, gotKind, problems)
+		}
+	})
+}
+
+// dfWritable: s can be a df line's device or type: on one line, without blanks around it,
+// and no word of it a number.
+func dfWritable(s string) bool {
+	if s == "" || strings.ContainsAny(s, "\n") || asciiSpace[s[0]] || asciiSpace[s[len(s)-1]] {
+		return false
+	}
+	for _, c := range appendColumns(nil, s) {
+		if _, err := strconv.ParseUint(s[c.start:c.end], 10, 64); err == nil {
+			return false
+		}
+	}
+	return true
 }

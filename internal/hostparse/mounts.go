@@ -22,7 +22,7 @@ func ParseMounts[T Text](b T) ([]Mount, []Problem) {
 	full := false                   // the limit was reached and reported
 	fields := make([]string, 0, 16) // reused for every line
 	eachLine(text, func(n int, line string) {
-		fields = appendFields(fields[:0], line)
+		fields = appendMountFields(fields[:0], line)
 		if len(fields) == 0 {
 			return
 		}
@@ -51,6 +51,28 @@ func ParseMounts[T Text](b T) ([]Mount, []Problem) {
 		problems = append(problems, problem(Missing, 0, "no mounts"))
 	}
 	return mounts, problems
+}
+
+// appendMountFields appends the fields of a /proc/mounts line to dst. The kernel separates
+// them with a space and writes a space, tab, newline or backslash in a path as \ooo, so only
+// a space or a tab ends a field: any other blank (a no-break or ideographic space in a
+// disk's label, a form feed) is part of the path, as the kernel wrote it.
+func appendMountFields(dst []string, line string) []string {
+	start := -1
+	for i := 0; i < len(line); i++ {
+		if line[i] == ' ' || line[i] == '\t' {
+			if start >= 0 {
+				dst = append(dst, line[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, line[start:])
+	}
+	return dst
 }
 
 // hasOption reports whether the comma-separated options hold option.

@@ -275,6 +275,29 @@ func TestParseDFKeepsMountPointsAsWritten(t *testing.T) {
 	}
 }
 
+// TestParseMountsKeepsBlanksTheKernelDoesNotEscape: the kernel separates /proc/mounts'
+// fields with a space and escapes only space, tab, newline and backslash (\ooo); any
+// other blank is written as it is and belongs to the path: a no-break or ideographic space
+// in a USB disk's label (udisks mounts it under /media/USER/LABEL), a form feed.
+func TestParseMountsKeepsBlanksTheKernelDoesNotEscape(t *testing.T) {
+	for _, tc := range []struct{ name, mountPoint string }{
+		{"ideographic space", "/media/ops/数据\u3000备份"},
+		{"no-break space", "/media/ops/USB\u00a0DISK"},
+		{"next line", "/mnt/a\u0085b"},
+		{"form feed", "/mnt/a\fb"},
+		{"vertical tab", "/mnt/a\vb"},
+		{"carriage return", "/mnt/a\rb"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mounts, problems := ParseMounts("/dev/sdb1 " + tc.mountPoint + " vfat ro,relatime 0 0\n")
+			want := []Mount{{Device: "/dev/sdb1", MountPoint: tc.mountPoint, FSType: "vfat", ReadOnly: true}}
+			if len(problems) != 0 || !reflect.DeepEqual(mounts, want) {
+				t.Errorf("read as %+v, %v", mounts, problems)
+			}
+		})
+	}
+}
+
 func TestParseUname(t *testing.T) {
 	u, problems := ParseUname(fixture(t, "debian12-uname.txt"))
 	want := Uname{Sysname: "Linux", Nodename: "web-1", Release: "6.1.0-27-amd64",
