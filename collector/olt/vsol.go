@@ -207,10 +207,12 @@ func parseVSOL(page []byte, pon int) (*vsolPage, error) {
 		}
 		// Rows without a status are not ONUs: a footer, the "no data" row of a PON without
 		// ONUs (often one cell spanning the table), a blank row. Nor is a header repeated
-		// down the table. Every ONU has a status, so a row with one whose id cannot be read
+		// down the table, nor a row whose cells stop before the id or status column: one
+		// cell spanning the table holds its text in the status column when that column
+		// comes first. Every ONU has a status, so a row with one whose id cannot be read
 		// is still an error: a layout this parser does not know must not read as a PON
 		// without ONUs.
-		if cell("status") == "" || tr.Find("td.hd").Length() > 0 {
+		if cell("status") == "" || max(cols["id"], cols["status"]) >= len(cells) || tr.Find("td.hd").Length() > 0 {
 			return true
 		}
 		id := vsolONUNumber(cell("id"))

@@ -2,6 +2,7 @@ package olt
 
 import (
 	"context"
+	"html"
 	"slices"
 	"strings"
 	"testing"
@@ -43,19 +44,23 @@ func TestParseVSOLFixture(t *testing.T) {
 func TestParseVSOLSkipsRowsThatAreNotONUs(t *testing.T) {
 	const head = `<table><tr><td class='hd'>ONU ID</td><td class='hd'>Status</td><td class='hd'>Name</td></tr>`
 	const onus = `<tr><td>EPON0/1:1</td><td>Online</td><td>a</td></tr><tr><td>EPON0/1:2</td><td>Offline</td><td>b</td></tr>`
+	// Columns are found by their header, so a firmware may put the status first.
+	const statusFirst = `<table><tr><td class='hd'>Status</td><td class='hd'>ONU ID</td><td class='hd'>Name</td></tr>`
 	for _, tt := range []struct {
-		name, rows string
-		want       []string
+		name, head, rows string
+		want             []string
 	}{
-		{"footer spanning the table", onus + `<tr><td colspan="3">Total: 2</td></tr>`, []string{"0/1:1", "0/1:2"}},
-		{"footer in the id column", onus + `<tr><td>Total: 2</td><td></td><td></td></tr>`, []string{"0/1:1", "0/1:2"}},
-		{"no data, spanning", `<tr><td colspan="3" align="center">No data</td></tr>`, nil},
-		{"no data, in the first cell", `<tr><td>No Data</td><td></td><td></td></tr>`, nil},
-		{"blank row", `<tr><td>EPON0/1:1</td><td>Online</td><td>a</td></tr><tr><td></td><td></td><td></td></tr>`, []string{"0/1:1"}},
-		{"header repeated", onus + `<tr><td class='hd'>ONU ID</td><td class='hd'>Status</td><td class='hd'>Name</td></tr>`, []string{"0/1:1", "0/1:2"}},
+		{"footer spanning the table", head, onus + `<tr><td colspan="3">Total: 2</td></tr>`, []string{"0/1:1", "0/1:2"}},
+		{"footer in the id column", head, onus + `<tr><td>Total: 2</td><td></td><td></td></tr>`, []string{"0/1:1", "0/1:2"}},
+		{"no data, spanning", head, `<tr><td colspan="3" align="center">No data</td></tr>`, nil},
+		{"no data, in the first cell", head, `<tr><td>No Data</td><td></td><td></td></tr>`, nil},
+		{"blank row", head, `<tr><td>EPON0/1:1</td><td>Online</td><td>a</td></tr><tr><td></td><td></td><td></td></tr>`, []string{"0/1:1"}},
+		{"header repeated", head, onus + `<tr><td class='hd'>ONU ID</td><td class='hd'>Status</td><td class='hd'>Name</td></tr>`, []string{"0/1:1", "0/1:2"}},
+		{"no data, spanning, status column first", statusFirst, `<tr><td colspan="3" align="center">No data</td></tr>`, nil},
+		{"footer spanning, status column first", statusFirst, `<tr><td>Online</td><td>EPON0/1:1</td><td>a</td></tr><tr><td colspan="3">Total: 1</td></tr>`, []string{"0/1:1"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseVSOL([]byte(head+tt.rows+`</table>`), 1)
+			got, err := parseVSOL([]byte(tt.head+tt.rows+`</table>`), 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,12 +106,68 @@ func FuzzParseVSOL(f *testing.F) {
 		sessionKey(page)
 		got, err := parseVSOL(page, 1)
 		if err != nil {
+			if collector.Classify(context.Background(), err) != collector.ReasonProtocol {
+				t.Fatalf("error without the protocol reason: %v", err)
+			}
 			return
 		}
 		for _, o := range got.onus {
-			if o.ID == "" || !slices.Contains(States, o.State) {
+			if o.PON != "0/1" || o.ID == "" || !slices.Contains(States, o.State) {
 				t.Fatalf("bad ONU %+v", o)
 			}
+		}
+	})
+}
+
+// FuzzParseVSOLColumnOrder: columns are found by their header, so a table whose columns
+// come in another order reads the same, rows that are not ONUs included: a row of cells
+// (one per line of rows, cells split at '|') is written in both orders, a row of one cell
+// spans the table as a footer or "no data" row does.
+func FuzzParseVSOLColumnOrder(f *testing.F) {
+	f.Add("EPON0/1:1|Online|Toko|-20.5\nEPON0/1:2|Offline|Kantor|--\nTotal: 2", uint8(1))
+	f.Add("No data", uint8(1))
+	f.Add("Total: 2||", uint8(2))
+	f.Fuzz(func(t *testing.T, rows string, shift uint8) {
+		headers := []string{"ONU ID", "Status", "Name", "Rx Power(dBm)"}
+		table := func(order []int) []byte {
+			var b strings.Builder
+			b.WriteString("<table><tr>")
+			for _, c := range order {
+				b.WriteString("<td class='hd'>" + headers[c] + "</td>")
+			}
+			b.WriteString("</tr>")
+			for row := range strings.SplitSeq(rows, "\n") {
+				cells := strings.Split(row, "|")
+				if len(cells) == 1 {
+					b.WriteString(`<tr><td colspan="4">` + html.EscapeString(row) + "</td></tr>")
+					continue
+				}
+				cells = append(cells, make([]string, len(headers))...)[:len(headers)]
+				b.WriteString("<tr>")
+				for _, c := range order {
+					b.WriteString("<td>" + html.EscapeString(cells[c]) + "</td>")
+				}
+				b.WriteString("</tr>")
+			}
+			b.WriteString("</table>")
+			return []byte(b.String())
+		}
+		read := func(order []int) string {
+			page, err := parseVSOL(table(order), 1)
+			if err != nil {
+				return "error: " + err.Error()
+			}
+			var onus []string
+			for _, o := range page.onus {
+				onus = append(onus, describe(o))
+			}
+			return strings.Join(onus, "\n")
+		}
+		k := int(shift) % len(headers)
+		rotated := []int{0, 1, 2, 3}
+		rotated = append(rotated[k:], rotated[:k]...)
+		if got, want := read(rotated), read([]int{0, 1, 2, 3}); got != want {
+			t.Fatalf("columns in the order %v read\n%s\nin the header's\n%s", rotated, got, want)
 		}
 	})
 }
