@@ -27,12 +27,21 @@ func toUTF8(body []byte, contentType string) ([]byte, error) {
 		return body, nil // the same text in every charset an OLT uses
 	}
 	label := metaCharset(body)
-	if label == "" {
+	fromMeta := label != ""
+	if !fromMeta {
 		if _, params, err := mime.ParseMediaType(contentType); err == nil {
 			label = params["charset"]
 		}
 	}
 	enc, name := charset.Lookup(label)
+	switch {
+	case fromMeta && (name == "utf-16le" || name == "utf-16be"):
+		// A <meta> that could be read as ASCII is not in a UTF-16 page: HTML reads the
+		// page as UTF-8 then (decoded as UTF-16 it would lose every tag).
+		enc, name = nil, "utf-8"
+	case fromMeta && name == "x-user-defined":
+		enc, name = charmap.Windows1252, "windows-1252" // as HTML says too
+	}
 	switch {
 	case (enc == nil || name == "utf-8") && utf8.Valid(body):
 		return body, nil

@@ -1,9 +1,16 @@
 package olt
 
 import (
+	"bytes"
+	"context"
+	"mime"
 	"testing"
+	"unicode/utf8"
 
+	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/rondanet/ronda/collector"
 )
 
 // TestPagesReadInTheCharsetTheyName: a page is read in the charset its <meta> names, else
@@ -35,6 +42,13 @@ func TestPagesReadInTheCharsetTheyName(t *testing.T) {
 		{"an unknown charset, not UTF-8", `<meta charset="x-olt">Caf` + "\xe9", "", `<meta charset="x-olt">Café`},
 		{"UTF-8 named, a byte that is not", metaUTF8 + "Caf\xe9", "", metaUTF8 + "Caf\uFFFD"},
 		{"ASCII whatever it says", metaGB2312 + "Warung Bu Tini", "text/html; charset=utf-16", metaGB2312 + "Warung Bu Tini"},
+		// A <meta> read as ASCII cannot be in a UTF-16 page: HTML reads such a page as
+		// UTF-8, and one that names x-user-defined as windows-1252, as browsers show it.
+		{"UTF-16 in the meta", `<meta charset="utf-16">Pak Dédé`, "", `<meta charset="utf-16">Pak Dédé`},
+		{"UTF-16 by another name in the meta", `<meta http-equiv="Content-Type" content="text/html; charset=unicode">Pak Dédé`, "",
+			`<meta http-equiv="Content-Type" content="text/html; charset=unicode">Pak Dédé`},
+		{"x-user-defined in the meta", `<meta charset="x-user-defined">Caf` + "\xe9", "", `<meta charset="x-user-defined">Café`},
+		{"UTF-16 in the header only", "<\x00t\x00d\x00>\x00C\x00a\x00f\x00\xe9\x00", "text/html; charset=utf-16le", "<td>Café"},
 	} {
 		got, err := toUTF8([]byte(tc.page), tc.contentType)
 		if err != nil || string(got) != tc.want {
@@ -59,4 +73,44 @@ func TestMetaCharset(t *testing.T) {
 			t.Errorf("metaCharset(%.60q) = %q, want %q", page, got, want)
 		}
 	}
+}
+
+// FuzzToUTF8: every page decodes to valid UTF-8; an ASCII page, or one that names no
+// charset and is valid UTF-8, is kept as it is; one that names none and is not is read
+// byte for byte as windows-1252; a <meta> that names the charset is still there after
+// decoding when it names one known (HTML reads it as ASCII, so the page's charset must keep
+// ASCII as it is; the "replacement" charsets are refused on purpose).
+func FuzzToUTF8(f *testing.F) {
+	f.Add([]byte(`<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>`+"\xd2\xb6\xce\xb0"), "text/html")
+	f.Add([]byte("<title>ONU</title>Caf\xe9"), "text/html; charset=GB2312")
+	f.Add([]byte(`<meta charset='UTF-8'>Caf`+"\xe9"), "")
+	f.Add([]byte(`<meta charset="utf-16"><td>Caf`+"\xc3\xa9</td>"), "")
+	f.Fuzz(func(t *testing.T, page []byte, contentType string) {
+		out, err := toUTF8(bytes.Clone(page), contentType)
+		if err != nil {
+			if collector.Classify(context.Background(), err) != collector.ReasonProtocol {
+				t.Fatalf("error without the protocol reason: %v", err)
+			}
+			return
+		}
+		if !utf8.Valid(out) {
+			t.Fatalf("%q decoded to invalid UTF-8 %q", page, out)
+		}
+		meta := metaCharset(page)
+		_, params, _ := mime.ParseMediaType(contentType)
+		named := meta != "" || params["charset"] != ""
+		switch {
+		case isASCII(page) || !named && utf8.Valid(page):
+			if !bytes.Equal(out, page) {
+				t.Fatalf("%q changed into %q", page, out)
+			}
+		case !named:
+			if n := utf8.RuneCount(out); n != len(page) {
+				t.Fatalf("%q read as %q: %d characters for %d bytes", page, out, n, len(page))
+			}
+		}
+		if enc, name := charset.Lookup(meta); enc != nil && name != "replacement" && metaCharset(out) != meta {
+			t.Fatalf("%q read as %s into %q: its <meta> is gone", page, name, out)
+		}
+	})
 }
