@@ -130,7 +130,8 @@ type Command struct {
 	Argv        []string       `yaml:"argv"`
 	Timeout     ronda.Duration `yaml:"timeout"`
 	Concurrency int            `yaml:"concurrency"`
-	// Dir is the working directory; relative to the config file.
+	// Dir is the working directory; relative to the config file, whose folder it is when
+	// unset (not ronda-webhook's own working directory, which a service manager chooses).
 	Dir string `yaml:"dir"`
 	// ReplyTo names channels that get the command's standard output as a message once a
 	// run has ended for good (done, or failed without asking for a retry): a command can
@@ -400,7 +401,11 @@ func (cmd *Command) check(c *checker, path string) {
 	if cmd.Concurrency == 0 {
 		cmd.Concurrency = 1
 	}
-	cmd.Dir = c.resolve(cmd.Dir)
+	if cmd.Dir == "" {
+		cmd.Dir = c.dir
+	} else {
+		cmd.Dir = c.resolve(cmd.Dir)
+	}
 }
 
 // checkReplyTo accepts only channels that send messages: a command replying to a command

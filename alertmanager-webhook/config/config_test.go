@@ -102,6 +102,32 @@ routes:
 	}
 }
 
+// TestCommandDirDefaultsToTheConfigFolder: a command runs in the config file's folder unless
+// its dir says otherwise (relative to that folder too), as README's table says, so a script
+// named ./restart.sh next to the config runs whatever folder ronda-webhook was started in.
+func TestCommandDirDefaultsToTheConfigFolder(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := Parse([]byte(`
+channels:
+  - name: unset
+    command: {argv: [/bin/true]}
+  - name: relative
+    command: {argv: [/bin/true], dir: scripts}
+  - name: absolute
+    command: {argv: [/bin/true], dir: /srv/ronda}
+routes:
+  - channels: [unset, relative, absolute]
+`), filepath.Join(dir, "ronda-webhook.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{dir, filepath.Join(dir, "scripts"), "/srv/ronda"} {
+		if got := cfg.Channels[i].Command.Dir; got != want {
+			t.Errorf("channel %s: dir %q, want %q", cfg.Channels[i].Name, got, want)
+		}
+	}
+}
+
 // TestSecretsReadLikeTheExporters: a token file that is a FIFO is refused at once (opening
 // it would hang the load, and a reload), and a token from a variable loses its line end as
 // one from a file does.
