@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rondanet/ronda/internal/durable"
 	"github.com/rondanet/ronda/internal/routeros"
 )
 
@@ -271,7 +272,7 @@ func (l *ledger) add(rec Record) error {
 		if err != nil {
 			return err
 		}
-		if err := syncDir(filepath.Dir(l.path)); err != nil { // the new file's name must last too
+		if err := durable.SyncDir(filepath.Dir(l.path)); err != nil { // the new file's name must last too
 			_ = f.Close()
 			return err
 		}
@@ -309,7 +310,7 @@ func (l *ledger) compact() error {
 		return err
 	}
 	l.journaled = false
-	if err := syncDir(filepath.Dir(l.path)); err != nil {
+	if err := durable.SyncDir(filepath.Dir(l.path)); err != nil {
 		return err
 	}
 	if v := l.version(); v < l.fileVersion {
@@ -330,15 +331,6 @@ func (l *ledger) writeFile(v int) error {
 	}
 	l.fileVersion = v
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func writeAtomic(path string, data []byte, perm fs.FileMode) (err error) {
@@ -368,7 +360,7 @@ func writeAtomic(path string, data []byte, perm fs.FileMode) (err error) {
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 // lock is an exclusive flock on the ledger's lock file. The file itself is left in place

@@ -10,6 +10,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/rondanet/ronda/internal/durable"
 )
 
 // A file is compacted when it is opened if its free pages (space bbolt keeps for reuse
@@ -100,7 +102,7 @@ func (s *Store) compactIfSparse(path string, timeout time.Duration) error {
 		return fail(err)
 	}
 	// Should the folder's sync fail, a crash leaves either file under the name: both whole.
-	_ = syncDir(filepath.Dir(file))
+	_ = durable.SyncDir(filepath.Dir(file))
 	_ = s.db.Close()
 	if s.db, err = openLocked(path, timeout); err != nil {
 		return err
@@ -171,13 +173,4 @@ func nextPair(ca, cb *bolt.Cursor) (ka, va, kb, vb []byte) {
 	ka, va = ca.Next()
 	kb, vb = cb.Next()
 	return ka, va, kb, vb
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
