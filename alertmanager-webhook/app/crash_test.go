@@ -146,15 +146,7 @@ func TestACommandRunAgainAfterACrashRepliesOnce(t *testing.T) {
 	crashConfig(t, dir, tg.URL, "http://127.0.0.1:1")
 
 	a := crashApp(t, dir)
-	m, err := payload.Decode(bytes.NewReader(notification("g", "firing", "MikrotikRebooted")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, channels := a.current()
-	item := &store.Item{Channel: "restore", Recipient: channels["restore"].Recipients()[0], State: store.Pending, Message: m, Created: time.Now()}
-	if _, err := a.store.Accept("alert", time.Now(), time.Minute, []*store.Item{item}); err != nil {
-		t.Fatal(err)
-	}
+	item := queueReboot(t, a, "restore")
 	queued := *item
 	crash := deliver(t, a)
 	delivered(t, a)
@@ -187,15 +179,7 @@ func TestAReplayedCommandRepliesAgain(t *testing.T) {
 	dir := t.TempDir()
 	crashConfig(t, dir, tg.URL, "http://127.0.0.1:1")
 	a := crashApp(t, dir)
-	m, err := payload.Decode(bytes.NewReader(notification("g", "firing", "MikrotikRebooted")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, channels := a.current()
-	item := &store.Item{Channel: "refuse", Recipient: channels["refuse"].Recipients()[0], State: store.Pending, Message: m, Created: time.Now()}
-	if _, err := a.store.Accept("alert", time.Now(), time.Minute, []*store.Item{item}); err != nil {
-		t.Fatal(err)
-	}
+	queueReboot(t, a, "refuse")
 	crash := deliver(t, a)
 	defer crash()
 	delivered(t, a)
@@ -294,4 +278,20 @@ type crashingLedger struct{ *store.Store }
 
 func (crashingLedger) SetLastTick(string, time.Time) error {
 	return fmt.Errorf("crashed before the tick was recorded")
+}
+
+// queueReboot stores a MikrotikRebooted notification for the command channel named, as
+// the webhook's intake does, and returns its item.
+func queueReboot(t *testing.T, a *App, channel string) *store.Item {
+	t.Helper()
+	m, err := payload.Decode(bytes.NewReader(notification("g", "firing", "MikrotikRebooted")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, channels := a.current()
+	item := &store.Item{Channel: channel, Recipient: channels[channel].Recipients()[0], State: store.Pending, Message: m, Created: time.Now()}
+	if _, err := a.store.Accept("alert", time.Now(), time.Minute, []*store.Item{item}); err != nil {
+		t.Fatal(err)
+	}
+	return item
 }
