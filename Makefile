@@ -1,7 +1,7 @@
 # The targets are the commands README tells people to run.
 GO        ?= go
 BIN       := bin
-BINARIES  := ronda-exporter ronda-sim ronda-webhook ronda-restore
+BINARIES  := ronda-exporter ronda-sim ronda-webhook ronda-restore ronda-healthcheck
 PKGS      := ./...
 # staticcheck is run from the module proxy at a pinned version, so nothing needs installing.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

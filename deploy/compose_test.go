@@ -410,16 +410,30 @@ func TestComposeCopiesFollowExamples(t *testing.T) {
 
 var dockerBuildTargets = regexp.MustCompile(`\./cmd/([a-z-]+)`)
 
-// TestDockerfile: what can be checked without a Docker engine. Its build command builds
-// every binary under cmd/, static (no interpreter, no shared libraries), and the image runs
-// them as a non-root user.
-func TestDockerfile(t *testing.T) {
+// TestMakeBuildBuildsEveryCommand: README's `make build` puts the binaries into bin/, all of
+// them: ronda-healthcheck too, which a host's own health checks (systemd, cron) can use as
+// the image's do.
+func TestMakeBuildBuildsEveryCommand(t *testing.T) {
 	r := root(t)
-	df := readFile(t, filepath.Join(r, "Dockerfile"))
+	cmd := exec.Command("make", "--dry-run", "--always-make", "build")
+	cmd.Dir = r
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make --dry-run build: %v\n%s", err, out)
+	}
 	var built []string
-	for _, m := range dockerBuildTargets.FindAllStringSubmatch(df, -1) {
+	for _, m := range dockerBuildTargets.FindAllStringSubmatch(string(out), -1) {
 		built = append(built, m[1])
 	}
+	slices.Sort(built)
+	if cmds := commands(t, r); !slices.Equal(built, cmds) {
+		t.Errorf("make build builds %v; cmd/ has %v", built, cmds)
+	}
+}
+
+// commands are the folders under cmd/ that hold a main package.
+func commands(t *testing.T, r string) []string {
+	t.Helper()
 	entries, err := os.ReadDir(filepath.Join(r, "cmd"))
 	if err != nil {
 		t.Fatal(err)
@@ -430,8 +444,21 @@ func TestDockerfile(t *testing.T) {
 			cmds = append(cmds, e.Name())
 		}
 	}
+	return cmds
+}
+
+// TestDockerfile: what can be checked without a Docker engine. Its build command builds
+// every binary under cmd/, static (no interpreter, no shared libraries), and the image runs
+// them as a non-root user.
+func TestDockerfile(t *testing.T) {
+	r := root(t)
+	df := readFile(t, filepath.Join(r, "Dockerfile"))
+	var built []string
+	for _, m := range dockerBuildTargets.FindAllStringSubmatch(df, -1) {
+		built = append(built, m[1])
+	}
 	slices.Sort(built)
-	if !slices.Equal(built, cmds) {
+	if cmds := commands(t, r); !slices.Equal(built, cmds) {
 		t.Errorf("Dockerfile builds %v; cmd/ has %v", built, cmds)
 	}
 	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "USER 65532:65532", "FROM gcr.io/distroless/static", "HEALTHCHECK"} {
