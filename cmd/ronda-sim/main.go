@@ -36,7 +36,7 @@ Control API (JSON) on --control.listen-address:
   POST /routers/NAME/fault               {"fault":"stall"}  (none, stall, drop-mid-reply, fatal, malformed-length, garbage)
   POST /routers/NAME/empty-reply         {"enabled":true}
   GET  /clock   POST /clock/advance?by=5m  (only with --clock.frozen)
-  GET  /olts, /olts/NAME/onus|requests   the simulated OLTs (HiOSO web interfaces)
+  GET  /olts, /olts/NAME/onus|requests   the simulated OLTs (HiOSO, HSGQ and V-SOL web interfaces)
   POST /olts/NAME/fault                  {"fault":"slow"}  (none, unauthorized, server-error, slow, truncated, garbage)
   POST /olts/NAME/onu                    {"pon":1,"onu":3,"status":"PwrDown"}  (also rx_power_dbm, temperature_celsius, active, glitch, name)
   GET  /hosts, /hosts/NAME                the simulated SSH hosts
