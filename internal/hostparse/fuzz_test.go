@@ -31,7 +31,12 @@ func FuzzParseStat(f *testing.F) {
 		if len(st.CPUs) > maxCPUs {
 			t.Fatalf("%d cpus", len(st.CPUs))
 		}
+		ids := map[string]bool{}
 		for _, c := range st.CPUs {
+			if ids[c.ID] {
+				t.Fatalf("cpu%s twice", c.ID)
+			}
+			ids[c.ID] = true
 			for _, v := range c.Seconds {
 				if v < 0 {
 					t.Fatalf("negative time %v", v)

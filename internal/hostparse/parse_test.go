@@ -81,6 +81,10 @@ func TestParseStat(t *testing.T) {
 		{"bad cpu name", "cpuX 1 2 3 4\ncpu0 1 2 3 4\nbtime 5\n", 1, []Reason{Malformed}},
 		{"bad btime", "cpu0 1 2 3 4\nbtime soon\n", 1, []Reason{Malformed}},
 		{"crlf", "cpu0 1 2 3 4\r\nbtime 5\r\n", 1, nil},
+		// Each CPU once, in ascending order, as the kernel lists them: a repeat would be
+		// exported twice, which Prometheus refuses.
+		{"cpu repeated", "cpu0 1 2 3 4\ncpu1 1 2 3 4\ncpu0 5 6 7 8\nbtime 5\n", 2, []Reason{Malformed}},
+		{"cpu out of order", "cpu1 1 2 3 4\ncpu01 1 2 3 4\ncpu3 1 2 3 4\nbtime 5\n", 2, []Reason{Malformed}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, problems := ParseStat([]byte(tc.in))

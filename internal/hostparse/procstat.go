@@ -44,6 +44,7 @@ func ParseStat[T Text](b T) (Stat, []Problem) {
 	var problems []Problem
 	full := false                   // the limit was reached and reported
 	fields := make([]string, 0, 16) // reused for every line
+	var lastNumber uint64           // of the last CPU read
 	eachLine(text, func(n int, line string) {
 		// Only cpu and btime lines are read; the intr line alone can hold thousands of
 		// numbers, not worth splitting.
@@ -69,8 +70,16 @@ func ParseStat[T Text](b T) (Stat, []Problem) {
 		case key == "cpu": // the total over all CPUs: node_exporter exports per CPU only
 		case strings.HasPrefix(key, "cpu"):
 			id := key[3:]
-			if _, err := strconv.ParseUint(id, 10, 32); err != nil {
+			number, err := strconv.ParseUint(id, 10, 32)
+			if err != nil {
 				problems = append(problems, problem(Malformed, n, "cpu name %s", quote(key)))
+				return
+			}
+			// The kernel lists each CPU once, in ascending order: a CPU at or below the last
+			// one is a repeat, which would be exported twice (Prometheus refuses such
+			// series), or out of order.
+			if len(st.CPUs) > 0 && number <= lastNumber {
+				problems = append(problems, problem(Malformed, n, "%s after cpu%d", quote(key), lastNumber))
 				return
 			}
 			if len(st.CPUs) >= maxCPUs {
@@ -86,6 +95,7 @@ func ParseStat[T Text](b T) (Stat, []Problem) {
 				return
 			}
 			st.CPUs = append(st.CPUs, cpu)
+			lastNumber = number
 		}
 	})
 	if len(st.CPUs) == 0 {
