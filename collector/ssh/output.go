@@ -259,9 +259,14 @@ func (o *output) emitUnits(b *collector.Batch, arena *labelArena) {
 	if o.hasUptime && o.clock > 0 {
 		boot = o.clock - o.uptime
 	}
-	for _, u := range o.units {
+	for i, u := range o.units {
 		if u.LoadState == "not-found" {
 			continue // node_exporter lists loaded units only; a typo shows as a missing series
+		}
+		// A unit listed with one of its aliases (ssh.service, sshd.service) is shown twice
+		// under its Id: its series once. The list is the configured units, a few.
+		if slices.ContainsFunc(o.units[:i], func(e hostparse.Unit) bool { return e.ID == u.ID && e.LoadState != "not-found" }) {
+			continue
 		}
 		for _, state := range unitStates {
 			v := 0.0

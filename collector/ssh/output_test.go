@@ -9,6 +9,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/rondanet/ronda/collector"
 
 	"github.com/rondanet/ronda/config"
@@ -69,6 +71,29 @@ func TestUnitStartTimeOnlyWhileActive(t *testing.T) {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("no %q in\n%s", want, text.String())
 		}
+	}
+}
+
+// TestAUnitAndItsAliasAreExportedOnce: systemctl show names a unit by its Id, so a unit
+// listed with one of its aliases (ssh.service and sshd.service on Debian, mariadb.service
+// and mysql.service) comes back twice with the same Id; its series are exported once, as
+// Prometheus refuses a series repeated in one scrape.
+func TestAUnitAndItsAliasAreExportedOnce(t *testing.T) {
+	const block = "Type=notify\nNRestarts=2\nId=ssh.service\nLoadState=loaded\nActiveState=active\nSubState=running\nActiveEnterTimestampMonotonic=5512003\n"
+	units, problems := hostparse.ParseSystemctlShow(block + "\n" + block)
+	if len(units) != 2 || len(problems) != 0 {
+		t.Fatalf("%d units, problems %v", len(units), problems)
+	}
+	o := &output{clock: 1700000000, uptime: 1000, hasUptime: true, units: units}
+	var b collector.Batch
+	o.emitUnits(&b, &labelArena{})
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(replayed(b.Metrics()))
+	if _, err := reg.Gather(); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Len(); n != len(unitStates)+2 { // the states, the start time, the restarts
+		t.Errorf("%d series, want %d", n, len(unitStates)+2)
 	}
 }
 
@@ -189,5 +214,24 @@ func FuzzParseOutput(f *testing.F) {
 				t.Fatalf("%d series", len(r.metrics))
 			}
 		}
+		// Nor answer what Prometheus would refuse: the scrape's text is written without
+		// the registry's checks, so whatever the host printed must pass them (no duplicate
+		// or inconsistent series, label values valid UTF-8).
+		reg := prometheus.NewPedanticRegistry()
+		reg.MustRegister(replayed(batch.Metrics()))
+		if _, err := reg.Gather(); err != nil {
+			t.Fatalf("series Prometheus would refuse: %v", err)
+		}
 	})
+}
+
+// replayed is an unchecked collector sending recorded metrics, for the registry's checks.
+type replayed []prometheus.Metric
+
+func (replayed) Describe(chan<- *prometheus.Desc) {}
+
+func (r replayed) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range r {
+		ch <- m
+	}
 }
