@@ -147,3 +147,37 @@ func TestFilesystemsScanAndMapsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestMountPointsWithUnescapedBlanksKeepTheirSizes: /proc/mounts escapes only space, tab,
+// newline and backslash, so a no-break or ideographic space (a USB disk's label) or a form
+// feed is written as it is; GNU df (coreutils 9.1, LC_ALL=C) writes the Unicode ones as
+// they are and the form feed as '?'. Captured from tmpfs mounts: each keeps its labels and
+// finds its df sizes.
+func TestMountPointsWithUnescapedBlanksKeepTheirSizes(t *testing.T) {
+	const (
+		procMounts = "tmpfs /mnt/odd/USB\u00a0DISK tmpfs ro,relatime 0 0\n" +
+			"tmpfs /mnt/odd/\u6570\u636e\u3000\u5907\u4efd tmpfs rw,relatime 0 0\n" +
+			"tmpfs /mnt/odd/form\ffeed tmpfs rw,relatime 0 0\n"
+		df = "Filesystem              Type         1-blocks        Used   Available Capacity Mounted on\n" +
+			"tmpfs                   tmpfs     12638248960           0 12638248960       0% /mnt/odd/USB\u00a0DISK\n" +
+			"tmpfs                   tmpfs     12638248960           0 12638248960       0% /mnt/odd/\u6570\u636e\u3000\u5907\u4efd\n" +
+			"tmpfs                   tmpfs     12638248960           0 12638248960       0% /mnt/odd/form?feed\n"
+	)
+	mounts, problems := hostparse.ParseMounts(procMounts)
+	bytes, _, dfProblems := hostparse.ParseDF(df)
+	if len(problems) != 0 || len(dfProblems) != 0 {
+		t.Fatalf("problems %v, %v", problems, dfProblems)
+	}
+	var got []string
+	for _, fs := range filesystems(mounts, bytes, nil) {
+		got = append(got, fmt.Sprintf("%q %s ro=%v sized=%v", fs.mount.MountPoint, fs.mount.FSType, fs.mount.ReadOnly, fs.bytes != nil))
+	}
+	want := []string{
+		`"/mnt/odd/USB\u00a0DISK" tmpfs ro=true sized=true`,
+		`"/mnt/odd/数据\u3000备份" tmpfs ro=false sized=true`,
+		`"/mnt/odd/form\ffeed" tmpfs ro=false sized=true`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
