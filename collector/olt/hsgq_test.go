@@ -62,6 +62,10 @@ func FuzzParseHSGQ(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		snap, err := parseHSGQ(body)
 		if err != nil {
+			// Garbage is the OLT's protocol; a reply that says no, the device.
+			if r := collector.Classify(context.Background(), err); r != collector.ReasonProtocol && r != collector.ReasonDevice {
+				t.Fatalf("error classified %v: %v", r, err)
+			}
 			return
 		}
 		for _, o := range snap.ONUs {
