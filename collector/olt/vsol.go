@@ -249,13 +249,33 @@ func parseVSOL(page []byte, pon int) (*vsolPage, error) {
 }
 
 // vsolONUNumber reads the ONU's number on its PON from "EPON0/1:5", "GPON0/1:5", "0/1:5"
-// or "5".
+// or "5". An id of another shape reads as "", even with a number after a ':' ("x:5",
+// "1:5", "0/1/1:5"): it is a layout the parser does not know, not an ONU number.
 func vsolONUNumber(s string) string {
-	if i := strings.LastIndexByte(s, ':'); i >= 0 {
-		s = s[i+1:]
+	if port, number, ok := strings.Cut(s, ":"); ok {
+		if p, cut := strings.CutPrefix(port, "EPON"); cut {
+			port = p
+		} else {
+			port = strings.TrimPrefix(port, "GPON")
+		}
+		slot, pon, ok := strings.Cut(port, "/")
+		if !ok || !allDigits(slot) || !allDigits(pon) {
+			return ""
+		}
+		s = number
 	}
 	if n, err := strconv.ParseUint(s, 10, 16); err == nil {
 		return strconv.FormatUint(n, 10)
 	}
 	return ""
+}
+
+// allDigits: s is one or more ASCII digits.
+func allDigits(s string) bool {
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

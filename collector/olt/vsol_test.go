@@ -87,6 +87,7 @@ func TestParseVSOLErrors(t *testing.T) {
 		{`<table><tr><td class="hd">ONU ID</td><td class="hd">Status</td></tr><tr><td>EPON0/1:1</td><td>Online</td></tr><tr><td>ONU-2</td><td>Offline</td></tr></table>`, `ONU id "ONU-2" cannot be read`},
 		{`<table><tr><td class="hd">ONU ID</td><td class="hd">Status</td></tr><tr><td></td><td>Online</td></tr><tr><td></td><td>Offline</td></tr></table>`, `ONU id "" cannot be read`},
 		{`<table><tr><td class="hd">ONU ID</td><td class="hd">Status</td></tr><tr><td>1/1/1</td><td>Online</td></tr><tr><td colspan="2">Total: 1</td></tr></table>`, `ONU id "1/1/1" cannot be read`},
+		{`<table><tr><td class="hd">ONU ID</td><td class="hd">Status</td></tr><tr><td>ONU:5</td><td>Online</td></tr></table>`, `ONU id "ONU:5" cannot be read`},
 	} {
 		_, err := parseVSOL([]byte(tt.page), 1)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || collector.Classify(context.Background(), err) != collector.ReasonProtocol {
@@ -95,6 +96,43 @@ func TestParseVSOLErrors(t *testing.T) {
 	}
 	if !isLoginPage([]byte(`<input type="password" name="pass">`)) || isLoginPage([]byte(`<td>pass</td>`)) {
 		t.Error("isLoginPage")
+	}
+}
+
+// TestVSOLONUNumber: V-SOL and C-Data write an ONU's id as its PON port and number,
+// "EPON0/1:5" or "GPON0/1:5", some firmwares without the word or with the number alone. An id
+// of any other shape is not one of these with a number at its end: taking whatever follows
+// its last ':' would read text of a layout the parser does not know as ONU numbers.
+func TestVSOLONUNumber(t *testing.T) {
+	for _, tt := range []struct{ id, want string }{
+		{"EPON0/1:5", "5"},
+		{"GPON0/2:17", "17"},
+		{"0/1:64", "64"},
+		{"EPON0/16:128", "128"},
+		{"5", "5"},
+		{"007", "7"},
+		{"x:5", ""},
+		{":5", ""},
+		{"EPON:5", ""},
+		{"EPON0/:5", ""},
+		{"EPON/1:5", ""},
+		{"0/1/1:5", ""},
+		{"1:5", ""},
+		{"ONU0/1:5", ""},
+		{"Total: 5", ""},
+		{"EPON0/1:5:6", ""},
+		{"EPON0/1:", ""},
+		{"EPON0/1:x", ""},
+		{"EPON0/1: 5", ""},
+		{"EPON 0/1:5", ""},
+		{"EPONGPON0/1:5", ""},
+		{"EPON0/1:70000", ""},
+		{"-5", ""},
+		{"", ""},
+	} {
+		if got := vsolONUNumber(tt.id); got != tt.want {
+			t.Errorf("vsolONUNumber(%q) = %q, want %q", tt.id, got, tt.want)
+		}
 	}
 }
 
