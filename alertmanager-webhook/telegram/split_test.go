@@ -3,8 +3,10 @@ package telegram
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -77,6 +79,53 @@ func checkTelegramHTML(s string, limit int) error {
 			return fmt.Errorf("unexpected %v %q", tt, z.Raw())
 		}
 	}
+}
+
+// visibleText is the text a part shows, read with an independent HTML tokenizer: entities
+// decoded, tags and attributes gone.
+func visibleText(part string) string {
+	var b strings.Builder
+	z := html.NewTokenizer(strings.NewReader(part))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return b.String()
+		case html.TextToken:
+			b.WriteString(html.UnescapeString(string(z.Raw())))
+		}
+	}
+}
+
+// checkKeepsText checks Split's promise about text: the parts, markers taken off, show the
+// text of the repaired input in order, each character once. The only thing allowed to go is
+// blank text where a part ends or the next begins (and a message that is only blank).
+func checkKeepsText(in string, parts []string) error {
+	var want strings.Builder
+	for _, t := range tokenize(in) {
+		if t.kind == textToken {
+			want.WriteString(t.html)
+		}
+	}
+	rest := html.UnescapeString(want.String())
+	for i, p := range parts {
+		if len(parts) > 1 {
+			marker := "(" + strconv.Itoa(i+1) + "/" + strconv.Itoa(len(parts)) + ") "
+			var ok bool
+			if p, ok = strings.CutPrefix(p, marker); !ok {
+				return fmt.Errorf("part %d %.40q… does not start with %q", i+1, p, marker)
+			}
+		}
+		text := strings.TrimLeftFunc(visibleText(p), unicode.IsSpace)
+		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
+		if !strings.HasPrefix(rest, text) {
+			return fmt.Errorf("part %d shows %q, but the text still to show is %q", i+1, text, rest)
+		}
+		rest = rest[len(text):]
+	}
+	if strings.TrimSpace(rest) != "" {
+		return fmt.Errorf("text %q is in no part", rest)
+	}
+	return nil
 }
 
 func TestSplitShortMessageIsOnePartWithoutMarker(t *testing.T) {
@@ -189,10 +238,14 @@ func FuzzSplit(f *testing.F) {
 		if limit < 15 || limit > MaxMessageLength {
 			limit = MaxMessageLength
 		}
-		for i, p := range Split(in, limit) {
+		parts := Split(in, limit)
+		for i, p := range parts {
 			if err := checkTelegramHTML(p, limit); err != nil {
 				t.Fatalf("part %d %q of Split(%q, %d): %v", i+1, p, in, limit, err)
 			}
+		}
+		if err := checkKeepsText(in, parts); err != nil {
+			t.Fatalf("Split(%q, %d) = %q: %v", in, limit, parts, err)
 		}
 	})
 }
