@@ -149,9 +149,12 @@ func channelScrape(scrape func(context.Context, *slog.Logger, chan<- prometheus.
 				b.AddMetric(m)
 			}
 		}()
-		err := scrape(ctx, logger, ch)
-		close(ch)
-		<-drained
-		return err
+		// Closed however the scrape ends, a panic included (recovering recovers it
+		// outside): the drain ends, and nothing is left to write to b.
+		defer func() {
+			close(ch)
+			<-drained
+		}()
+		return scrape(ctx, logger, ch)
 	}
 }

@@ -32,16 +32,12 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 	name := query.Get("target")
 	applied := m.config.Load()
 	target, status, msg := lookupTarget(applied, kind, name)
-	// Every scrape recovers its collector's panic (recoverPanic), on whichever goroutine
-	// runs it; a channel scrape inside channelScrape, which then still closes its channel.
-	scrape := channelScrape(func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) (err error) {
-		defer recoverPanic(logger, &err)
+	scrape := channelScrape(func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) error {
 		return c.Scrape(ctx, name, logger, ch)
 	})
 	inline := false
 	if bc, ok := c.(BatchCollector); ok {
-		scrape = func(ctx context.Context, logger *slog.Logger, b *Batch) (err error) {
-			defer recoverPanic(logger, &err)
+		scrape = func(ctx context.Context, logger *slog.Logger, b *Batch) error {
 			return bc.ScrapeBatch(ctx, name, logger, b)
 		}
 		dk, ok := c.(DeadlineKeeper)
@@ -54,16 +50,13 @@ func (m *Manager) serveScrape(w http.ResponseWriter, r *http.Request, c Collecto
 			case err != nil:
 				status, msg = http.StatusBadRequest, err.Error()
 			case t != nil:
-				adHocScrape := t.Scrape
-				status, adHoc, inline = http.StatusOK, true, false
-				scrape = channelScrape(func(ctx context.Context, logger *slog.Logger, ch chan<- prometheus.Metric) (err error) {
-					defer recoverPanic(logger, &err)
-					return adHocScrape(ctx, logger, ch)
-				})
+				status, adHoc, scrape, inline = http.StatusOK, true, channelScrape(t.Scrape), false
 				target = config.Target{Kind: kind, Name: name, Timeout: t.Timeout}
 			}
 		}
 	}
+	// Every scrape recovers its collector's panic, on whichever goroutine runs it.
+	scrape = recovering(scrape)
 	if status != http.StatusOK {
 		m.metrics.badRequests.WithLabelValues(kind).Inc()
 		http.Error(w, msg, status)
@@ -270,6 +263,14 @@ func (m *Manager) releaseSlot(kind string) {
 type panicError struct{ value any }
 
 func (e *panicError) Error() string { return fmt.Sprintf("bug: panic: %v", e.value) }
+
+// recovering is scrape with its collector's panic recovered (recoverPanic).
+func recovering(scrape func(context.Context, *slog.Logger, *Batch) error) func(context.Context, *slog.Logger, *Batch) error {
+	return func(ctx context.Context, logger *slog.Logger, b *Batch) (err error) {
+		defer recoverPanic(logger, &err)
+		return scrape(ctx, logger, b)
+	}
+}
 
 // recoverPanic, deferred by a scrape, turns a panic of its collector into the scrape's
 // failure, as other, and logs it with its stack. A bug that one device's answer trips must
