@@ -95,3 +95,17 @@ func URLWithoutPassword(raw string) string {
 	}
 	return "xxxxx" + raw[at:]
 }
+
+// ParseURL is url.Parse with an error fit to show: the reason alone (url.Parse's message
+// quotes the URL whole), and none when the URL holds a password, which the reason may quote
+// a piece of (invalid port ":pa" in http://user:pa/ss@host).
+func ParseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err == nil:
+		return u, nil
+	case URLWithoutPassword(raw) != raw:
+		return nil, errors.New("it does not parse")
+	}
+	return nil, errors.Unwrap(err)
+}

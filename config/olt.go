@@ -2,7 +2,6 @@ package config
 
 import (
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -99,10 +98,10 @@ func (t *OLTTarget) check(c *checker, path string) {
 
 // checkOLTURL says what is wrong with an OLT's base URL, or "".
 func checkOLTURL(raw string) string {
-	u, err := url.Parse(raw)
+	u, err := ParseURL(raw)
 	switch {
 	case err != nil:
-		return "it does not parse"
+		return err.Error()
 	case u.Scheme != "http" && u.Scheme != "https":
 		return "it must start with http:// or https://"
 	case u.Host == "" || u.Hostname() == "":

@@ -2,10 +2,8 @@ package config
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -263,15 +261,9 @@ func CheckProbeAddress(prober, address string) error {
 		_, _, err := splitAddress(address)
 		return err
 	case ProberHTTP:
-		u, err := url.Parse(address)
-		switch {
-		case err != nil && strings.Contains(address, "@"):
-			// No reason: url.Parse's may quote a piece of a password (invalid port ":pa"
-			// in http://user:pa/ss@host).
-			return errors.New("not a URL")
-		case err != nil:
-			// The reason alone: url.Parse's message quotes the URL whole.
-			return fmt.Errorf("not a URL: %v", errors.Unwrap(err))
+		u, err := ParseURL(address)
+		if err != nil {
+			return fmt.Errorf("not a URL: %v", err)
 		}
 		if u.Scheme != "http" && u.Scheme != "https" {
 			return fmt.Errorf("an http target is a URL starting with http:// or https://")

@@ -84,12 +84,8 @@ func New(opts Options) (*Client, error) {
 	// The URL is quoted in errors as shown: a password in it would reach the programs'
 	// output and logs (the check of credentials below comes after the others).
 	shown := config.URLWithoutPassword(opts.URL)
-	u, err := url.Parse(opts.URL)
+	u, err := config.ParseURL(opts.URL)
 	if err != nil {
-		if shown != opts.URL {
-			// url.Parse's message quotes the URL whole, and its reason may quote part of it.
-			return nil, fmt.Errorf("prometheus URL %q: it does not parse", shown)
-		}
 		return nil, fmt.Errorf("prometheus URL %q: %w", shown, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
